@@ -1,0 +1,87 @@
+// The admin endpoint: the fault and seeding API over HTTP, for the stack and for tests that run
+// the chain in another process. Bodies are JSON; every answer is JSON.
+import type { NftHolding, SeededHolding } from './seed.ts';
+
+export interface MethodFailureSpec {
+  count?: number;
+  code?: number;
+  message?: string;
+}
+
+/** The subset of the server's API the admin endpoint exposes. */
+export interface AdminApi {
+  dropNextTransactions(n: number): void;
+  failMethod(method: string, spec?: MethodFailureSpec | null): void;
+  delayMethod(method: string, ms: number): void;
+  stallSlots(stalled: boolean): void;
+  closeWebSockets(opts?: { refuseMs?: number }): number;
+  fork(): number[];
+  clearFaults(): void;
+  advanceSlots(n: number): { slot: number; height: number };
+  seedNftHoldings(holdings: readonly NftHolding[]): SeededHolding[];
+  saveSnapshot(): string | null;
+  describe(): unknown;
+}
+
+export class AdminError extends Error {}
+
+const isInt = (v: unknown, min = 0): v is number => Number.isInteger(v) && (v as number) >= min;
+
+/** Applies the keys of a POST /admin/faults body in a fixed order; unknown keys are an error. */
+export function applyFaults(api: AdminApi, body: Record<string, unknown>): Record<string, unknown> {
+  const known = new Set(['clear', 'dropTransactions', 'failMethods', 'delayMethods', 'stallSlots', 'closeWebSockets', 'fork']);
+  for (const k of Object.keys(body)) if (!known.has(k)) throw new AdminError(`unknown fault ${k}`);
+  const out: Record<string, unknown> = { ok: true };
+  if (body.clear === true) api.clearFaults();
+  if (body.dropTransactions !== undefined) {
+    if (!isInt(body.dropTransactions)) throw new AdminError('dropTransactions must be a non-negative integer');
+    api.dropNextTransactions(body.dropTransactions);
+  }
+  if (body.failMethods !== undefined) {
+    if (typeof body.failMethods !== 'object' || body.failMethods === null) throw new AdminError('failMethods must be an object');
+    for (const [m, spec] of Object.entries(body.failMethods)) api.failMethod(m, spec as MethodFailureSpec | null);
+  }
+  if (body.delayMethods !== undefined) {
+    if (typeof body.delayMethods !== 'object' || body.delayMethods === null) throw new AdminError('delayMethods must be an object');
+    for (const [m, ms] of Object.entries(body.delayMethods)) {
+      if (!isInt(ms)) throw new AdminError(`delay for ${m} must be a non-negative integer`);
+      api.delayMethod(m, ms);
+    }
+  }
+  if (body.stallSlots !== undefined) {
+    if (typeof body.stallSlots !== 'boolean') throw new AdminError('stallSlots must be a boolean');
+    api.stallSlots(body.stallSlots);
+  }
+  if (body.closeWebSockets !== undefined) {
+    const spec = (typeof body.closeWebSockets === 'object' && body.closeWebSockets !== null ? body.closeWebSockets : {}) as {
+      refuseMs?: unknown;
+    };
+    if (spec.refuseMs !== undefined && !isInt(spec.refuseMs)) throw new AdminError('refuseMs must be a non-negative integer');
+    out.closedWebSockets = api.closeWebSockets(spec.refuseMs === undefined ? {} : { refuseMs: spec.refuseMs as number });
+  }
+  if (body.fork === true) out.abandonedSlots = api.fork();
+  return out;
+}
+
+export function handleAdmin(api: AdminApi, method: string, path: string, body: unknown): unknown {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (method === 'GET' && path === '/admin/state') return api.describe();
+  if (method !== 'POST') throw new AdminError(`${method} ${path} not supported`);
+  switch (path) {
+    case '/admin/faults':
+      return applyFaults(api, b);
+    case '/admin/advance': {
+      const n = b.slots ?? 1;
+      if (!isInt(n, 1) || n > 100_000) throw new AdminError('slots must be an integer in 1..100000');
+      return api.advanceSlots(n);
+    }
+    case '/admin/seed': {
+      if (!Array.isArray(b.holdings)) throw new AdminError('holdings must be an array of {mint, owner, tokenAccount?}');
+      return { seeded: api.seedNftHoldings(b.holdings as NftHolding[]) };
+    }
+    case '/admin/snapshot':
+      return { path: api.saveSnapshot() };
+    default:
+      throw new AdminError(`unknown admin path ${path}`);
+  }
+}

@@ -1,0 +1,198 @@
+// Solana PubSub over WebSocket: subscriptions keyed by id, notified from chain events at each
+// subscription's own commitment.
+import type { WebSocket } from 'ws';
+import { emptyAccount, type AccountSnap } from './accounts.ts';
+import type { Commitment } from './commitment.ts';
+import { encodeAccount, type AccountEncoding } from './encoding.ts';
+import { matchesFilters, parseFilters, type AccountFilter } from './filters.ts';
+import type { Block, ChainEvents, SlotInfo, TxRecord } from './ledger-types.ts';
+import { mintDecimalsAt, type RpcContext } from './rpc/context.ts';
+import { withFaults } from './rpc/dispatch.ts';
+import { invalidParams, METHOD_NOT_FOUND, RpcError } from './rpc/errors.ts';
+import { commitmentOf, configAt, encodingOf, pubkeyAt, stringAt, type Params } from './rpc/params.ts';
+
+type Sub = { id: number; ws: WebSocket } & (
+  | { kind: 'account'; address: string; level: Commitment; encoding: AccountEncoding }
+  | { kind: 'program'; program: string; level: Commitment; encoding: AccountEncoding; filters: AccountFilter[] }
+  | { kind: 'signature'; signature: string; level: Commitment }
+  | { kind: 'logs'; mentions: string | null; level: Commitment }
+  | { kind: 'slot' }
+  | { kind: 'root' }
+);
+
+type Kind = Sub['kind'];
+
+const NOTIFICATION: Record<Kind, string> = {
+  account: 'accountNotification',
+  program: 'programNotification',
+  signature: 'signatureNotification',
+  logs: 'logsNotification',
+  slot: 'slotNotification',
+  root: 'rootNotification',
+};
+
+export class SubscriptionHub implements ChainEvents {
+  private readonly subs = new Map<number, Sub>();
+  private nextId = 1;
+  private readonly ctx: RpcContext;
+
+  constructor(ctx: RpcContext) {
+    this.ctx = ctx;
+  }
+
+  count(): number {
+    return this.subs.size;
+  }
+
+  attach(ws: WebSocket): void {
+    ws.on('message', (raw) => {
+      void this.onMessage(ws, raw.toString());
+    });
+    ws.on('close', () => {
+      for (const [id, s] of this.subs) if (s.ws === ws) this.subs.delete(id);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  private async onMessage(ws: WebSocket, text: string): Promise<void> {
+    let req: Record<string, unknown>;
+    try {
+      req = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      send(ws, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+      return;
+    }
+    const id = typeof req.id === 'number' || typeof req.id === 'string' ? req.id : null;
+    const method = typeof req.method === 'string' ? req.method : '';
+    const params = Array.isArray(req.params) ? (req.params as Params) : [];
+    try {
+      const after: Array<() => void> = [];
+      const result = await withFaults(this.ctx, method, () => this.call(ws, method, params, after));
+      send(ws, { jsonrpc: '2.0', result, id });
+      for (const f of after) f();
+    } catch (e) {
+      const err = e instanceof RpcError ? e : new RpcError(-32603, (e as Error).message);
+      send(ws, { jsonrpc: '2.0', error: { code: err.code, message: err.message }, id });
+    }
+  }
+
+  private call(ws: WebSocket, method: string, p: Params, after: Array<() => void>): unknown {
+    if (method.endsWith('Unsubscribe')) {
+      const id = p[0];
+      if (typeof id !== 'number') throw invalidParams('Invalid params: subscription id');
+      const s = this.subs.get(id);
+      if (!s || s.ws !== ws) throw invalidParams('Invalid subscription id.');
+      this.subs.delete(id);
+      return true;
+    }
+    const id = this.nextId++;
+    let sub: Sub;
+    switch (method) {
+      case 'accountSubscribe': {
+        const c = configAt(p, 1);
+        sub = { id, ws, kind: 'account', address: pubkeyAt(p, 0), level: commitmentOf(c), encoding: encodingOf(c, 'base58') };
+        break;
+      }
+      case 'programSubscribe': {
+        const c = configAt(p, 1);
+        const filters = parseFilters(c.filters);
+        if (typeof filters === 'string') throw invalidParams(`Invalid params: ${filters}`);
+        sub = { id, ws, kind: 'program', program: pubkeyAt(p, 0), level: commitmentOf(c), encoding: encodingOf(c, 'base58'), filters };
+        break;
+      }
+      case 'signatureSubscribe': {
+        const signature = stringAt(p, 0, 'signature');
+        const level = commitmentOf(configAt(p, 1));
+        sub = { id, ws, kind: 'signature', signature, level };
+        const tx = this.ctx.chain.getTx(signature);
+        // A signature that already reached the level is answered at once, as the real node does.
+        if (tx && this.ctx.chain.txVisible(tx, level)) {
+          after.push(() => this.notifySignature(sub as Sub & { kind: 'signature' }, tx));
+          this.subs.set(id, sub);
+          return id;
+        }
+        break;
+      }
+      case 'logsSubscribe': {
+        const f = p[0];
+        let mentions: string | null = null;
+        if (f === 'all' || f === 'allWithVotes') mentions = null;
+        else if (typeof f === 'object' && f !== null && Array.isArray((f as { mentions?: unknown }).mentions)) {
+          const list = (f as { mentions: unknown[] }).mentions;
+          if (list.length !== 1) throw invalidParams('Invalid Request: Only 1 address supported');
+          mentions = pubkeyAt(list, 0);
+        } else throw invalidParams('Invalid params: logs filter');
+        sub = { id, ws, kind: 'logs', mentions, level: commitmentOf(configAt(p, 1)) };
+        break;
+      }
+      case 'slotSubscribe':
+        sub = { id, ws, kind: 'slot' };
+        break;
+      case 'rootSubscribe':
+        sub = { id, ws, kind: 'root' };
+        break;
+      default:
+        throw new RpcError(METHOD_NOT_FOUND, 'Method not found');
+    }
+    this.subs.set(id, sub);
+    return id;
+  }
+
+  private notify(s: Sub, result: unknown): void {
+    send(s.ws, { jsonrpc: '2.0', method: NOTIFICATION[s.kind], params: { result, subscription: s.id } });
+  }
+
+  private notifySignature(s: Sub & { kind: 'signature' }, tx: TxRecord): void {
+    this.subs.delete(s.id);
+    this.notify(s, { context: { slot: tx.slot }, value: { err: tx.err } });
+  }
+
+  onBlock(level: Commitment, block: Block, txs: readonly TxRecord[]): void {
+    if (this.subs.size === 0) return;
+    const context = { slot: block.slot };
+    const decimals = mintDecimalsAt(this.ctx, level);
+    const encode = (a: AccountSnap, enc: AccountEncoding) => encodeAccount(a, enc, null, decimals);
+    for (const s of [...this.subs.values()]) {
+      if (s.kind === 'account' && s.level === level) {
+        const change = block.changes.get(s.address);
+        if (change) this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
+      } else if (s.kind === 'program' && s.level === level) {
+        for (const [pubkey, change] of block.changes) {
+          const before = change.shown !== undefined ? change.shown : change.pre;
+          const now = change.post;
+          const isMember = (a: AccountSnap | null) => a !== null && a.owner === s.program && matchesFilters(a.data, s.filters);
+          // An account that leaves the program (closed, reassigned) is reported once with its new
+          // value, so a stream consumer learns it is gone.
+          if (isMember(now) || isMember(before)) {
+            this.notify(s, { context, value: { pubkey, account: encode(now ?? emptyAccount(), s.encoding) } });
+          }
+        }
+      } else if (s.kind === 'signature' && s.level === level) {
+        const tx = txs.find((t) => t.signature === s.signature);
+        if (tx) this.notifySignature(s, tx);
+      } else if (s.kind === 'logs' && s.level === level) {
+        for (const tx of txs) {
+          if (s.mentions !== null && !tx.accountKeys.includes(s.mentions)) continue;
+          this.notify(s, { context, value: { signature: tx.signature, err: tx.err, logs: tx.logs } });
+        }
+      }
+    }
+  }
+
+  onSlot(info: SlotInfo): void {
+    for (const s of this.subs.values()) if (s.kind === 'slot') this.notify(s, info);
+  }
+
+  onRoot(slot: number): void {
+    for (const s of this.subs.values()) if (s.kind === 'root') this.notify(s, slot);
+  }
+
+  /** Forgets every subscription; the caller closes the sockets. */
+  clear(): void {
+    this.subs.clear();
+  }
+}
+
+function send(ws: WebSocket, message: unknown): void {
+  if (ws.readyState === 1) ws.send(JSON.stringify(message));
+}

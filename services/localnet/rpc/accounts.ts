@@ -1,0 +1,101 @@
+// Account reads, each answered at the requested commitment.
+import type { AccountSnap } from '../accounts.ts';
+import { encodeAccount } from '../encoding.ts';
+import { matchesFilters, parseFilters } from '../filters.ts';
+import { decodeTokenAccount, TOKEN_PROGRAM, uiTokenAmount } from '../token.ts';
+import { mintDecimalsAt, withContext, type Handler } from './context.ts';
+import { invalidParams } from './errors.ts';
+import { commitmentOf, configAt, dataSliceOf, encodingOf, isPubkey, leadingConfig, pubkeyAt } from './params.ts';
+
+export const accountMethods: Record<string, Handler> = {
+  getBalance: (p, ctx) => {
+    const key = pubkeyAt(p, 0);
+    const level = commitmentOf(leadingConfig(p, 1));
+    return withContext(ctx, level, Number(ctx.chain.getAccount(key, level)?.lamports ?? 0n));
+  },
+  getAccountInfo: (p, ctx) => {
+    const key = pubkeyAt(p, 0);
+    const config = configAt(p, 1);
+    const level = commitmentOf(config);
+    const a = ctx.chain.getAccount(key, level);
+    const value = a ? encodeAccount(a, encodingOf(config), dataSliceOf(config), mintDecimalsAt(ctx, level)) : null;
+    return withContext(ctx, level, value);
+  },
+  getMultipleAccounts: (p, ctx) => {
+    const keys = p[0];
+    if (!Array.isArray(keys) || keys.length > 100 || !keys.every(isPubkey)) throw invalidParams('Invalid param: pubkeys');
+    const config = configAt(p, 1);
+    const level = commitmentOf(config);
+    const encoding = encodingOf(config);
+    const slice = dataSliceOf(config);
+    const decimals = mintDecimalsAt(ctx, level);
+    return withContext(
+      ctx,
+      level,
+      keys.map((k) => {
+        const a = ctx.chain.getAccount(k, level);
+        return a ? encodeAccount(a, encoding, slice, decimals) : null;
+      }),
+    );
+  },
+  getProgramAccounts: (p, ctx) => {
+    const program = pubkeyAt(p, 0);
+    const config = configAt(p, 1);
+    const level = commitmentOf(config);
+    const filters = parseFilters(config.filters);
+    if (typeof filters === 'string') throw invalidParams(`Invalid params: ${filters}`);
+    const encoding = encodingOf(config);
+    const slice = dataSliceOf(config);
+    const decimals = mintDecimalsAt(ctx, level);
+    const value = ctx.chain
+      .getProgramAccounts(program, level)
+      .filter(([, a]) => matchesFilters(a.data, filters))
+      .map(([pubkey, a]) => ({ pubkey, account: encodeAccount(a, encoding, slice, decimals) }));
+    return config.withContext === true ? withContext(ctx, level, value) : value;
+  },
+  getTokenAccountsByOwner: (p, ctx) => {
+    const owner = pubkeyAt(p, 0);
+    const filter = configAt(p, 1);
+    const config = configAt(p, 2);
+    const level = commitmentOf(config);
+    let program = TOKEN_PROGRAM;
+    let mint: string | null = null;
+    if (isPubkey(filter.mint)) {
+      mint = filter.mint;
+      program = ctx.chain.getAccount(mint, level)?.owner ?? TOKEN_PROGRAM;
+    } else if (isPubkey(filter.programId)) {
+      program = filter.programId;
+    } else {
+      throw invalidParams('Invalid params: expected mint or programId filter');
+    }
+    const encoding = encodingOf(config);
+    const slice = dataSliceOf(config);
+    const decimals = mintDecimalsAt(ctx, level);
+    const value = ctx.chain
+      .getProgramAccounts(program, level)
+      .filter(([, a]) => {
+        const t = decodeTokenAccount(a.data);
+        return t !== null && t.owner === owner && (mint === null || t.mint === mint);
+      })
+      .map(([pubkey, a]) => ({ pubkey, account: encodeAccount(a, encoding, slice, decimals) }));
+    return withContext(ctx, level, value);
+  },
+  getTokenLargestAccounts: (p, ctx) => {
+    const mint = pubkeyAt(p, 0);
+    const level = commitmentOf(configAt(p, 1));
+    const mintAcc = ctx.chain.getAccount(mint, level);
+    if (!mintAcc) throw invalidParams('Invalid param: could not find mint');
+    const decimals = mintAcc.data[44] ?? 0;
+    const holders: Array<[string, bigint]> = [];
+    for (const [k, a] of ctx.chain.getProgramAccounts(mintAcc.owner, level) as Array<[string, AccountSnap]>) {
+      const t = decodeTokenAccount(a.data);
+      if (t && t.mint === mint) holders.push([k, t.amount]);
+    }
+    holders.sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0));
+    return withContext(
+      ctx,
+      level,
+      holders.slice(0, 20).map(([address, amount]) => ({ address, ...uiTokenAmount(amount, decimals) })),
+    );
+  },
+};

@@ -1,0 +1,201 @@
+// Sending, simulating and looking up transactions.
+import { getBase58Encoder } from '@solana/kit';
+import { lastValidBlockHeight, type Commitment } from '../commitment.ts';
+import { encodeAccount } from '../encoding.ts';
+import type { TxRecord } from '../ledger-types.ts';
+import { describeTxError } from '../txerror.ts';
+import { takeDrop } from '../faults.ts';
+import { mintDecimalsAt, withContext, type Handler, type RpcContext } from './context.ts';
+import {
+  invalidParams,
+  RpcError,
+  SEND_TRANSACTION_PREFLIGHT_FAILURE,
+  TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+  UNSUPPORTED_TRANSACTION_VERSION,
+} from './errors.ts';
+import { commitmentOf, configAt, encodingOf, isPubkey, pubkeyAt, stringAt, type Params } from './params.ts';
+
+function wireBytes(p: Params, config: Record<string, unknown>): Uint8Array {
+  const encoded = stringAt(p, 0, 'transaction');
+  const encoding = config.encoding ?? 'base58';
+  try {
+    if (encoding === 'base64') return new Uint8Array(Buffer.from(encoded, 'base64'));
+    if (encoding === 'base58') return new Uint8Array(getBase58Encoder().encode(encoded));
+  } catch {
+    throw invalidParams(`invalid ${String(encoding)} encoding`);
+  }
+  throw invalidParams(`Invalid params: unsupported encoding ${String(encoding)}`);
+}
+
+function parseOrReject<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw invalidParams(`failed to deserialize transaction: ${(e as Error).message}`);
+  }
+}
+
+function tooOldForFinalized(level: Commitment): Commitment {
+  // The real node refuses processed for getTransaction; answering at confirmed is kinder.
+  return level === 'processed' ? 'confirmed' : level;
+}
+
+function transactionJson(ctx: RpcContext, tx: TxRecord, encoding: string) {
+  const meta = {
+    err: tx.err,
+    status: tx.err === null ? { Ok: null } : { Err: tx.err },
+    fee: tx.fee,
+    preBalances: tx.preBalances,
+    postBalances: tx.postBalances,
+    innerInstructions: [],
+    logMessages: tx.logs,
+    preTokenBalances: tx.preTokenBalances,
+    postTokenBalances: tx.postTokenBalances,
+    rewards: [],
+    loadedAddresses: { writable: [], readonly: [] },
+    computeUnitsConsumed: tx.computeUnits,
+  };
+  let transaction: unknown = tx.transaction;
+  if (encoding === 'jsonParsed') {
+    const msg = tx.transaction.message as {
+      header: { numRequiredSignatures: number; numReadonlySignedAccounts: number; numReadonlyUnsignedAccounts: number };
+      accountKeys: string[];
+      instructions: Array<{ accounts: number[]; data: string; programIdIndex: number }>;
+      recentBlockhash: string;
+    };
+    const n = msg.accountKeys.length;
+    const { numRequiredSignatures: s, numReadonlySignedAccounts: rs, numReadonlyUnsignedAccounts: ru } = msg.header;
+    transaction = {
+      signatures: tx.transaction.signatures,
+      message: {
+        accountKeys: msg.accountKeys.map((pubkey, i) => ({
+          pubkey,
+          signer: i < s,
+          writable: i < s ? i < s - rs : i < n - ru,
+          source: 'transaction',
+        })),
+        instructions: msg.instructions.map((ix) => ({
+          programId: msg.accountKeys[ix.programIdIndex],
+          accounts: ix.accounts.map((a) => msg.accountKeys[a]),
+          data: ix.data,
+          stackHeight: null,
+        })),
+        recentBlockhash: msg.recentBlockhash,
+      },
+    };
+  } else if (encoding === 'base64') {
+    throw invalidParams('Invalid params: base64 transaction encoding is not supported by localnet');
+  }
+  return { slot: tx.slot, blockTime: tx.blockTime, meta, transaction, version: tx.version };
+}
+
+export const transactionMethods: Record<string, Handler> = {
+  sendTransaction: (p, ctx) => {
+    const config = configAt(p, 1);
+    const wire = wireBytes(p, config);
+    const drop = takeDrop(ctx.faults);
+    const result = parseOrReject(() => ctx.chain.submit(wire, { skipPreflight: config.skipPreflight === true, drop }));
+    if (result.ok) {
+      if (drop) ctx.logger.info({ signature: result.signature }, 'fault: dropped transaction');
+      return result.signature;
+    }
+    if (result.err === 'SignatureFailure') {
+      throw new RpcError(TRANSACTION_SIGNATURE_VERIFICATION_FAILURE, 'Transaction signature verification failure');
+    }
+    throw new RpcError(SEND_TRANSACTION_PREFLIGHT_FAILURE, `Transaction simulation failed: ${describeTxError(result.err)}`, {
+      accounts: null,
+      err: result.err,
+      innerInstructions: null,
+      loadedAccountsDataSize: 0,
+      logs: result.logs,
+      replacementBlockhash: null,
+      returnData: null,
+      unitsConsumed: result.unitsConsumed,
+    });
+  },
+  simulateTransaction: (p, ctx) => {
+    const config = configAt(p, 1);
+    const wire = wireBytes(p, config);
+    const replace = config.replaceRecentBlockhash === true;
+    const sim = parseOrReject(() =>
+      ctx.chain.simulate(wire, { replaceRecentBlockhash: replace, sigVerify: config.sigVerify === true }),
+    );
+    const wanted = configAt([config.accounts], 0);
+    let accounts: unknown = null;
+    if (Array.isArray(wanted.addresses)) {
+      if (!wanted.addresses.every(isPubkey)) throw invalidParams('Invalid params: accounts.addresses');
+      const encoding = encodingOf(wanted, 'base64');
+      const decimals = mintDecimalsAt(ctx, 'processed');
+      accounts = wanted.addresses.map((address) => {
+        const post = sim.accounts.find((a) => a.address === address);
+        const value = post ? post.account : ctx.chain.getAccount(address, 'processed');
+        return value ? encodeAccount(value, encoding, null, decimals) : null;
+      });
+    }
+    const tip = ctx.chain.tip();
+    return withContext(ctx, 'processed', {
+      err: sim.err,
+      logs: sim.logs,
+      accounts,
+      unitsConsumed: sim.unitsConsumed,
+      returnData: sim.returnData
+        ? { programId: sim.returnData.programId, data: [Buffer.from(sim.returnData.data).toString('base64'), 'base64'] }
+        : null,
+      innerInstructions: null,
+      replacementBlockhash: replace ? { blockhash: tip.blockhash, lastValidBlockHeight: lastValidBlockHeight(tip.height) } : null,
+    });
+  },
+  getSignatureStatuses: (p, ctx) => {
+    const sigs = p[0];
+    if (!Array.isArray(sigs) || sigs.length > 256 || !sigs.every((s) => typeof s === 'string')) {
+      throw invalidParams('Invalid params: signatures');
+    }
+    const search = configAt(p, 1).searchTransactionHistory === true;
+    return withContext(
+      ctx,
+      'processed',
+      sigs.map((s) => ctx.chain.signatureStatus(s, search)),
+    );
+  },
+  getTransaction: (p, ctx) => {
+    const sig = stringAt(p, 0, 'signature');
+    const config = typeof p[1] === 'string' ? { encoding: p[1] } : configAt(p, 1);
+    const level = tooOldForFinalized(commitmentOf(config));
+    const tx = ctx.chain.getTx(sig);
+    if (!tx || !ctx.chain.txVisible(tx, level)) return null;
+    if (tx.version === 0 && config.maxSupportedTransactionVersion === undefined) {
+      throw new RpcError(
+        UNSUPPORTED_TRANSACTION_VERSION,
+        'Transaction version (0) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": 0',
+      );
+    }
+    return transactionJson(ctx, tx, typeof config.encoding === 'string' ? config.encoding : 'json');
+  },
+  getSignaturesForAddress: (p, ctx) => {
+    const address = pubkeyAt(p, 0);
+    const config = configAt(p, 1);
+    const level = tooOldForFinalized(commitmentOf(config));
+    const limit = config.limit === undefined ? 1000 : config.limit;
+    if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000) {
+      throw invalidParams('Invalid param: limit must be between 1 and 1000');
+    }
+    let list = ctx.chain.signaturesForAddress(address, level);
+    if (typeof config.before === 'string') {
+      const i = list.findIndex((t) => t.signature === config.before);
+      list = i >= 0 ? list.slice(i + 1) : list;
+    }
+    if (typeof config.until === 'string') {
+      const i = list.findIndex((t) => t.signature === config.until);
+      if (i >= 0) list = list.slice(0, i);
+    }
+    const h = ctx.chain.heights();
+    return list.slice(0, limit as number).map((t) => ({
+      signature: t.signature,
+      slot: t.slot,
+      err: t.err,
+      memo: null,
+      blockTime: t.blockTime,
+      confirmationStatus: t.height <= h.finalized ? 'finalized' : t.height <= h.confirmed ? 'confirmed' : 'processed',
+    }));
+  },
+};

@@ -1,0 +1,342 @@
+// Wiring: one Chain, one SubscriptionHub, the HTTP JSON-RPC endpoint, WebSocket PubSub on the
+// same port (and optionally on port+1, where web3.js looks by default), the admin endpoint and
+// the slot clock.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { silentLogger, type Logger } from '../lib/logger.ts';
+import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec } from './admin.ts';
+import { Chain, genesisState } from './chain.ts';
+import { clearFaults, emptyFaults, type FaultState } from './faults.ts';
+import type { SlotInfo } from './ledger-types.ts';
+import { SubscriptionHub } from './pubsub.ts';
+import type { RpcContext } from './rpc/context.ts';
+import { handleBody } from './rpc/dispatch.ts';
+import { INTERNAL_ERROR, PARSE_ERROR, RpcError } from './rpc/errors.ts';
+import { seedNftHoldings, type NftHolding, type SeededHolding } from './seed.ts';
+import { readSnapshot, snapshotExists, writeSnapshot } from './snapshot.ts';
+import { newSvm, readAccount, writeAccount } from './svm.ts';
+
+export interface LocalnetOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /**
+   * An extra WebSocket-only listener. Defaults to port+1 when `port` is fixed (web3.js derives
+   * its ws URL that way), none when `port` is 0. PubSub is always served on `port` too.
+   */
+  wsPort?: number | null;
+  /** Slot length; 0 stops the clock, and slots then advance only through advanceSlots. */
+  slotMs?: number;
+  /** Blocks between processed and confirmed. */
+  confirmationSlots?: number;
+  /** Loaded at start if present, written at stop (and every snapshotIntervalMs if set). */
+  snapshotPath?: string;
+  snapshotIntervalMs?: number;
+  faucetKeypair?: Keypair;
+  logger?: Logger;
+}
+
+export interface Localnet extends AdminApi {
+  rpcUrl: string;
+  /** Pass as `new Connection(rpcUrl, { wsEndpoint: wsUrl })`. */
+  wsUrl: string;
+  port: number;
+  faucet: PublicKey;
+  chain: Chain;
+  fund(address: string, lamports: bigint): void;
+  stop(): Promise<void>;
+}
+
+const FAUCET_LAMPORTS = 1_000_000_000_000_000n; // 1M SOL, below 2^53 so JSON numbers stay exact
+const DEFAULT_FAILURE = { code: -32005, message: 'Node is unhealthy (injected fault)' };
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('server has no port');
+  return addr.port;
+}
+
+function readBody(req: IncomingMessage, limit = 50 * 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startLocalnet(options: LocalnetOptions = {}): Promise<Localnet> {
+  const logger = options.logger ?? silentLogger();
+  const host = options.host ?? '127.0.0.1';
+  const slotMs = options.slotMs ?? 400;
+  const confirmationSlots = options.confirmationSlots ?? 1;
+  const snapshotPath = options.snapshotPath;
+  if (!Number.isInteger(confirmationSlots) || confirmationSlots < 0) throw new Error('confirmationSlots must be a non-negative integer');
+  if (!Number.isFinite(slotMs) || slotMs < 0) throw new Error('slotMs must be >= 0');
+
+  const restored = snapshotPath && snapshotExists(snapshotPath) ? readSnapshot(snapshotPath) : null;
+  const chain = restored
+    ? new Chain(restored.svm, restored.state, confirmationSlots)
+    : new Chain(newSvm(), genesisState(Date.now()), confirmationSlots);
+  if (restored) logger.info({ snapshotPath, slot: chain.tip().slot }, 'restored snapshot');
+
+  const faucet = options.faucetKeypair ?? Keypair.generate();
+  const faucetKey = faucet.publicKey.toBase58();
+  if ((readAccount(chain.svm, faucetKey)?.lamports ?? 0n) < FAUCET_LAMPORTS / 10n) {
+    chain.seedAccounts([[faucetKey, { lamports: FAUCET_LAMPORTS, data: new Uint8Array(0), owner: SystemProgram.programId.toBase58(), executable: false }]]);
+  }
+
+  const faults: FaultState = emptyFaults();
+  let airdropCounter = 0;
+  const ctx: RpcContext = {
+    chain,
+    faults,
+    logger,
+    airdrop(to, lamports) {
+      // Identical airdrops in one slot would share a signature; a varying compute limit keeps
+      // each request a distinct transaction, as the real faucet's do.
+      airdropCounter = (airdropCounter + 1) % 100_000;
+      const tx = new Transaction({ feePayer: faucet.publicKey, recentBlockhash: chain.tip().blockhash })
+        .add(ComputeBudgetProgram.setComputeUnitLimit({ units: 200_000 + airdropCounter }))
+        .add(SystemProgram.transfer({ fromPubkey: faucet.publicKey, toPubkey: new PublicKey(to), lamports: lamports }));
+      tx.sign(faucet);
+      const result = chain.submit(new Uint8Array(tx.serialize()), { skipPreflight: false, drop: false });
+      if (!result.ok) throw new RpcError(INTERNAL_ERROR, `airdrop request failed: ${JSON.stringify(result.err)}`);
+      return result.signature;
+    },
+  };
+  const hub = new SubscriptionHub(ctx);
+  chain.setEvents(hub);
+
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on('connection', (ws: WebSocket) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    hub.attach(ws);
+  });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (Date.now() < faults.refuseWebSocketsUntil) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+
+  let api: Localnet;
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (req.method === 'GET' && path === '/health') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      let text: string;
+      try {
+        text = await readBody(req);
+      } catch (e) {
+        sendJson(res, 413, { error: (e as Error).message });
+        return;
+      }
+      if (path.startsWith('/admin/')) {
+        try {
+          const body = text.length > 0 ? (JSON.parse(text) as unknown) : {};
+          sendJson(res, 200, handleAdmin(api, req.method ?? 'GET', path, body));
+        } catch (e) {
+          const status = e instanceof AdminError || e instanceof SyntaxError ? 400 : 500;
+          sendJson(res, status, { error: (e as Error).message });
+        }
+        return;
+      }
+      if (req.method !== 'POST') {
+        sendJson(res, 405, { error: 'JSON-RPC requests are POSTed' });
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        sendJson(res, 200, { jsonrpc: '2.0', id: null, error: { code: PARSE_ERROR, message: 'Parse error' } });
+        return;
+      }
+      sendJson(res, 200, await handleBody(body, ctx));
+    })().catch((e: unknown) => {
+      logger.error({ err: e }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    });
+  };
+
+  const http = createServer(onRequest);
+  http.on('upgrade', onUpgrade);
+  http.keepAliveTimeout = 65_000;
+  const port = await listen(http, options.port ?? 0, host);
+  let wsOnly: Server | null = null;
+  const wsPort = options.wsPort === undefined ? (options.port ? port + 1 : null) : options.wsPort;
+  if (wsPort !== null) {
+    wsOnly = createServer((_req, res) => sendJson(res, 426, { error: 'WebSocket only; JSON-RPC is on port ' + port }));
+    wsOnly.on('upgrade', onUpgrade);
+    await listen(wsOnly, wsPort, host);
+  }
+
+  const produce = (): SlotInfo => {
+    const block = chain.produceBlock();
+    const root = chain.blockAt('finalized');
+    return { slot: block.slot, parent: block.parent, root: root.slot };
+  };
+  const clock =
+    slotMs > 0
+      ? setInterval(() => {
+          if (faults.slotsStalled) return;
+          try {
+            produce();
+          } catch (e) {
+            logger.error({ err: e }, 'slot production failed');
+          }
+        }, slotMs)
+      : null;
+
+  const saveSnapshot = (): string | null => {
+    if (!snapshotPath) return null;
+    writeSnapshot(snapshotPath, chain.svm, chain.state);
+    return snapshotPath;
+  };
+  const snapshotTimer =
+    snapshotPath && options.snapshotIntervalMs
+      ? setInterval(() => {
+          try {
+            saveSnapshot();
+          } catch (e) {
+            logger.error({ err: e }, 'snapshot failed');
+          }
+        }, options.snapshotIntervalMs)
+      : null;
+
+  const hostForUrl = host === '0.0.0.0' ? '127.0.0.1' : host;
+  let stopped = false;
+  api = {
+    rpcUrl: `http://${hostForUrl}:${port}`,
+    wsUrl: `ws://${hostForUrl}:${port}`,
+    port,
+    faucet: faucet.publicKey,
+    chain,
+    fund(address, lamports) {
+      const current = readAccount(chain.svm, address);
+      writeAccount(chain.svm, address, {
+        lamports: (current?.lamports ?? 0n) + lamports,
+        data: current?.data ?? new Uint8Array(0),
+        owner: current?.owner ?? SystemProgram.programId.toBase58(),
+        executable: current?.executable ?? false,
+      });
+    },
+    dropNextTransactions(n) {
+      faults.dropNextTransactions = n;
+    },
+    failMethod(method, spec?: MethodFailureSpec | null) {
+      if (spec === null) {
+        faults.failures.delete(method);
+        return;
+      }
+      faults.failures.set(method, {
+        remaining: spec?.count ?? null,
+        code: spec?.code ?? DEFAULT_FAILURE.code,
+        message: spec?.message ?? DEFAULT_FAILURE.message,
+      });
+    },
+    delayMethod(method, ms) {
+      if (ms <= 0) faults.delaysMs.delete(method);
+      else faults.delaysMs.set(method, ms);
+    },
+    stallSlots(stalled) {
+      faults.slotsStalled = stalled;
+    },
+    closeWebSockets(opts = {}) {
+      faults.refuseWebSocketsUntil = Date.now() + (opts.refuseMs ?? 0);
+      const n = sockets.size;
+      hub.clear();
+      for (const ws of sockets) ws.terminate();
+      sockets.clear();
+      logger.info({ closed: n, refuseMs: opts.refuseMs ?? 0 }, 'fault: closed websockets');
+      return n;
+    },
+    fork() {
+      const abandoned = chain.fork();
+      logger.info({ abandoned }, 'fault: fork');
+      return abandoned;
+    },
+    clearFaults() {
+      clearFaults(faults);
+    },
+    advanceSlots(n) {
+      for (let i = 0; i < n; i++) produce();
+      const tip = chain.tip();
+      return { slot: tip.slot, height: tip.height };
+    },
+    seedNftHoldings(holdings: readonly NftHolding[]): SeededHolding[] {
+      return seedNftHoldings(chain, holdings);
+    },
+    saveSnapshot,
+    describe() {
+      const h = chain.heights();
+      return {
+        slot: chain.tip().slot,
+        slots: {
+          processed: chain.blockAt('processed').slot,
+          confirmed: chain.blockAt('confirmed').slot,
+          finalized: chain.blockAt('finalized').slot,
+        },
+        blockHeights: h,
+        pendingTransactions: chain.pendingCount(),
+        subscriptions: hub.count(),
+        webSockets: sockets.size,
+        faucet: faucetKey,
+        faults: {
+          dropNextTransactions: faults.dropNextTransactions,
+          failMethods: Object.fromEntries(faults.failures),
+          delayMethods: Object.fromEntries(faults.delaysMs),
+          slotsStalled: faults.slotsStalled,
+          refuseWebSocketsUntil: faults.refuseWebSocketsUntil,
+        },
+      };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (clock) clearInterval(clock);
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      for (const ws of sockets) ws.terminate();
+      hub.clear();
+      wss.close();
+      const closeServer = (s: Server) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      await Promise.all([closeServer(http), ...(wsOnly ? [closeServer(wsOnly)] : [])]);
+      saveSnapshot();
+    },
+  };
+  logger.info({ rpcUrl: api.rpcUrl, wsUrl: api.wsUrl, wsPort, slotMs, confirmationSlots }, 'localnet listening');
+  return api;
+}

@@ -1,0 +1,49 @@
+// Helpers for this service's tests: an in-process chain on a random port with a manual clock,
+// and a way to land a transaction without waiting on wall time.
+import { Connection, Keypair, LAMPORTS_PER_SOL, Transaction, type Commitment, type Signer } from '@solana/web3.js';
+import { silentLogger } from '../lib/logger.ts';
+import { startLocalnet, type Localnet, type LocalnetOptions } from './server.ts';
+
+export async function startTestLocalnet(options: LocalnetOptions = {}): Promise<{ net: Localnet; conn: Connection }> {
+  const net = await startLocalnet({ port: 0, slotMs: 0, confirmationSlots: 2, logger: silentLogger(), ...options });
+  const conn = new Connection(net.rpcUrl, { wsEndpoint: net.wsUrl, commitment: 'confirmed' });
+  return { net, conn };
+}
+
+/** Signs with a processed blockhash, sends with preflight, and produces the block it lands in. */
+export async function land(
+  net: Localnet,
+  conn: Connection,
+  tx: Transaction,
+  signers: Signer[],
+  opts: { skipPreflight?: boolean; slots?: number } = {},
+): Promise<string> {
+  const { blockhash } = await conn.getLatestBlockhash('processed');
+  tx.recentBlockhash = blockhash;
+  tx.feePayer ??= signers[0]?.publicKey;
+  tx.sign(...signers);
+  const sig = await conn.sendRawTransaction(tx.serialize(), {
+    skipPreflight: opts.skipPreflight ?? false,
+    preflightCommitment: 'processed' as Commitment,
+  });
+  net.advanceSlots(opts.slots ?? 1);
+  return sig;
+}
+
+export async function fundedKeypair(net: Localnet, conn: Connection, sol = 10): Promise<Keypair> {
+  const kp = Keypair.generate();
+  await conn.requestAirdrop(kp.publicKey, sol * LAMPORTS_PER_SOL);
+  net.advanceSlots(1);
+  return kp;
+}
+
+/** Waits for `predicate` over collected items, failing after `ms`. */
+export async function waitFor<T>(read: () => T | undefined | false, ms = 3000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = read();
+    if (v) return v;
+    if (Date.now() - start > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
