@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, type StackConfig } from './config.ts';
+import { runningPid, startDetached, tailFile, tracked } from './proc.ts';
+import { StackPartError, portOpen, waitUntil } from './wait.ts';
+
+export const localnetPart = (cfg: StackConfig) => tracked(cfg.pidDir, cfg.logDir, 'localnet');
+export const localnetRpcUrl = (cfg: StackConfig) => `http://127.0.0.1:${cfg.ports.localnet}`;
+export const localnetWsUrl = (cfg: StackConfig) => `ws://127.0.0.1:${cfg.ports.localnet + 1}`;
+const MAIN = join(REPO_ROOT, 'services', 'localnet', 'main.ts');
+
+export const localnetAvailable = () => existsSync(MAIN);
+
+export async function localnetReady(cfg: StackConfig): Promise<boolean> {
+  const res = await fetch(localnetRpcUrl(cfg), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getHealth' }),
+    signal: AbortSignal.timeout(2000),
+  });
+  if (!res.ok) return false;
+  const body = (await res.json()) as { result?: string };
+  return body.result === 'ok';
+}
+
+export async function startLocalnet(cfg: StackConfig): Promise<'started' | 'already up'> {
+  const part = localnetPart(cfg);
+  const opts = { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) };
+  if (runningPid(part) !== undefined) {
+    await waitUntil('localnet', () => localnetReady(cfg), opts);
+    return 'already up';
+  }
+  if (await portOpen(cfg.ports.localnet)) {
+    throw new StackPartError('localnet', `port ${cfg.ports.localnet} is taken by a process this stack did not start`);
+  }
+  const pid = startDetached(part, process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      LOCALNET_PORT: String(cfg.ports.localnet),
+      LOCALNET_SNAPSHOT: join(cfg.dataDir, 'localnet', 'snapshot.json'),
+    },
+  });
+  await waitUntil('localnet', () => localnetReady(cfg), { ...opts, stillRunning: () => runningPid(part) === pid });
+  return 'started';
+}
