@@ -2,7 +2,7 @@
 import type { AccountSnap } from '../accounts.ts';
 import { encodeAccount } from '../encoding.ts';
 import { matchesFilters, parseFilters } from '../filters.ts';
-import { decodeTokenAccount, TOKEN_PROGRAM, uiTokenAmount } from '../token.ts';
+import { decodeMint, decodeTokenAccount, TOKEN_PROGRAM, uiTokenAmount } from '../token.ts';
 import { mintDecimalsAt, withContext, type Handler } from './context.ts';
 import { invalidParams } from './errors.ts';
 import { commitmentOf, configAt, dataSliceOf, encodingOf, isPubkey, leadingConfig, pubkeyAt } from './params.ts';
@@ -79,6 +79,22 @@ export const accountMethods: Record<string, Handler> = {
       })
       .map(([pubkey, a]) => ({ pubkey, account: encodeAccount(a, encoding, slice, decimals) }));
     return withContext(ctx, level, value);
+  },
+  getTokenAccountBalance: (p, ctx) => {
+    const key = pubkeyAt(p, 0);
+    const level = commitmentOf(configAt(p, 1));
+    const a = ctx.chain.getAccount(key, level);
+    const t = a ? decodeTokenAccount(a.data) : null;
+    if (!t) throw invalidParams('Invalid param: not a Token account');
+    return withContext(ctx, level, uiTokenAmount(t.amount, mintDecimalsAt(ctx, level)(t.mint) ?? 0));
+  },
+  getTokenSupply: (p, ctx) => {
+    const mint = pubkeyAt(p, 0);
+    const level = commitmentOf(configAt(p, 1));
+    const a = ctx.chain.getAccount(mint, level);
+    const m = a ? decodeMint(a.data) : null;
+    if (!m) throw invalidParams('Invalid param: not a Token mint');
+    return withContext(ctx, level, uiTokenAmount(m.supply, m.decimals));
   },
   getTokenLargestAccounts: (p, ctx) => {
     const mint = pubkeyAt(p, 0);
