@@ -72,6 +72,7 @@ export class Chain {
   readonly state: ChainState;
   readonly confirmationSlots: number;
   private pending: Pending[] = [];
+  private confirmedFloor = 0;
   private events: ChainEvents = NO_EVENTS;
   private readonly now: () => number;
 
@@ -95,7 +96,7 @@ export class Chain {
 
   heights(): ViewHeights {
     const base = this.state.blocks[0]?.height ?? 0;
-    return viewHeights(this.tip().height, base, this.confirmationSlots);
+    return viewHeights(this.tip().height, base, this.confirmationSlots, this.confirmedFloor);
   }
 
   blockAtHeight(height: number): Block {
@@ -371,6 +372,7 @@ export class Chain {
 
   private afterNewTip(before: ViewHeights, block: Block, landed: TxRecord[]): void {
     const after = this.heights();
+    this.confirmedFloor = after.confirmed;
     const txsOf = (b: Block) => b.signatures.map((s) => this.state.txs.get(s)).filter((t): t is TxRecord => !!t);
     this.events.onBlock('processed', block, landed);
     for (let h = before.confirmed + 1; h <= after.confirmed; h++) {

@@ -37,10 +37,18 @@ export interface ViewHeights {
 
 /**
  * Heights are counted on the current fork, so a fork never leaves a level pointing at an
- * abandoned block. `baseHeight` is the oldest block still held: below it everything is rooted.
+ * abandoned block. `baseHeight` is the oldest block still held: below it everything is rooted;
+ * `confirmedFloor` is the highest height confirmed so far on this fork.
  */
-export function viewHeights(tipHeight: number, baseHeight: number, confirmationSlots: number): ViewHeights {
-  const confirmed = Math.max(baseHeight, tipHeight - confirmationSlots);
+export function viewHeights(
+  tipHeight: number,
+  baseHeight: number,
+  confirmationSlots: number,
+  confirmedFloor = 0,
+): ViewHeights {
+  // Confirmed never moves back: a fork only abandons blocks above it, and the block that replaces
+  // them sits right above it.
+  const confirmed = Math.min(tipHeight, Math.max(baseHeight, confirmedFloor, tipHeight - confirmationSlots));
   const finalized = Math.max(baseHeight, confirmed - FINALITY_DEPTH);
   return { processed: tipHeight, confirmed, finalized };
 }

@@ -1,7 +1,7 @@
 // Solana PubSub over WebSocket: subscriptions keyed by id, notified from chain events at each
 // subscription's own commitment.
 import type { WebSocket } from 'ws';
-import { emptyAccount, type AccountSnap } from './accounts.ts';
+import { emptyAccount, sameAccount, type AccountChange, type AccountSnap } from './accounts.ts';
 import type { Commitment } from './commitment.ts';
 import { encodeAccount, type AccountEncoding } from './encoding.ts';
 import { matchesFilters, parseFilters, type AccountFilter } from './filters.ts';
@@ -155,10 +155,13 @@ export class SubscriptionHub implements ChainEvents {
     for (const s of [...this.subs.values()]) {
       if (s.kind === 'account' && s.level === level) {
         const change = block.changes.get(s.address);
-        if (change) this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
+        if (change && !sameAccount(shownBefore(level, change), change.post)) {
+          this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
+        }
       } else if (s.kind === 'program' && s.level === level) {
         for (const [pubkey, change] of block.changes) {
-          const before = change.shown !== undefined ? change.shown : change.pre;
+          const before = shownBefore(level, change);
+          if (sameAccount(before, change.post)) continue;
           const now = change.post;
           const isMember = (a: AccountSnap | null) => a !== null && a.owner === s.program && matchesFilters(a.data, s.filters);
           // An account that leaves the program (closed, reassigned) is reported once with its new
@@ -191,6 +194,14 @@ export class SubscriptionHub implements ChainEvents {
   clear(): void {
     this.subs.clear();
   }
+}
+
+/**
+ * What subscribers at `level` last saw. Only processed saw an abandoned fork; for the other
+ * levels the block that replaced it changes nothing, so they hear nothing.
+ */
+function shownBefore(level: Commitment, change: AccountChange): AccountSnap | null {
+  return level === 'processed' && change.shown !== undefined ? change.shown : change.pre;
 }
 
 function send(ws: WebSocket, message: unknown): void {

@@ -1,0 +1,80 @@
+// Property tests on the pure cores: commitment views, blockhash ages, historical account views,
+// filters, token amounts, fault counters.
+import { fc, test } from '@fast-check/vitest';
+import { expect } from 'vitest';
+import { valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
+import { blockhashUsable, lastValidBlockHeight, viewHeights, BLOCKHASH_MAX_AGE, FINALITY_DEPTH } from './commitment.ts';
+import { emptyFaults, takeFailure } from './faults.ts';
+import { matchesFilters } from './filters.ts';
+import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, uiTokenAmount } from './token.ts';
+
+const height = fc.nat({ max: 1_000_000 });
+
+test.prop([height, height, fc.nat({ max: 64 }), height])('views are ordered and never above the tip', (tip, base, c, floor) => {
+  fc.pre(base <= tip && floor <= tip);
+  const h = viewHeights(tip, base, c, floor);
+  expect(h.finalized).toBeLessThanOrEqual(h.confirmed);
+  expect(h.confirmed).toBeLessThanOrEqual(h.processed);
+  expect(h.finalized).toBeGreaterThanOrEqual(base);
+  expect(h.confirmed).toBeGreaterThanOrEqual(floor);
+  if (tip - c >= base + FINALITY_DEPTH && floor <= tip - c) expect(h.confirmed - h.finalized).toBe(FINALITY_DEPTH);
+});
+
+test.prop([height, height])('a blockhash is usable exactly up to lastValidBlockHeight', (issued, at) => {
+  expect(blockhashUsable(issued, at)).toBe(at <= issued + BLOCKHASH_MAX_AGE);
+  expect(lastValidBlockHeight(issued)).toBe(issued + 150);
+});
+
+const snap = fc.record({
+  lamports: fc.bigInt({ min: 1n, max: 1n << 40n }),
+  data: fc.uint8Array({ maxLength: 8 }),
+  owner: fc.constant('11111111111111111111111111111111'),
+  executable: fc.constant(false),
+});
+
+test.prop([fc.array(fc.option(snap, { nil: null }), { minLength: 1, maxLength: 12 }), fc.nat()])(
+  'the view at block k is the value written by the last block at or below k',
+  (values, k0) => {
+    // Block i (1-based) writes values[i-1]; the initial value is null.
+    const blocks = values.map((v, i) => ({
+      changes: new Map<string, AccountChange>([['x', { pre: i === 0 ? null : (values[i - 1] ?? null), post: v }]]),
+    }));
+    const k = k0 % (values.length + 1);
+    const tip = values[values.length - 1] ?? null;
+    const expected: AccountSnap | null = k === 0 ? null : (values[k - 1] ?? null);
+    expect(valueAtView(tip, blocks.slice(k), 'x')).toEqual(expected);
+  },
+);
+
+test.prop([fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 70 }), fc.uint8Array({ minLength: 1, maxLength: 8 })])(
+  'memcmp matches exactly when the bytes are at the offset',
+  (data, offset, bytes) => {
+    const expected = offset + bytes.length <= data.length && bytes.every((b, i) => data[offset + i] === b);
+    expect(matchesFilters(data, [{ kind: 'memcmp', offset, bytes }])).toBe(expected);
+    expect(matchesFilters(data, [{ kind: 'dataSize', size: data.length }])).toBe(true);
+  },
+);
+
+test.prop([fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat({ max: 9 })])('ui amounts keep every digit', (amount, decimals) => {
+  const ui = uiTokenAmount(amount, decimals);
+  const [whole, frac = ''] = ui.uiAmountString.split('.');
+  expect(BigInt(whole + frac.padEnd(decimals, '0'))).toBe(amount);
+});
+
+test.prop([fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })])('token layouts round-trip', (amount) => {
+  const mint = 'So11111111111111111111111111111111111111112';
+  const owner = '11111111111111111111111111111111';
+  const acc = { mint, owner, amount, delegate: null, state: 'initialized' as const, isNative: null, delegatedAmount: 0n, closeAuthority: null };
+  expect(decodeTokenAccount(encodeTokenAccount(acc))).toEqual(acc);
+  const m = { mintAuthority: null, supply: amount, decimals: 0, isInitialized: true, freezeAuthority: owner };
+  expect(decodeMint(encodeMint(m))).toEqual(m);
+});
+
+test.prop([fc.nat({ max: 20 }), fc.nat({ max: 30 })])('a counted failure fails exactly that many calls', (count, calls) => {
+  const f = emptyFaults();
+  f.failures.set('getSlot', { remaining: count === 0 ? null : count, code: -1, message: 'x' });
+  let failed = 0;
+  for (let i = 0; i < calls; i++) if (takeFailure(f, 'getSlot')) failed++;
+  expect(failed).toBe(count === 0 ? calls : Math.min(count, calls));
+  expect(takeFailure(f, 'getBalance')).toBeNull();
+});
