@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { createPool } from '../services/lib/db.ts';
+import { silentLogger } from '../services/lib/logger.ts';
+import { migrate } from '../services/lib/migrate.ts';
+import { createRegistry, registerValueSchemas } from '../services/lib/schemas.ts';
+import { ensureTopics } from '../services/lib/topics.ts';
+import { REPO_ROOT, loadStackConfig, type StackConfig } from './stack/config.ts';
+import { connectorFiles, registerConnector } from './stack/connectors.ts';
+import { stackEnv } from './stack/env.ts';
+import { stackUp, type Say } from './stack/lifecycle.ts';
+
+export interface Prepared {
+  cfg: StackConfig;
+  env: Record<string, string>;
+  /** Parts this call started (empty when it reused a running stack). */
+  started: string[];
+}
+
+/**
+ * Everything between "nothing running" and "the pipeline can run": the stack, migrations, the
+ * topics (co-partitioned), the Avro schemas and the outbox connector. Each step is idempotent.
+ */
+export async function prepare(say: Say): Promise<Prepared> {
+  const cfg = loadStackConfig();
+  const { seconds, started } = await stackUp(cfg, say);
+  say(`stack ready in ${seconds.toFixed(1)}s`);
+  const env = stackEnv(cfg);
+
+  const pool = createPool(env.DATABASE_URL!, silentLogger(), 2);
+  try {
+    const applied = await migrate(pool, join(REPO_ROOT, 'migrations'), silentLogger());
+    say(`✓ migrations ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+  } finally {
+    await pool.end();
+  }
+
+  const admin = new Kafka({ clientId: 'chainsync-prepare', brokers: [env.KAFKA_BROKERS!], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin);
+    say(`✓ topics ${created.length ? `created ${created.join(', ')}` : 'present'}`);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const ids = await registerValueSchemas(createRegistry(env.SCHEMA_REGISTRY_URL!), join(REPO_ROOT, 'schemas'));
+  say(`✓ schemas registered (${Object.entries(ids).map(([t, id]) => `${t}=${id}`).join(', ')})`);
+
+  for (const { name, config } of connectorFiles(join(REPO_ROOT, 'connect'))) {
+    await registerConnector(env.KAFKA_CONNECT_URL!, name, config);
+    say(`✓ connector ${name} RUNNING`);
+  }
+  return { cfg, env, started };
+}
