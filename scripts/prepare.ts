@@ -26,7 +26,15 @@ export async function prepare(say: Say): Promise<Prepared> {
   const { seconds, started } = await stackUp(cfg, say);
   say(`stack ready in ${seconds.toFixed(1)}s`);
   const env = stackEnv(cfg);
+  await setup(env, say);
+  return { cfg, env, started };
+}
 
+/** The steps after the infrastructure is up; docker-compose runs these alone (scripts/setup.ts). */
+export async function setup(env: Record<string, string | undefined>, say: Say): Promise<void> {
+  for (const key of ['DATABASE_URL', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_CONNECT_URL']) {
+    if (!env[key]) throw new Error(`${key} is not set`);
+  }
   const pool = createPool(env.DATABASE_URL!, silentLogger(), 2);
   try {
     const applied = await migrate(pool, join(REPO_ROOT, 'migrations'), silentLogger());
@@ -51,5 +59,4 @@ export async function prepare(say: Say): Promise<Prepared> {
     await registerConnector(env.KAFKA_CONNECT_URL!, name, config);
     say(`✓ connector ${name} RUNNING`);
   }
-  return { cfg, env, started };
 }

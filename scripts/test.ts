@@ -1,0 +1,94 @@
+// `npm test`: type check, unit tests, then the stack (started or reused) and the integration
+// tests against it. A stack this run started is stopped at the end unless CHAINSYNC_KEEP_STACK=1.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, loadStackConfig } from './stack/config.ts';
+import { stackDown } from './stack/lifecycle.ts';
+import { prepare } from './prepare.ts';
+
+const say = (line: string) => console.log(line);
+const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env, cwd: REPO_ROOT });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function readCounts(file: string): Counts {
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+}
+
+async function vitest(project: string, env: NodeJS.ProcessEnv): Promise<{ code: number; counts: Counts }> {
+  const reportDir = join(REPO_ROOT, '.stack', 'reports');
+  mkdirSync(reportDir, { recursive: true });
+  const report = join(reportDir, `${project}.json`);
+  const code = await run(bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
+  return { code, counts: readCounts(report) };
+}
+
+async function main(): Promise<number> {
+  const only = process.argv[2];
+  say('== type check');
+  if ((await run(bin('tsc'), ['--noEmit', '-p', '.'])) !== 0) {
+    say('0 passed, 1 failed');
+    return 1;
+  }
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const add = (c: Counts) => {
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  };
+  let failed = false;
+  if (only !== 'integration') {
+    say('== unit tests');
+    const unit = await vitest('unit', process.env);
+    add(unit.counts);
+    failed ||= unit.code !== 0;
+  }
+  if (only !== 'unit') {
+    say('== local stack');
+    const cfg = loadStackConfig();
+    let started: string[] = [];
+    try {
+      const prepared = await prepare(say);
+      started = prepared.started;
+      say('== integration tests');
+      const integration = await vitest('integration', { ...process.env, ...prepared.env });
+      add(integration.counts);
+      failed ||= integration.code !== 0;
+    } catch (err) {
+      say(`✗ the stack could not be prepared: ${(err as Error).message}`);
+      const tail = (err as { logTail?: string }).logTail;
+      if (tail) say(tail);
+      total.failed += 1;
+      failed = true;
+    } finally {
+      if (started.length > 0 && process.env.CHAINSYNC_KEEP_STACK !== '1') {
+        say('== stopping the stack this run started (CHAINSYNC_KEEP_STACK=1 keeps it)');
+        await stackDown(cfg, say, started);
+      }
+    }
+  }
+  say(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return failed || total.failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

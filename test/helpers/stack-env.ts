@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface StackEnv {
+  DATABASE_URL: string;
+  KAFKA_BROKERS: string;
+  SCHEMA_REGISTRY_URL: string;
+  KAFKA_CONNECT_URL: string;
+  SOLANA_RPC_URL: string;
+  SOLANA_WS_URL: string;
+}
+
+const KEYS: Array<keyof StackEnv> = ['DATABASE_URL', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_CONNECT_URL', 'SOLANA_RPC_URL', 'SOLANA_WS_URL'];
+
+/**
+ * The running stack's addresses: from the environment (npm test sets them), else from the
+ * stack.env that `npm run stack:up` writes, so a single file can be run with plain vitest.
+ */
+export function stackEnv(): StackEnv {
+  const fromFile: Record<string, string> = {};
+  const file = join(process.env.CHAINSYNC_STACK_HOME ?? join(ROOT, '.stack'), 'stack.env');
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) fromFile[line.slice(0, i)] = line.slice(i + 1);
+    }
+  }
+  const env = {} as StackEnv;
+  for (const key of KEYS) {
+    const value = process.env[key] ?? fromFile[key];
+    if (!value) throw new Error(`${key} is not set: run the integration tests through "npm test", or start the stack with "npm run stack:up"`);
+    env[key] = value;
+  }
+  return env;
+}
