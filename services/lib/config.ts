@@ -1,0 +1,114 @@
+/**
+ * Config declared once: each key has a description, an optional default and a parser. Loading
+ * collects every problem before failing, so a bad start names all of them in one message.
+ */
+export interface Setting<T> {
+  description: string;
+  default?: T;
+  secret?: boolean;
+  parse: (raw: string) => T;
+}
+
+export type Spec = Record<string, Setting<unknown>>;
+export type ConfigOf<S extends Spec> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends Spec>(spec: S, env: Record<string, string | undefined>): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, setting] of Object.entries(spec)) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') {
+      if (setting.default === undefined) problems.push(`${key} is required: ${setting.description}`);
+      else out[key] = setting.default;
+      continue;
+    }
+    try {
+      out[key] = setting.parse(raw);
+    } catch (err) {
+      const shown = setting.secret ? '(redacted)' : JSON.stringify(raw);
+      problems.push(`${key}=${shown} is invalid: ${(err as Error).message} (${setting.description})`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+/** The config as it can be logged: secrets replaced. */
+export function describeConfig<S extends Spec>(spec: S, config: ConfigOf<S>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(spec).map((k) => [k, spec[k]!.secret ? '[redacted]' : config[k as keyof S]]));
+}
+
+// Parsers.
+export const str = (description: string, fallback?: string, secret = false): Setting<string> => ({
+  description,
+  ...(fallback !== undefined ? { default: fallback } : {}),
+  secret,
+  parse: (raw) => raw,
+});
+
+export const int = (description: string, fallback: number | undefined, min: number, max: number): Setting<number> => ({
+  description,
+  ...(fallback !== undefined ? { default: fallback } : {}),
+  parse: (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error('not a whole number');
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be between ${min} and ${max}`);
+    return n;
+  },
+});
+
+export const bool = (description: string, fallback: boolean): Setting<boolean> => ({
+  description,
+  default: fallback,
+  parse: (raw) => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new Error('expected true or false');
+  },
+});
+
+export const url = (description: string, protocols: string[], fallback?: string): Setting<string> => ({
+  description,
+  ...(fallback !== undefined ? { default: fallback } : {}),
+  parse: (raw) => {
+    const u = new URL(raw);
+    if (!protocols.includes(u.protocol)) throw new Error(`protocol must be one of ${protocols.join(', ')}`);
+    return raw;
+  },
+});
+
+export const list = (description: string, fallback?: string[]): Setting<string[]> => ({
+  description,
+  ...(fallback !== undefined ? { default: fallback } : {}),
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0) throw new Error('empty list');
+    return items;
+  },
+});
+
+export const oneOf = <T extends string>(description: string, values: readonly T[], fallback: T): Setting<T> => ({
+  description,
+  default: fallback,
+  parse: (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  },
+});
+
+/** The settings every service shares: where the stack is, and where it serves health and metrics. */
+export const commonSpec = {
+  DATABASE_URL: { ...str('PostgreSQL connection string of the chainsync database', undefined, true), parse: (raw: string) => { new URL(raw); return raw; } },
+  KAFKA_BROKERS: list('comma-separated Kafka bootstrap brokers (host:port)'),
+  SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),
+  HEALTH_PORT: int('port of /health/live, /health/ready and /metrics (0 = any free port)', 0, 0, 65535),
+  LOG_LEVEL: oneOf('pino log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+} satisfies Spec;
