@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { Connection, LAMPORTS_PER_SOL } from '@solana/web3.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '../services/lib/db.ts';
 import { silentLogger } from '../services/lib/logger.ts';
 import { migrate } from '../services/lib/migrate.ts';
+import { loadKeypairFile } from '../services/lib/solana/keys.ts';
 import { createRegistry, registerValueSchemas } from '../services/lib/schemas.ts';
 import { ensureTopics } from '../services/lib/topics.ts';
 import { REPO_ROOT, loadStackConfig, type StackConfig } from './stack/config.ts';
@@ -58,5 +60,25 @@ export async function setup(env: Record<string, string | undefined>, say: Say): 
   for (const { name, config } of connectorFiles(join(REPO_ROOT, 'connect'))) {
     await registerConnector(env.KAFKA_CONNECT_URL!, name, config);
     say(`✓ connector ${name} RUNNING`);
+  }
+  if (env.SOLANA_RPC_URL && env.AUTHORITY_KEYPAIR_PATH) await fundAuthority(env.SOLANA_RPC_URL, env.AUTHORITY_KEYPAIR_PATH, say);
+}
+
+/** The authority pays every fee and rent; on a local chain it is topped up by airdrop. */
+async function fundAuthority(rpcUrl: string, keypairPath: string, say: Say): Promise<void> {
+  const authority = loadKeypairFile(keypairPath).publicKey;
+  const connection = new Connection(rpcUrl, 'confirmed');
+  const balance = await connection.getBalance(authority);
+  if (balance >= 100 * LAMPORTS_PER_SOL) {
+    say(`✓ authority ${authority.toBase58()} funded (${balance / LAMPORTS_PER_SOL} SOL)`);
+    return;
+  }
+  try {
+    const signature = await connection.requestAirdrop(authority, 1000 * LAMPORTS_PER_SOL);
+    const latest = await connection.getLatestBlockhash();
+    await connection.confirmTransaction({ signature, ...latest }, 'confirmed');
+    say(`✓ authority ${authority.toBase58()} funded by airdrop`);
+  } catch (err) {
+    say(`! could not fund the authority ${authority.toBase58()} by airdrop (${(err as Error).message}); fund it by hand on a real cluster`);
   }
 }

@@ -6,6 +6,7 @@ import { connectUrl } from './connect.ts';
 import { localnetRpcUrl, localnetWsUrl } from './localnet.ts';
 import { DATABASE } from './postgres.ts';
 import { ccompatUrl } from './registry.ts';
+import { ensureStackKeys } from './keys.ts';
 
 /** What services and tests need to reach this stack, as environment variables. */
 export function stackEnv(cfg: StackConfig): Record<string, string> {
@@ -13,6 +14,7 @@ export function stackEnv(cfg: StackConfig): Record<string, string> {
   if (!creds) throw new Error(`the stack has no credentials yet (${cfg.secretsFile}): run npm run stack:up`);
   const db = (u: { user: string; password: string }) =>
     `postgres://${u.user}:${encodeURIComponent(u.password)}@127.0.0.1:${cfg.ports.postgres}/${DATABASE}`;
+  const keys = ensureStackKeys(cfg);
   return {
     DATABASE_URL: db(creds.app),
     KAFKA_BROKERS: `127.0.0.1:${cfg.ports.kafka}`,
@@ -20,6 +22,8 @@ export function stackEnv(cfg: StackConfig): Record<string, string> {
     KAFKA_CONNECT_URL: connectUrl(cfg),
     SOLANA_RPC_URL: localnetRpcUrl(cfg),
     SOLANA_WS_URL: localnetWsUrl(cfg),
+    AUTHORITY_KEYPAIR_PATH: keys.authorityKeypairPath,
+    CUSTODIAL_SEED_PATH: keys.custodialSeedPath,
     CHAINSYNC_STACK_HOME: cfg.home,
   };
 }

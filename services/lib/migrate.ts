@@ -13,7 +13,7 @@ export interface Migration {
 
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
-/** Reads NNNN_name.sql files in order; a gap or a duplicate number is a mistake worth failing on. */
+/** Reads NNNN_name.sql files in order; a duplicate number is a mistake worth failing on. */
 export function loadMigrations(dir: string): Migration[] {
   const migrations = readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
@@ -25,7 +25,8 @@ export function loadMigrations(dir: string): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`);
+    const prev = migrations[i - 1];
+    if (prev && prev.version === m.version) throw new Error(`two migrations are numbered ${m.version}: ${prev.name} and ${m.name}`);
   });
   return migrations;
 }
