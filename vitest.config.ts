@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['api/**/*.test.ts', 'services/**/*.test.ts', 'scripts/**/*.test.ts', 'test/unit/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
         },
@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['services/**/*.int.test.ts', 'test/integration/**/*.test.ts'],
+          include: ['api/**/*.int.test.ts', 'services/**/*.int.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // One JVM-backed stack on two cores: files run one after another.
