@@ -21,7 +21,7 @@ export function stackParts(cfg: StackConfig): PartView[] {
   const parts: PartView[] = [
     { name: 'postgres', tracked: postgresPart(cfg), address: `postgres://127.0.0.1:${p.postgres}/chainsync`, ports: [p.postgres], pid: () => postgresRunningPid(cfg), ready: () => postgresReady(cfg) },
     { name: 'kafka', tracked: kafkaPart(cfg), address: `127.0.0.1:${p.kafka}`, ports: [p.kafka, p.kafkaController], pid: () => runningPid(kafkaPart(cfg)), ready: () => kafkaReady(cfg) },
-    { name: 'registry', tracked: registryPart(cfg), address: ccompatUrl(cfg), ports: [p.registry], pid: () => runningPid(registryPart(cfg)), ready: () => registryReady(cfg) },
+    { name: 'registry', tracked: registryPart(cfg), address: ccompatUrl(cfg), ports: [p.registry, p.registry + 1], pid: () => runningPid(registryPart(cfg)), ready: () => registryReady(cfg) },
     { name: 'connect', tracked: connectPart(cfg), address: connectUrl(cfg), ports: [p.connect], pid: () => runningPid(connectPart(cfg)), ready: () => connectReady(cfg) },
   ];
   if (localnetAvailable()) {
