@@ -1,0 +1,103 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { advances, applyStatus, isTerminal, OP_EVENT_STATES, reduceStatuses, type OperationStatus, type OpRow } from './op-status.ts';
+
+const OP = '00000000-0000-4000-8000-000000000001';
+const fresh: OpRow = { opId: OP, state: 'requested', attempts: 0, lastSignature: null, lastSlot: null, lastError: null, confirmedAt: null, updatedAt: 0 };
+
+let clock = 0;
+const event = (state: OperationStatus['state'], attempt: number): OperationStatus => ({
+  opId: OP,
+  idempotencyKey: 'k',
+  mint: 'm',
+  type: 'mint',
+  state,
+  expectedOwner: null,
+  signature: `sig-${attempt}`,
+  attempt,
+  slot: state === 'confirmed' || state === 'finalized' ? 100 + attempt : null,
+  error: state === 'expired' || state === 'failed' ? `${state} ${attempt}` : null,
+  at: ++clock,
+});
+
+/** What a submitter can emit for one operation: attempts that expire or fail, then an outcome. */
+const historyArb = fc
+  .record({
+    failedAttempts: fc.array(fc.constantFrom('expired' as const, 'failed' as const), { maxLength: 4 }),
+    end: fc.constantFrom('submitted', 'confirmed', 'finalized', 'dead_lettered', 'expired'),
+  })
+  .map(({ failedAttempts, end }) => {
+    const events: OperationStatus[] = [];
+    failedAttempts.forEach((how, i) => events.push(event('submitted', i + 1), event(how, i + 1)));
+    const last = failedAttempts.length + 1;
+    if (end === 'dead_lettered') events.push(event('dead_lettered', Math.max(1, failedAttempts.length)));
+    else {
+      events.push(event('submitted', last));
+      if (end === 'expired') events.push(event('expired', last));
+      if (end === 'confirmed' || end === 'finalized') events.push(event('confirmed', last));
+      if (end === 'finalized') events.push(event('finalized', last));
+    }
+    return events;
+  });
+
+const deliveryArb = historyArb.chain((h) =>
+  fc.tuple(fc.constant(h), fc.shuffledSubarray(h)).chain(([all, dups]) => fc.tuple(fc.constant(all), fc.shuffledSubarray([...all, ...dups], { minLength: all.length + dups.length }))),
+);
+
+const anyEventArb = fc.record({ state: fc.constantFrom(...OP_EVENT_STATES), attempt: fc.integer({ min: 1, max: 5 }) }).map(({ state, attempt }) => event(state, attempt));
+
+const run = (events: readonly OperationStatus[], from = fresh) => reduceStatuses(new Map([[OP, from]]), events).rows.get(OP) ?? from;
+
+const key = (r: OpRow) => [isTerminal(r.state) ? 2 : r.state === 'confirmed' ? 1 : 0, r.attempts, OP_EVENT_STATES.indexOf(r.state as never)];
+const notBelow = (a: number[], b: number[]) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+};
+
+describe('operation status transitions', () => {
+  test.prop([deliveryArb])('state and attempts do not depend on order or duplicates', ([history, delivered]) => {
+    const inOrder = run(history);
+    const shuffled = run(delivered);
+    expect({ state: shuffled.state, attempts: shuffled.attempts }).toEqual({ state: inOrder.state, attempts: inOrder.attempts });
+  });
+
+  test.prop([historyArb])('replaying the history changes nothing', (history) => {
+    const once = run(history);
+    expect(reduceStatuses(new Map([[OP, once]]), history).rows.size).toBe(0);
+  });
+
+  test.prop([fc.array(anyEventArb, { maxLength: 30 })])('never moves backwards, whatever arrives', (events) => {
+    let row = fresh;
+    for (const e of events) {
+      const next = applyStatus(row, e) ?? row;
+      expect(notBelow(key(next), key(row))).toBe(true);
+      if (isTerminal(row.state)) expect(next).toBe(row);
+      row = next;
+    }
+  });
+
+  it('confirmed moves on to finalized but not back to an older step or another attempt step', () => {
+    const confirmed = run([event('submitted', 1), event('confirmed', 1)]);
+    expect(confirmed.state).toBe('confirmed');
+    expect(confirmed.confirmedAt).not.toBeNull();
+    expect(advances(confirmed, event('submitted', 2))).toBe(false);
+    expect(advances(confirmed, event('expired', 1))).toBe(false);
+    expect(run([event('finalized', 1)], confirmed).state).toBe('finalized');
+  });
+
+  it('a newer attempt supersedes an older one; the older one arriving late is ignored', () => {
+    const row = run([event('submitted', 1), event('expired', 1), event('submitted', 2), event('expired', 1), event('submitted', 1)]);
+    expect(row).toMatchObject({ state: 'submitted', attempts: 2, lastSignature: 'sig-2', lastError: 'expired 1' });
+  });
+
+  it('terminal states stick', () => {
+    expect(run([event('dead_lettered', 1), event('submitted', 2), event('confirmed', 2)]).state).toBe('dead_lettered');
+    expect(run([event('finalized', 1), event('dead_lettered', 3)]).state).toBe('finalized');
+  });
+
+  it('an unknown op id is reported, not applied', () => {
+    const { rows, unknown } = reduceStatuses(new Map(), [event('submitted', 1)]);
+    expect(rows.size).toBe(0);
+    expect(unknown).toHaveLength(1);
+  });
+});

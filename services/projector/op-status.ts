@@ -1,0 +1,92 @@
+/**
+ * How chain_operations follows chain.ops.status: a pure transition that replays, duplicates and
+ * reordering cannot move backwards. Rules:
+ * - finalized and dead_lettered are terminal: nothing moves an operation out of them;
+ * - confirmed only moves on to a terminal state (one attempt lands; a confirmation is not undone
+ *   by a stale step of another attempt);
+ * - otherwise a newer attempt supersedes an older one, and within an attempt the state only
+ *   moves forward (submitted < expired < failed < confirmed < finalized < dead_lettered).
+ * Equivalently: an event wins when its key (tier, attempt, rank) is greater than the stored one's,
+ * and nothing wins over a terminal state; so for a history with at most one terminal event, the
+ * result is the same in any order.
+ */
+export const OP_EVENT_STATES = ['submitted', 'expired', 'failed', 'confirmed', 'finalized', 'dead_lettered'] as const;
+export type OpEventState = (typeof OP_EVENT_STATES)[number];
+export type OpState = 'requested' | OpEventState;
+
+/** A decoded chain.ops.status value (schemas/operation-status.avsc). */
+export interface OperationStatus {
+  opId: string;
+  idempotencyKey: string;
+  mint: string;
+  type: 'mint' | 'transfer' | 'burn';
+  state: OpEventState;
+  expectedOwner: string | null;
+  signature: string | null;
+  attempt: number;
+  slot: number | null;
+  error: string | null;
+  at: number;
+}
+
+/** The columns of chain_operations this consumer owns. Times are epoch ms. */
+export interface OpRow {
+  opId: string;
+  state: OpState;
+  attempts: number;
+  lastSignature: string | null;
+  lastSlot: number | null;
+  lastError: string | null;
+  confirmedAt: number | null;
+  updatedAt: number;
+}
+
+const RANK: Record<OpState, number> = { requested: 0, submitted: 1, expired: 2, failed: 3, confirmed: 4, finalized: 5, dead_lettered: 6 };
+const tier = (s: OpState) => (s === 'finalized' || s === 'dead_lettered' ? 2 : s === 'confirmed' ? 1 : 0);
+
+export const isTerminal = (s: OpState) => tier(s) === 2;
+
+/** Whether `event` moves an operation that is in `state` after `attempt` (see the rules above). */
+export function advances(current: { state: OpState; attempts: number }, event: { state: OpEventState; attempt: number }): boolean {
+  if (isTerminal(current.state)) return false;
+  const a = [tier(current.state), current.attempts, RANK[current.state]];
+  const b = [tier(event.state), event.attempt, RANK[event.state]];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return b[i]! > a[i]!;
+  return false;
+}
+
+/** The row after `event`, or undefined when the event changes nothing (a duplicate or stale one). */
+export function applyStatus(row: OpRow, event: OperationStatus): OpRow | undefined {
+  if (!advances(row, event)) return undefined;
+  const reached = event.state === 'confirmed' || event.state === 'finalized';
+  return {
+    opId: row.opId,
+    state: event.state,
+    attempts: event.attempt,
+    lastSignature: event.signature ?? row.lastSignature,
+    lastSlot: event.slot ?? row.lastSlot,
+    // A confirmation clears the error of the attempts before it; a failure step records its own.
+    lastError: reached ? null : (event.error ?? row.lastError),
+    confirmedAt: row.confirmedAt ?? (reached ? event.at : null),
+    updatedAt: event.at,
+  };
+}
+
+/** Applies events (in offset order) to the stored rows; returns the rows that changed. */
+export function reduceStatuses(current: ReadonlyMap<string, OpRow>, events: readonly OperationStatus[]): { rows: Map<string, OpRow>; unknown: OperationStatus[] } {
+  const state = new Map(current);
+  const rows = new Map<string, OpRow>();
+  const unknown: OperationStatus[] = [];
+  for (const event of events) {
+    const row = state.get(event.opId);
+    if (!row) {
+      unknown.push(event);
+      continue;
+    }
+    const next = applyStatus(row, event);
+    if (!next) continue;
+    state.set(event.opId, next);
+    rows.set(event.opId, next);
+  }
+  return { rows, unknown };
+}

@@ -1,0 +1,98 @@
+/**
+ * Which OwnershipChange wins, per mint: the pure decision shared by the live projector and the
+ * rebuild (invariants 5 and 9). No I/O; the SQL around it only reads current rows and writes
+ * what this returns.
+ */
+export type Commitment = 'confirmed' | 'finalized';
+
+/** A decoded chain.ownership value (schemas/ownership-change.avsc). */
+export interface OwnershipChange {
+  mint: string;
+  owner: string | null;
+  tokenAccount: string | null;
+  amount: number;
+  slot: number;
+  commitment: Commitment;
+  source: 'stream' | 'backfill';
+  observedAt: number;
+}
+
+/** One row of the ownership table. updatedAt is the winning record's observedAt (deterministic). */
+export interface OwnershipRow {
+  mint: string;
+  owner: string | null;
+  tokenAccount: string | null;
+  amount: number;
+  slot: number;
+  commitment: Commitment;
+  updatedAt: number;
+}
+
+export interface OwnerChange {
+  mint: string;
+  oldOwner: string | null;
+  newOwner: string | null;
+  slot: number;
+  observedAt: number;
+}
+
+export type TicketStatus = 'minted' | 'burned';
+
+/**
+ * Whether `incoming` replaces `current`. A higher slot wins. At the same slot the record read
+ * later wins (chain-ingest publishes fork corrections at a slot >= the last one it published, and
+ * within a partition the projector applies records in offset order), except that a confirmed
+ * record never replaces a finalized one: a rooted slot cannot be corrected, so a confirmed record
+ * for it is a stale duplicate.
+ */
+export function supersedes(current: Pick<OwnershipRow, 'slot' | 'commitment'> | undefined, incoming: Pick<OwnershipChange, 'slot' | 'commitment'>): boolean {
+  if (current === undefined) return true;
+  if (incoming.slot !== current.slot) return incoming.slot > current.slot;
+  return !(current.commitment === 'finalized' && incoming.commitment === 'confirmed');
+}
+
+export function toRow(change: OwnershipChange): OwnershipRow {
+  return {
+    mint: change.mint,
+    owner: change.owner,
+    tokenAccount: change.tokenAccount,
+    amount: change.amount,
+    slot: change.slot,
+    commitment: change.commitment,
+    updatedAt: change.observedAt,
+  };
+}
+
+export interface BatchOutcome {
+  /** The rows that changed, by mint: what to upsert. */
+  rows: Map<string, OwnershipRow>;
+  /** Every owner change, in application order: what to append to the audit trail. */
+  ownerChanges: OwnerChange[];
+  /** Per mint, the ticket's owner and status after the batch (only mints whose owner changed). */
+  tickets: Map<string, { owner: string | null; status: TicketStatus }>;
+}
+
+/**
+ * Applies `changes` (in offset order) on top of `current` (the stored rows of the batch's mints).
+ * Returns what to write; `current` is not modified.
+ */
+export function reduceOwnership(current: ReadonlyMap<string, OwnershipRow>, changes: readonly OwnershipChange[]): BatchOutcome {
+  const state = new Map(current);
+  const rows = new Map<string, OwnershipRow>();
+  const ownerChanges: OwnerChange[] = [];
+  const tickets = new Map<string, { owner: string | null; status: TicketStatus }>();
+  for (const change of changes) {
+    const before = state.get(change.mint);
+    if (!supersedes(before, change)) continue;
+    const row = toRow(change);
+    state.set(change.mint, row);
+    rows.set(change.mint, row);
+    const oldOwner = before?.owner ?? null;
+    if (oldOwner !== row.owner) {
+      ownerChanges.push({ mint: row.mint, oldOwner, newOwner: row.owner, slot: row.slot, observedAt: row.updatedAt });
+      // A change to null always comes from an owner (oldOwner !== null): that is a burn.
+      tickets.set(row.mint, { owner: row.owner, status: row.owner === null ? 'burned' : 'minted' });
+    }
+  }
+  return { rows, ownerChanges, tickets };
+}
