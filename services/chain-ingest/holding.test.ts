@@ -1,0 +1,145 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { shouldPublish, type Published } from './decide.ts';
+import { holdingAt, type TokenObservation } from './holding.ts';
+
+const MINT = 'Mint1111';
+const ACCOUNTS = ['ta-a', 'ta-b', 'ta-c', 'ta-d'];
+const ownerOf = (account: string) => `wallet-of-${account}`;
+
+/** A mint's true history: who holds it from which slot (null = burned), and what reads of it saw. */
+interface History {
+  changes: Array<{ slot: number; holder: string | null }>;
+  observations: TokenObservation[];
+}
+
+const historyArb: fc.Arbitrary<History> = fc
+  .record({
+    first: fc.constantFrom(...ACCOUNTS),
+    steps: fc.array(fc.record({ gap: fc.integer({ min: 1, max: 5 }), to: fc.constantFrom(...ACCOUNTS) }), { maxLength: 8 }),
+    burned: fc.boolean(),
+    snapshots: fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 3 }),
+    start: fc.integer({ min: 1, max: 1000 }),
+  })
+  .map(({ first, steps, burned, snapshots, start }) => {
+    const changes: History['changes'] = [{ slot: start, holder: first }];
+    const observations: TokenObservation[] = [{ mint: MINT, tokenAccount: first, owner: ownerOf(first), amount: 1n, slot: start }];
+    const obs = (account: string, amount: bigint, slot: number) => observations.push({ mint: MINT, tokenAccount: account, owner: ownerOf(account), amount, slot });
+    let slot = start;
+    let holder: string | null = first;
+    const moves = burned ? [...steps, { gap: 1, to: null }] : steps;
+    for (const step of moves) {
+      if (holder === null || step.to === holder) continue;
+      slot += step.gap;
+      obs(holder, 0n, slot);
+      if (step.to !== null) obs(step.to, 1n, slot);
+      holder = step.to;
+      changes.push({ slot, holder });
+    }
+    // Backfill reads: every account that exists, in its state at that slot.
+    for (const offset of snapshots) {
+      const at = start + offset;
+      const seen = new Set(observations.filter((o) => o.slot <= at).map((o) => o.tokenAccount));
+      const holderAt = truthAt({ changes, observations }, at);
+      for (const account of seen) obs(account, account === holderAt ? 1n : 0n, at);
+    }
+    return { changes, observations };
+  });
+
+function truthAt(h: Pick<History, 'changes'>, slot: number): string | null | undefined {
+  let holder: string | null | undefined;
+  for (const c of h.changes) if (c.slot <= slot) holder = c.holder;
+  return holder;
+}
+
+/** Any arrival order, with some observations delivered more than once. */
+const arrivalArb = (h: History) =>
+  fc
+    .tuple(fc.shuffledSubarray(h.observations, { minLength: h.observations.length }), fc.array(fc.nat(), { maxLength: 6 }))
+    .map(([order, dups]) => {
+      const out = [...order];
+      for (const d of dups) out.splice(d % (out.length + 1), 0, order[d % order.length]!);
+      return out;
+    });
+
+const withArrival = historyArb.chain((h) => fc.tuple(fc.constant(h), arrivalArb(h)));
+
+describe('holdingAt', () => {
+  test.prop([withArrival])('gives the owner at the highest slot whatever the order or duplication', ([h, arrival]) => {
+    const maxSlot = Math.max(...h.observations.map((o) => o.slot));
+    const holder = truthAt(h, maxSlot) ?? null;
+    expect(holdingAt(arrival)).toEqual({
+      owner: holder && ownerOf(holder),
+      tokenAccount: holder,
+      amount: holder ? 1n : 0n,
+      slot: maxSlot,
+    });
+  });
+
+  test.prop([historyArb, fc.integer({ min: 0, max: 80 })])('gives the owner at any earlier slot from the complete record', (h, offset) => {
+    const at = (h.changes[0]?.slot ?? 0) + offset;
+    const holder = truthAt(h, at) ?? null;
+    expect(holdingAt(h.observations, at)?.tokenAccount).toBe(holder);
+  });
+
+  it('while the sender\'s update is still in flight, believes the newer claim', () => {
+    const a = { mint: MINT, tokenAccount: 'ta-a', owner: 'wa', amount: 1n, slot: 3 };
+    const b = { mint: MINT, tokenAccount: 'ta-b', owner: 'wb', amount: 1n, slot: 5 };
+    expect(holdingAt([a, b])?.owner).toBe('wb');
+    expect(holdingAt([b, a])?.owner).toBe('wb');
+  });
+
+  it('is undefined before anything was seen, and null-owned once the holder is emptied', () => {
+    expect(holdingAt([])).toBeUndefined();
+    const mint = { mint: MINT, tokenAccount: 'x', owner: 'w', amount: 1n, slot: 5 };
+    expect(holdingAt([mint, { ...mint, amount: 0n, slot: 7 }])).toEqual({ owner: null, tokenAccount: null, amount: 0n, slot: 7 });
+  });
+});
+
+describe('shouldPublish, fed one observation at a time', () => {
+  const finalizeAt = fc.array(fc.nat(), { maxLength: 4 });
+  const staleReads = fc.array(fc.tuple(fc.nat({ max: 12 }), fc.integer({ min: 1, max: 20 })), { maxLength: 4 });
+
+  test.prop([withArrival, finalizeAt, staleReads])('publishes non-decreasing slots and ends on the truth; replays add nothing', ([h, arrival], finalizes, stale) => {
+    const seen: TokenObservation[] = [];
+    const published: Published[] = [];
+    const offer = (next: Published) => {
+      if (shouldPublish(published.at(-1), next)) published.push(next);
+    };
+    arrival.forEach((o, i) => {
+      seen.push(o);
+      const holding = holdingAt(seen);
+      if (holding) offer({ ...holding, commitment: 'confirmed' });
+      // The root passing the last record's slot at arbitrary moments.
+      const last = published.at(-1);
+      if (last && finalizes.includes(i)) offer({ ...last, commitment: 'finalized' });
+      // A lagging RPC node answering a re-read with an older view.
+      for (const [at, back] of stale) {
+        const old = at === i ? holdingAt(seen, (holding?.slot ?? 0) - back) : undefined;
+        if (old) offer({ ...old, commitment: 'confirmed' });
+      }
+    });
+    for (let i = 1; i < published.length; i++) expect(published[i]!.slot).toBeGreaterThanOrEqual(published[i - 1]!.slot);
+
+    const maxSlot = Math.max(...h.observations.map((o) => o.slot));
+    const holder = truthAt(h, maxSlot) ?? null;
+    const last = published.at(-1);
+    if (holder !== null || last) expect(last?.tokenAccount ?? null).toBe(holder);
+
+    const before = published.length;
+    for (const o of arrival) {
+      seen.push(o);
+      offer({ ...holdingAt(seen)!, commitment: 'confirmed' });
+    }
+    expect(published.length).toBe(before);
+  });
+
+  it('refuses an older slot even with a different owner, and a repeat of the same finality', () => {
+    const last: Published = { owner: 'b', tokenAccount: 'tb', amount: 1n, slot: 10, commitment: 'confirmed' };
+    expect(shouldPublish(last, { ...last, owner: 'a', tokenAccount: 'ta', slot: 9 })).toBe(false);
+    expect(shouldPublish(last, { ...last, slot: 12 })).toBe(false);
+    expect(shouldPublish(last, { ...last, commitment: 'finalized' })).toBe(true);
+    expect(shouldPublish({ ...last, commitment: 'finalized' }, { ...last, commitment: 'finalized' })).toBe(false);
+    expect(shouldPublish(undefined, { owner: null, tokenAccount: null, amount: 0n, slot: 3, commitment: 'confirmed' })).toBe(false);
+  });
+});
