@@ -40,7 +40,7 @@ const historyArb: fc.Arbitrary<History> = fc
     for (const offset of snapshots) {
       const at = start + offset;
       const seen = new Set(observations.filter((o) => o.slot <= at).map((o) => o.tokenAccount));
-      const holderAt = truthAt({ changes, observations }, at);
+      const holderAt = truthAt({ changes }, at);
       for (const account of seen) obs(account, account === holderAt ? 1n : 0n, at);
     }
     return { changes, observations };
