@@ -1,0 +1,54 @@
+// What counts as a discrepancy for one mint. Pure: the same view, thresholds and clock give the
+// same findings, whether the view came from a full run's chain snapshot or from the streams.
+import type { Finding, MintView, OpView, Thresholds } from './types.ts';
+
+/** States in which an operation may still change the owner. */
+const IN_FLIGHT = new Set(['requested', 'submitted', 'expired']);
+
+export function isInFlight(op: OpView): boolean {
+  return IN_FLIGHT.has(op.state);
+}
+
+function stuckFinding(view: MintView, op: OpView): Finding {
+  return { mint: view.mint, kind: 'stuck_operation', opId: op.opId, dbValue: `${op.type}:${op.state}`, chainValue: view.chain.owner, slot: view.chain.slot, opState: op.state };
+}
+
+/** Operations that are stuck: in flight past their threshold, failed, or dead-lettered. */
+function stuckOps(view: MintView, t: Thresholds, now: number): Finding[] {
+  const out: Finding[] = [];
+  for (const op of view.ops) {
+    if (op.state === 'failed' || op.state === 'dead_lettered') out.push(stuckFinding(view, op));
+    else if (isInFlight(op) && now - op.since > (op.state === 'requested' ? t.pendingMs : t.stuckMs)) out.push(stuckFinding(view, op));
+  }
+  // One active discrepancy per mint and kind: the oldest stuck operation stands for the mint.
+  return out.slice(0, 1);
+}
+
+/**
+ * The discrepancies of one mint at `now`. While an operation is in flight, or within the grace
+ * period after one settled, the owner is legitimately moving and the database may lag: only
+ * stuck operations are reported then.
+ */
+export function classify(view: MintView, t: Thresholds, now: number): Finding[] {
+  const stuck = stuckOps(view, t, now);
+  if (view.ops.some(isInFlight)) return stuck;
+  if (view.lastSettledAt !== null && now - view.lastSettledAt < t.graceMs) return stuck;
+
+  const { chain, ticket, mint } = view;
+  const base = { mint, opId: null, slot: chain.slot };
+  if (ticket === null) {
+    if (chain.present && chain.owner !== null) return [...stuck, { ...base, kind: 'missing_in_db', dbValue: null, chainValue: chain.owner }];
+    return stuck;
+  }
+  if (ticket.status === 'created') return stuck;
+  if (!chain.present) {
+    // A ticket the platform minted (or believes is owned) whose mint account does not exist.
+    const claimed = ticket.status === 'minted' || ticket.owner !== null || view.lastSettledAt !== null;
+    if (claimed) return [...stuck, { ...base, kind: 'missing_on_chain', dbValue: ticket.owner ?? ticket.status, chainValue: null }];
+    return stuck;
+  }
+  if (ticket.owner !== chain.owner) {
+    return [...stuck, { ...base, kind: 'owner_mismatch', dbValue: ticket.owner, chainValue: chain.owner }];
+  }
+  return stuck;
+}

@@ -1,0 +1,112 @@
+// The per-mint join of the two streams: chain.ops.status (what the platform did and expects) and
+// chain.ownership (the chain owner at a slot). Pure reducers: the state after a set of events does
+// not depend on how the two streams interleave, so a rebuild from offset zero equals the live state.
+import type { ChainView, MintView, OpState, OpType, OpView, TicketView } from './types.ts';
+
+export interface StatusEvent {
+  opId: string;
+  idempotencyKey: string;
+  mint: string;
+  type: OpType;
+  state: Exclude<OpState, 'requested'>;
+  expectedOwner: string | null;
+  attempt: number;
+  error: string | null;
+  at: number;
+}
+
+export interface OwnershipEvent {
+  mint: string;
+  owner: string | null;
+  tokenAccount: string | null;
+  amount: number;
+  slot: number;
+  commitment: 'confirmed' | 'finalized';
+}
+
+export interface TrackedOp extends OpView {
+  attempt: number;
+  expectedOwner: string | null;
+}
+
+export interface MintState {
+  chain: (ChainView & { tokenAccount: string | null }) | null;
+  ops: ReadonlyMap<string, TrackedOp>;
+}
+
+export const emptyMintState = (): MintState => ({ chain: null, ops: new Map() });
+
+// submitted and expired alternate while the submitter re-signs: the later one wins. The rest are
+// final, and a final state is never replaced by a redelivered earlier one.
+const RANK: Record<OpState, number> = { requested: 0, submitted: 1, expired: 1, confirmed: 2, finalized: 3, failed: 3, dead_lettered: 3 };
+const SETTLED = new Set<OpState>(['confirmed', 'finalized']);
+
+/** Whether `next` supersedes `cur` for the same operation. */
+export function supersedes(cur: { state: OpState; since: number; attempt?: number } | undefined, next: { state: OpState; since: number; attempt?: number }): boolean {
+  if (!cur) return true;
+  if (RANK[next.state] !== RANK[cur.state]) return RANK[next.state] > RANK[cur.state];
+  if ((next.attempt ?? 0) !== (cur.attempt ?? 0)) return (next.attempt ?? 0) > (cur.attempt ?? 0);
+  return next.since > cur.since || (next.since === cur.since && next.state > cur.state);
+}
+
+export function applyStatus(s: MintState, e: StatusEvent): MintState {
+  const next: TrackedOp = {
+    opId: e.opId,
+    idempotencyKey: e.idempotencyKey,
+    type: e.type,
+    state: e.state,
+    since: e.at,
+    from: s.ops.get(e.opId)?.from ?? null,
+    to: e.type === 'burn' ? null : e.expectedOwner,
+    error: e.error,
+    attempt: e.attempt,
+    expectedOwner: e.expectedOwner,
+  };
+  if (!supersedes(s.ops.get(e.opId), next)) return s;
+  const ops = new Map(s.ops);
+  ops.set(e.opId, next);
+  return { ...s, ops };
+}
+
+/** The owner at the highest slot; at the same slot a finalized record replaces a confirmed one. */
+export function applyOwnership(s: MintState, e: OwnershipEvent): MintState {
+  const cur = s.chain;
+  if (cur && (e.slot < cur.slot || (e.slot === cur.slot && e.commitment !== 'finalized'))) return s;
+  return { ...s, chain: { present: true, owner: e.amount > 0 ? e.owner : null, slot: e.slot, tokenAccount: e.tokenAccount } };
+}
+
+/** When the newest settled operation settled. */
+export function lastSettledAt(ops: Iterable<OpView>): number | null {
+  let at: number | null = null;
+  for (const op of ops) if (SETTLED.has(op.state) && (at === null || op.since > at)) at = op.since;
+  return at;
+}
+
+/**
+ * Merges the operations the database knows (requested ones never reach the status stream) with
+ * the stream's, the more advanced state winning, and keeps only what can still matter: ops in
+ * flight, and failures newer than the last settled operation.
+ */
+export function relevantOps(dbOps: readonly OpView[], streamOps: Iterable<OpView>): { ops: OpView[]; lastSettledAt: number | null } {
+  const merged = new Map<string, OpView>();
+  for (const op of [...dbOps, ...streamOps]) if (supersedes(merged.get(op.opId), op)) merged.set(op.opId, op);
+  const settledAt = lastSettledAt(merged.values());
+  const ops = [...merged.values()]
+    .filter((op) => !SETTLED.has(op.state) && (settledAt === null || op.state === 'requested' || op.state === 'submitted' || op.state === 'expired' || op.since > settledAt))
+    .sort((a, b) => a.since - b.since || (a.opId < b.opId ? -1 : 1));
+  return { ops, lastSettledAt: settledAt };
+}
+
+/** The view the classifier reads: the stream's chain and intent joined with the database rows. */
+export function streamView(mint: string, s: MintState, db: { ticket: TicketView | null; ops: readonly OpView[]; lastSettledAt: number | null }): MintView | null {
+  if (!s.chain) return null;
+  const { ops, lastSettledAt: streamSettled } = relevantOps(db.ops, s.ops.values());
+  const settled = [streamSettled, db.lastSettledAt].filter((x): x is number => x !== null);
+  return {
+    mint,
+    chain: { present: s.chain.present, owner: s.chain.owner, slot: s.chain.slot },
+    ticket: db.ticket,
+    lastSettledAt: settled.length ? Math.max(...settled) : null,
+    ops,
+  };
+}

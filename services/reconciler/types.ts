@@ -1,0 +1,69 @@
+// The plain values the reconciler's decisions take and return.
+
+export type DiscrepancyKind = 'owner_mismatch' | 'missing_on_chain' | 'missing_in_db' | 'stuck_operation' | 'dlq_growth';
+export const DISCREPANCY_KINDS: readonly DiscrepancyKind[] = ['owner_mismatch', 'missing_on_chain', 'missing_in_db', 'stuck_operation', 'dlq_growth'];
+export type DiscrepancyState = 'open' | 'healed' | 'needs_review' | 'resolved';
+export type Severity = 'low' | 'medium' | 'high';
+
+/** Operation states as chain_operations and chain.ops.status name them. */
+export type OpState = 'requested' | 'submitted' | 'confirmed' | 'finalized' | 'expired' | 'failed' | 'dead_lettered';
+export type OpType = 'mint' | 'transfer' | 'burn';
+
+/** An operation that has not settled (or failed after the last settled one). */
+export interface OpView {
+  opId: string;
+  idempotencyKey: string;
+  type: OpType;
+  state: OpState;
+  /** When it entered its current state (epoch ms): requested_at for requested, else the state change. */
+  since: number;
+  from: string | null;
+  to: string | null;
+  error: string | null;
+}
+
+/** The chain's side of one mint, as a snapshot or the ownership stream saw it. */
+export interface ChainView {
+  /** Whether the mint account exists. */
+  present: boolean;
+  /** The wallet holding the token; null when burned or no holder was found. */
+  owner: string | null;
+  slot: number;
+}
+
+export interface TicketView {
+  id: string;
+  status: 'created' | 'mint_requested' | 'minted' | 'burned';
+  owner: string | null;
+}
+
+/** Everything the classification of one mint needs: the database, the intent and the chain. */
+export interface MintView {
+  mint: string;
+  chain: ChainView;
+  ticket: TicketView | null;
+  /** When the newest confirmed or finalized operation settled (epoch ms), if any. */
+  lastSettledAt: number | null;
+  ops: OpView[];
+}
+
+/** A discrepancy as found: what differs, before any policy or persistence. */
+export interface Finding {
+  mint: string;
+  kind: DiscrepancyKind;
+  opId: string | null;
+  dbValue: string | null;
+  chainValue: string | null;
+  slot: number | null;
+  /** For stuck_operation: the state of the operation that is stuck. */
+  opState?: OpState;
+}
+
+export interface Thresholds {
+  /** How long the database may lag the chain after an operation settled before it is a mismatch. */
+  graceMs: number;
+  /** How long an operation may stay submitted (or expired, being re-signed) before it is stuck. */
+  stuckMs: number;
+  /** How long an operation may stay requested before it is stuck. */
+  pendingMs: number;
+}
