@@ -1,0 +1,111 @@
+import { Connection, Keypair } from '@solana/web3.js';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.ts';
+import { secureRandom } from '../../test/helpers/kafka.ts';
+import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { seedChain, seedTickets } from './fixtures.ts';
+import { fullReconciliation, type FullRunDeps } from './full-run.ts';
+import { DEFAULT_POLICY } from './policy.ts';
+import { web3ChainReader } from './snapshot.ts';
+import type { DiscrepancyEvent } from './store.ts';
+
+const env = stackEnv();
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+afterAll(() => pool.end());
+const key = () => Keypair.generate().publicKey.toBase58();
+
+function deps(scope: string[], published: DiscrepancyEvent[], over: Partial<FullRunDeps> = {}): FullRunDeps {
+  return {
+    pool,
+    reader: web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed')),
+    publish: async (events) => void published.push(...events),
+    logger: silentLogger(),
+    thresholds: { graceMs: 30_000, stuckMs: 300_000, pendingMs: 3_600_000 },
+    policy: DEFAULT_POLICY,
+    chunkKeys: 100,
+    concurrency: 2,
+    timeoutMs: 60_000,
+    dlqThreshold: 1_000,
+    scope,
+    ...over,
+  };
+}
+
+const active = async (mints: string[]) =>
+  (await pool.query<{ mint: string; kind: string; state: string }>(`SELECT mint, kind, state FROM discrepancies WHERE mint = ANY($1) AND state IN ('open', 'needs_review') ORDER BY kind`, [mints])).rows;
+
+describe('full reconciliation against seeded chain and database', () => {
+  it('finds each injected fault with its kind, heals the owners from the chain, and records the run', async () => {
+    const ev = `ev-${secureRandom()}`;
+    const t = (n: number) => `${ev}-${n}`;
+    const [m1, m2, m3, m4, m5, m6, m7] = Array.from({ length: 7 }, key) as [string, string, string, string, string, string, string];
+    const [a, b, c, x, y] = Array.from({ length: 5 }, key) as [string, string, string, string, string];
+    const scope = [m1, m2, m3, m4, m5, m6, m7];
+    // On chain: m1..m2, m4..m6 as the database says; m7 held by y while the database says x; m3 absent.
+    await seedChain(env.SOLANA_RPC_URL, [{ mint: m1, owner: a }, { mint: m2, owner: b }, { mint: m4, owner: c }, { mint: m5, owner: a }, { mint: m6, owner: a }, { mint: m7, owner: y }]);
+    await seedTickets(pool, [
+      { ticketId: t(1), eventId: ev, mint: m1, owner: a },
+      { ticketId: t(2), eventId: ev, mint: m2, owner: b },
+      { ticketId: t(3), eventId: ev, mint: m3, owner: a },
+      { ticketId: t(4), eventId: ev, mint: m4, owner: c },
+      { ticketId: t(5), eventId: ev, mint: m5, owner: a },
+      { ticketId: t(6), eventId: ev, mint: m6, owner: a },
+      { ticketId: t(7), eventId: ev, mint: m7, owner: x },
+    ]);
+    const op = (ticket: string, mint: string, state: string, age: string) =>
+      pool.query(
+        `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, from_wallet, to_wallet, state, updated_at, requested_at)
+         VALUES (gen_random_uuid(), $1, 'h', 'transfer', $2, $3, $4, $5, $6, now() - $7::interval, now() - $7::interval)`,
+        [`k-${ticket}`, ticket, mint, a, b, state, age],
+      );
+    await op(t(5), m5, 'submitted', '1 hour'); // stuck
+    await op(t(6), m6, 'submitted', '5 seconds'); // in flight: the owner may move, nothing to report
+    await pool.query(`UPDATE tickets SET owner_wallet = $2 WHERE id = $1`, [t(6), b]);
+
+    // Run 1: the first pass also remembers where each NFT is, so a later lost ticket is still checked.
+    const published: DiscrepancyEvent[] = [];
+    const r1 = await fullReconciliation(deps(scope, published), 'test');
+    expect(r1.status).toBe('succeeded');
+    expect(r1.checked).toBe(7);
+    expect(r1.mismatches).toEqual({ owner_mismatch: 1, missing_on_chain: 1, stuck_operation: 1 });
+    expect(r1.healed).toBe(1);
+    expect((await pool.query(`SELECT owner_wallet FROM tickets WHERE id = $1`, [t(7)])).rows[0].owner_wallet).toBe(y);
+    expect((await pool.query(`SELECT old_owner, new_owner FROM reconciler_owner_audit WHERE mint = $1`, [m7])).rows).toEqual([{ old_owner: x, new_owner: y }]);
+    expect(await active(scope)).toEqual([
+      { mint: m3, kind: 'missing_on_chain', state: 'needs_review' },
+      { mint: m5, kind: 'stuck_operation', state: 'open' },
+    ]);
+    expect(published.map((e) => `${e.kind}:${e.state}`).sort()).toEqual(['missing_on_chain:needs_review', 'owner_mismatch:healed', 'owner_mismatch:open', 'stuck_operation:open']);
+
+    // Faults injected after: an owner changed by hand, a ticket row deleted; the stuck op settles.
+    await pool.query(`UPDATE tickets SET owner_wallet = $2 WHERE id = $1`, [t(2), x]);
+    await pool.query(`DELETE FROM tickets WHERE id = $1`, [t(4)]);
+    await pool.query(`UPDATE chain_operations SET state = 'failed', updated_at = now() WHERE ticket_id = $1`, [t(5)]);
+    const r2 = await fullReconciliation(deps(scope, published), 'test');
+    expect(r2.mismatches).toEqual({ owner_mismatch: 1, missing_on_chain: 1, missing_in_db: 1, stuck_operation: 1 });
+    expect((await pool.query(`SELECT owner_wallet FROM tickets WHERE id = $1`, [t(2)])).rows[0].owner_wallet).toBe(b);
+    // The failed transfer went to review (a transfer is never retried blindly); nothing is left open.
+    expect(await active(scope)).toEqual([
+      { mint: m4, kind: 'missing_in_db', state: 'needs_review' },
+      { mint: m3, kind: 'missing_on_chain', state: 'needs_review' },
+      { mint: m5, kind: 'stuck_operation', state: 'needs_review' },
+    ]);
+    const run = (await pool.query(`SELECT status, checked, healed, errors, mismatches FROM reconcile_runs WHERE id = $1`, [r2.runId])).rows[0];
+    expect(run).toMatchObject({ status: 'succeeded', checked: 7, healed: 1, errors: 0 });
+    const history = (await pool.query(`SELECT h.state FROM discrepancy_history h JOIN discrepancies d ON d.id = h.discrepancy_id WHERE d.mint = $1 ORDER BY h.id`, [m5])).rows;
+    expect(history.map((h) => h.state)).toEqual(['open', 'needs_review']);
+  });
+
+  it('a run that hits its timeout records partial results', async () => {
+    const m = key();
+    const owner = key();
+    await seedChain(env.SOLANA_RPC_URL, [{ mint: m, owner }]);
+    await seedTickets(pool, [{ ticketId: `t-${secureRandom()}`, eventId: 'ev-timeout', mint: m, owner }]);
+    const r = await fullReconciliation(deps([m], [], { timeoutMs: 0 }), 'test');
+    expect(r).toMatchObject({ status: 'partial', checked: 0, skipped: 1 });
+    const run = (await pool.query(`SELECT status, error FROM reconcile_runs WHERE id = $1`, [r.runId])).rows[0];
+    expect(run.status).toBe('partial');
+    expect(run.error).toMatch(/timed out/);
+  });
+});

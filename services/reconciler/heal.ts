@@ -1,0 +1,57 @@
+// Healing: the database corrected from the chain, one discrepancy per transaction so one failure
+// never undoes another. Invariant 4 holds: the owner written is the one the chain confirmed.
+import type pg from 'pg';
+import { withTransaction } from '../lib/db.ts';
+import { close, type DiscrepancyEvent } from './store.ts';
+import type { Planned } from './transitions.ts';
+
+export interface HealResult {
+  healed: DiscrepancyEvent[];
+  failed: Array<{ id: string; mint: string; error: unknown }>;
+  /** Not healed because the world moved on (the owner changed again); the next pass decides. */
+  skipped: number;
+}
+
+/**
+ * `confirmOwner` re-reads the chain before writing when the finding came from a stream (whose
+ * view may be a moment old); a full run's snapshot is the fresh read already.
+ */
+export async function healAll(
+  pool: pg.Pool,
+  tasks: Array<{ id: string; planned: Planned }>,
+  confirmOwner?: (mint: string) => Promise<string | null | undefined>,
+): Promise<HealResult> {
+  const out: HealResult = { healed: [], failed: [], skipped: 0 };
+  for (const { id, planned } of tasks) {
+    const f = planned.finding;
+    try {
+      if (planned.decision.action !== 'heal_owner') {
+        out.skipped += 1;
+        continue;
+      }
+      if (confirmOwner && (await confirmOwner(f.mint)) !== f.chainValue) {
+        out.skipped += 1;
+        continue;
+      }
+      const event = await withTransaction(pool, async (client) => {
+        // Only if the row still holds what we compared: the projector may have fixed it meanwhile.
+        const upd = await client.query<{ id: string }>(
+          `UPDATE tickets SET owner_wallet = $2, updated_at = now() WHERE mint_address = $1 AND owner_wallet IS NOT DISTINCT FROM $3 RETURNING id`,
+          [f.mint, f.chainValue, f.dbValue],
+        );
+        const ticket = upd.rows[0];
+        if (!ticket) return undefined;
+        await client.query(
+          `INSERT INTO reconciler_owner_audit (discrepancy_id, mint, ticket_id, old_owner, new_owner, slot) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [id, f.mint, ticket.id, f.dbValue, f.chainValue, f.slot],
+        );
+        return close(client, id, 'healed', `owner corrected from ${f.dbValue ?? 'none'} to ${f.chainValue ?? 'none'} at slot ${f.slot ?? '?'}`);
+      });
+      if (event) out.healed.push(event);
+      else out.skipped += 1;
+    } catch (err) {
+      out.failed.push({ id, mint: f.mint, error: err });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+// The chain side of a full reconciliation: the tracked mints and their token accounts read in
+// chunks of at most 100 keys per getMultipleAccounts call, several calls in flight. Only mints
+// whose NFT left its known token account cost an extra lookup (getTokenLargestAccounts).
+import { PublicKey, type Connection } from '@solana/web3.js';
+import { errorMessage, RetryableError } from '../lib/errors.ts';
+import { retry } from '../lib/retry.ts';
+import { decodeMintAccount, decodeTokenAccount } from '../lib/solana/token-accounts.ts';
+import { tokenAccountOf } from '../lib/solana/transactions.ts';
+
+export interface TrackedMint {
+  mint: string;
+  /** Where the NFT was last seen (previous run, the projection), if known. */
+  tokenAccount: string | null;
+  /** The owner the database claims; its associated token account is the next guess. */
+  dbOwner: string | null;
+}
+
+export interface ChainRow {
+  mint: string;
+  present: boolean;
+  owner: string | null;
+  tokenAccount: string | null;
+  slot: number;
+}
+
+/** The two chain reads the snapshot needs; web3.js in production, fakes in unit tests. */
+export interface ChainReader {
+  getMultiple(keys: string[]): Promise<{ slot: number; data: Array<Uint8Array | null> }>;
+  /** Token accounts of a mint holding a non-zero amount. */
+  holders(mint: string): Promise<string[]>;
+}
+
+export function web3ChainReader(connection: Connection): ChainReader {
+  return {
+    async getMultiple(keys) {
+      const res = await connection.getMultipleAccountsInfoAndContext(keys.map((k) => new PublicKey(k)), { commitment: 'confirmed' });
+      return { slot: res.context.slot, data: res.value.map((a) => (a ? new Uint8Array(a.data) : null)) };
+    },
+    async holders(mint) {
+      const res = await connection.getTokenLargestAccounts(new PublicKey(mint), 'confirmed');
+      return res.value.filter((h) => h.amount !== '0').map((h) => h.address.toBase58());
+    },
+  };
+}
+
+export interface SnapshotOptions {
+  /** Keys per getMultipleAccounts call (the RPC's limit is 100). */
+  chunkKeys: number;
+  concurrency: number;
+  /** Epoch ms after which no new chunk is started: the run records partial results. */
+  deadline: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Snapshot {
+  rows: ChainRow[];
+  failed: Array<{ mint: string; error: string }>;
+  /** Mints not read because the deadline passed. */
+  skipped: number;
+  /** The lowest context slot among the calls: every row is at least this recent. */
+  slot: number | null;
+}
+
+const retryable = (err: unknown) => !(err instanceof TypeError);
+const withRetry = <T>(fn: () => Promise<T>, signal?: AbortSignal) =>
+  retry(fn, { retryable, policy: { initialMs: 100, maxMs: 1_000, multiplier: 2, jitter: 0.5, maxAttempts: 3 }, ...(signal ? { signal } : {}) });
+
+function guessTokenAccount(m: TrackedMint): string | null {
+  if (m.tokenAccount) return m.tokenAccount;
+  if (!m.dbOwner) return null;
+  try {
+    return tokenAccountOf(new PublicKey(m.mint), new PublicKey(m.dbOwner)).toBase58();
+  } catch {
+    return null; // a malformed owner in the database: the holder lookup finds the real one
+  }
+}
+
+/** Reads one chunk; mints whose NFT is not where we looked are resolved through their holders. */
+async function readChunk(reader: ChainReader, mints: TrackedMint[], signal?: AbortSignal): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
+  const guesses = mints.map(guessTokenAccount);
+  const keys: string[] = [];
+  mints.forEach((m, i) => {
+    keys.push(m.mint);
+    const g = guesses[i];
+    if (g) keys.push(g);
+  });
+  const { slot, data } = await withRetry(() => reader.getMultiple(keys), signal);
+  const rows: ChainRow[] = [];
+  const failed: Snapshot['failed'] = [];
+  let k = 0;
+  for (const [i, m] of mints.entries()) {
+    const mintData = data[k++] ?? null;
+    const guess = guesses[i];
+    const tokenData = guess ? (data[k++] ?? null) : null;
+    try {
+      const mintAcc = mintData ? decodeMintAccount(mintData) : null;
+      if (!mintAcc) {
+        rows.push({ mint: m.mint, present: false, owner: null, tokenAccount: null, slot });
+        continue;
+      }
+      if (mintAcc.supply === 0n) {
+        rows.push({ mint: m.mint, present: true, owner: null, tokenAccount: null, slot });
+        continue;
+      }
+      const tok = tokenData ? decodeTokenAccount(tokenData) : null;
+      if (tok && tok.mint === m.mint && tok.amount > 0n) {
+        rows.push({ mint: m.mint, present: true, owner: tok.owner, tokenAccount: guess ?? null, slot });
+        continue;
+      }
+      rows.push(await locateHolder(reader, m.mint, slot, signal));
+    } catch (err) {
+      // One mint's failure is isolated: it is counted, the rest of the chunk stands.
+      failed.push({ mint: m.mint, error: errorMessage(err) });
+    }
+  }
+  return { rows, slot, failed };
+}
+
+async function locateHolder(reader: ChainReader, mint: string, slot: number, signal?: AbortSignal): Promise<ChainRow> {
+  const holders = await withRetry(() => reader.holders(mint), signal);
+  if (holders.length === 0) return { mint, present: true, owner: null, tokenAccount: null, slot };
+  const { data } = await withRetry(() => reader.getMultiple(holders.slice(0, 1)), signal);
+  const tok = data[0] ? decodeTokenAccount(data[0]) : null;
+  if (!tok) throw new RetryableError(`holder account of ${mint} could not be read`, { mint });
+  return { mint, present: true, owner: tok.owner, tokenAccount: holders[0]!, slot };
+}
+
+/** Splits the mints so each call carries at most `chunkKeys` keys (a mint and its guessed token account). */
+export function chunkMints(mints: TrackedMint[], chunkKeys: number): TrackedMint[][] {
+  const per = Math.max(1, Math.floor(chunkKeys / 2));
+  const out: TrackedMint[][] = [];
+  for (let i = 0; i < mints.length; i += per) out.push(mints.slice(i, i + per));
+  return out;
+}
+
+export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
+  const chunks = chunkMints(mints, o.chunkKeys);
+  const rows: ChainRow[] = [];
+  const failed: Snapshot['failed'] = [];
+  let slot: number | null = null;
+  let next = 0;
+  let done = 0;
+  let skipped = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      const chunk = chunks[i];
+      if (!chunk) return;
+      if (Date.now() >= o.deadline || o.signal?.aborted) {
+        skipped += chunk.length;
+        continue;
+      }
+      try {
+        const r = await readChunk(reader, chunk, o.signal);
+        rows.push(...r.rows);
+        failed.push(...r.failed);
+        slot = slot === null ? r.slot : Math.min(slot, r.slot);
+      } catch (err) {
+        for (const m of chunk) failed.push({ mint: m.mint, error: errorMessage(err) });
+      }
+      done += chunk.length;
+      o.onProgress?.(done, mints.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+  return { rows, failed, skipped, slot };
+}
