@@ -18,15 +18,7 @@ export interface OwnershipChange {
 }
 
 /** One row of the ownership table. updatedAt is the winning record's observedAt (deterministic). */
-export interface OwnershipRow {
-  mint: string;
-  owner: string | null;
-  tokenAccount: string | null;
-  amount: number;
-  slot: number;
-  commitment: Commitment;
-  updatedAt: number;
-}
+export type OwnershipRow = Omit<OwnershipChange, 'source' | 'observedAt'> & { updatedAt: number };
 
 export interface OwnerChange {
   mint: string;

@@ -1,0 +1,128 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { withTransaction, type Pool, type PoolClient } from '../lib/db.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { ProjectorMetrics } from './metrics.ts';
+import { lockNextOffset, readOffsets, saveNextOffset } from './offsets-store.ts';
+
+export interface Decoded<T> {
+  offset: bigint;
+  value: T;
+}
+
+export interface ExactlyOnceOptions<T> {
+  name: string;
+  kafka: Kafka;
+  pool: Pool;
+  logger: Logger;
+  metrics: ProjectorMetrics;
+  groupId: string;
+  topic: string;
+  /** Registry-framed Avro to a value; throws InvalidInputError for a poison record. */
+  decode: (message: KafkaMessage, partition: number) => Promise<T>;
+  /** Writes the effect of `records` (in offset order) inside `client`'s transaction; returns rows written. */
+  apply: (client: PoolClient, records: T[], partition: number) => Promise<number>;
+  /** Test seam: runs after the rows and the offset are written, before COMMIT. */
+  beforeCommit?: (info: { partition: number; records: number }) => Promise<void> | void;
+  /** Called when the consumer crashed for good (kafkajs gave up restarting it). */
+  onFatal?: (err: unknown) => void;
+}
+
+export interface RunningConsumer {
+  consumer: Consumer;
+  /** Partitions this member holds now. */
+  assigned: () => number[];
+  ready: () => boolean;
+  stop: () => Promise<void>;
+}
+
+/**
+ * A consumer whose effect is exactly once: each partition's batch is applied in one Postgres
+ * transaction together with the partition's next offset, and on every assignment the consumer
+ * seeks to the offsets stored there (invariant 6). Kafka's own commits follow the database (only
+ * after COMMIT), for lag monitoring. Inside the transaction the stored offset is locked and
+ * records below it are dropped, so a duplicate fetch or a member still holding a revoked
+ * partition cannot apply a record twice.
+ */
+export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Promise<RunningConsumer> {
+  const log = o.logger.child({ consumer: o.name, group: o.groupId, topic: o.topic });
+  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false });
+  let assigned: number[] = [];
+  let joined = false;
+  let seeking: Promise<void> = Promise.resolve();
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = [...(payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
+    joined = true;
+    // Set synchronously, before the first fetch of this generation, so eachBatch can wait for it.
+    seeking = (async () => {
+      const stored = await readOffsets(o.pool, o.groupId, o.topic);
+      for (const partition of assigned) {
+        const next = stored.get(partition);
+        if (next !== undefined) consumer.seek({ topic: o.topic, partition, offset: next.toString() });
+      }
+      log.info({ partitions: assigned, seekTo: Object.fromEntries([...stored].filter(([p]) => assigned.includes(p)).map(([p, n]) => [p, n.toString()])) }, 'partitions assigned');
+    })();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) {
+      joined = false;
+      log.error({ err: payload.error }, 'consumer crashed and will not restart');
+      o.onFatal?.(payload.error);
+    } else log.warn({ err: payload.error }, 'consumer crashed; kafkajs restarts it');
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    autoCommit: true,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      await seeking;
+      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const partition = batch.partition;
+      const started = performance.now();
+      const decoded: Array<Decoded<T>> = [];
+      for (const message of batch.messages) {
+        try {
+          decoded.push({ offset: BigInt(message.offset), value: await o.decode(message, partition) });
+        } catch (err) {
+          if (!(err instanceof InvalidInputError)) throw err; // retryable: kafkajs retries the batch
+          o.metrics.skipped.inc({ consumer: o.name, reason: 'poison' });
+          log.warn({ partition, offset: message.offset, err: err.message, context: err.context }, 'poison record skipped');
+        }
+      }
+      const last = BigInt(batch.lastOffset());
+      let applied = 0;
+      let rows = 0;
+      await withTransaction(o.pool, async (client) => {
+        const stored = await lockNextOffset(client, o.groupId, o.topic, partition);
+        if (stored !== undefined && stored > last) return; // already applied by another member or an earlier run
+        const fresh = decoded.filter((d) => stored === undefined || d.offset >= stored);
+        applied = fresh.length;
+        if (fresh.length) rows = await o.apply(client, fresh.map((d) => d.value), partition);
+        await saveNextOffset(client, o.groupId, o.topic, partition, last + 1n, stored !== undefined);
+        await o.beforeCommit?.({ partition, records: fresh.length });
+      });
+      resolveOffset(batch.lastOffset());
+      await commitOffsetsIfNecessary();
+      o.metrics.records.inc({ consumer: o.name }, applied);
+      o.metrics.rows.inc({ consumer: o.name }, rows);
+      o.metrics.batchSize.observe({ consumer: o.name }, batch.messages.length);
+      o.metrics.batchSeconds.observe({ consumer: o.name }, (performance.now() - started) / 1000);
+      const lag = Number(BigInt(batch.highWatermark) - last - 1n);
+      o.metrics.lag.set({ consumer: o.name, partition: String(partition) }, Math.max(0, lag));
+      log.debug({ partition, records: batch.messages.length, applied, rows, lag }, 'batch applied');
+    },
+  });
+
+  return {
+    consumer,
+    assigned: () => assigned,
+    ready: () => joined,
+    stop: async () => {
+      joined = false;
+      await consumer.disconnect();
+    },
+  };
+}
