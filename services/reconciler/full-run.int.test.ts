@@ -108,4 +108,23 @@ describe('full reconciliation against seeded chain and database', () => {
     expect(run.status).toBe('partial');
     expect(run.error).toMatch(/timed out/);
   });
+
+  it('gives a lagging projection its grace period, and reports a stopped projector once it has passed', async () => {
+    const [m, before, after] = [key(), key(), key()];
+    await seedChain(env.SOLANA_RPC_URL, [{ mint: m, owner: after }]);
+    await seedTickets(pool, [{ ticketId: `t-${secureRandom()}`, eventId: 'ev-lag', mint: m, owner: before }]);
+    // The projection still shows the previous owner: the chain moved and the projector has not caught up.
+    await pool.query(`INSERT INTO ownership (mint, owner, token_account, amount, slot, commitment, updated_at) VALUES ($1, $2, NULL, 1, 1, 'confirmed', now())`, [m, before]);
+    try {
+      const first = await fullReconciliation(deps([m], []), 'test');
+      expect(first.mismatches).toEqual({});
+      // The same owner seen by an earlier run, longer ago than the grace period: the projector is stuck.
+      await pool.query(`UPDATE reconciler_mints SET seen_at = now() - interval '1 minute' WHERE mint = $1`, [m]);
+      const second = await fullReconciliation(deps([m], []), 'test');
+      expect(second.mismatches).toEqual({ owner_mismatch: 1 });
+      expect(second.healed).toBe(1);
+    } finally {
+      await pool.query(`DELETE FROM ownership WHERE mint = $1`, [m]);
+    }
+  });
 });

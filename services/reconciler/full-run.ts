@@ -83,8 +83,8 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
     errors += snap.failed.length;
     for (const f of snap.failed.slice(0, 5)) log.warn({ mint: f.mint, error: f.error }, 'mint could not be read from the chain');
 
-    const compared = await phase('compare', () => compareWithDb(d.pool, snap.rows));
     const now = Date.now();
+    const compared = await phase('compare', () => compareWithDb(d.pool, snap.rows, now));
     const findings: Finding[] = [];
     for (const c of compared) {
       try {
@@ -110,8 +110,12 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
       errors += 1;
       log.error({ err }, 'publishing discrepancies failed; the table holds them');
     }
-    const byMint = new Map(tracked.map((t) => [t.mint, t.tokenAccount]));
-    await phase('remember', () => rememberMints(d.pool, snap.rows.filter((r) => r.present && byMint.get(r.mint) !== r.tokenAccount)));
+    const before = new Map(tracked.map((t) => [t.mint, t.remembered]));
+    const changed = snap.rows.filter((r) => {
+      const b = before.get(r.mint);
+      return r.present && (!b || b.owner !== r.owner || b.tokenAccount !== r.tokenAccount);
+    });
+    await phase('remember', () => rememberMints(d.pool, changed));
 
     const mismatches: Record<string, number> = {};
     for (const f of findings) mismatches[f.kind] = (mismatches[f.kind] ?? 0) + 1;

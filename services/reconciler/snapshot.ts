@@ -13,6 +13,8 @@ export interface TrackedMint {
   tokenAccount: string | null;
   /** The owner the database claims; its associated token account is the next guess. */
   dbOwner: string | null;
+  /** What the last run stored for this mint (reconciler_mints). */
+  remembered?: { owner: string | null; tokenAccount: string | null } | null;
 }
 
 export interface ChainRow {
