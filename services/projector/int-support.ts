@@ -10,6 +10,7 @@ import { silentLogger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { createRegistry } from '../lib/schemas.ts';
 import { TOPICS } from '../lib/topics.ts';
+import { createTestTopic } from '../../test/helpers/kafka.ts';
 import type { ProjectorContext } from './consumers.ts';
 import { projectorMetrics } from './metrics.ts';
 import type { OperationStatus } from './op-status.ts';
@@ -31,17 +32,7 @@ export function projectorTestContext(env: StackAddresses): ProjectorContext & { 
   return { kafka, pool, registry: createRegistry(env.SCHEMA_REGISTRY_URL), logger: silentLogger(), metrics: projectorMetrics(createMetricsRegistry('projector-test', false)), close: () => pool.end() };
 }
 
-export async function createTopic(kafka: Kafka, prefix: string): Promise<string> {
-  const topic = `${prefix}-${rand()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-  return topic;
-}
+export const createTopic = (kafka: Kafka) => createTestTopic(kafka, PARTITIONS);
 
 export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();

@@ -10,24 +10,12 @@
  * and nothing wins over a terminal state; so for a history with at most one terminal event, the
  * result is the same in any order.
  */
-export const OP_EVENT_STATES = ['submitted', 'expired', 'failed', 'confirmed', 'finalized', 'dead_lettered'] as const;
-export type OpEventState = (typeof OP_EVENT_STATES)[number];
-export type OpState = 'requested' | OpEventState;
+import type { OperationStatus, OperationStatusState } from '../lib/records.ts';
 
-/** A decoded chain.ops.status value (schemas/operation-status.avsc). */
-export interface OperationStatus {
-  opId: string;
-  idempotencyKey: string;
-  mint: string;
-  type: 'mint' | 'transfer' | 'burn';
-  state: OpEventState;
-  expectedOwner: string | null;
-  signature: string | null;
-  attempt: number;
-  slot: number | null;
-  error: string | null;
-  at: number;
-}
+export type { OperationStatus };
+export const OP_EVENT_STATES = ['submitted', 'expired', 'failed', 'confirmed', 'finalized', 'dead_lettered'] as const satisfies readonly OperationStatusState[];
+export type OpEventState = OperationStatusState;
+export type OpState = 'requested' | OpEventState;
 
 /** The columns of chain_operations this consumer owns. Times are epoch ms. */
 export interface OpRow {

@@ -3,19 +3,10 @@
  * rebuild (invariants 5 and 9). No I/O; the SQL around it only reads current rows and writes
  * what this returns.
  */
-export type Commitment = 'confirmed' | 'finalized';
+import type { OwnershipChange } from '../lib/records.ts';
 
-/** A decoded chain.ownership value (schemas/ownership-change.avsc). */
-export interface OwnershipChange {
-  mint: string;
-  owner: string | null;
-  tokenAccount: string | null;
-  amount: number;
-  slot: number;
-  commitment: Commitment;
-  source: 'stream' | 'backfill';
-  observedAt: number;
-}
+export type { OwnershipChange };
+export type Commitment = OwnershipChange['commitment'];
 
 /** One row of the ownership table. updatedAt is the winning record's observedAt (deterministic). */
 export type OwnershipRow = Omit<OwnershipChange, 'source' | 'observedAt'> & { updatedAt: number };

@@ -78,7 +78,7 @@ async function start(topic: string, groupId: string, target: Awaited<ReturnType<
 
 describe('ownership projection on the real stack', () => {
   it('applies shuffled, duplicated records: per mint the highest slot wins; tickets and the audit trail follow', async () => {
-    const topic = await createTopic(ctx.kafka, 'projector-own');
+    const topic = await createTopic(ctx.kafka);
     topics.push(topic);
     const target = await createPrivateTarget(ctx.pool);
     targets.push(target);
@@ -116,7 +116,7 @@ describe('ownership projection on the real stack', () => {
   });
 
   it('a crash between the rows and the commit leaves neither rows nor offset; the retry applies the batch once', async () => {
-    const topic = await createTopic(ctx.kafka, 'projector-crash');
+    const topic = await createTopic(ctx.kafka);
     topics.push(topic);
     const target = await createPrivateTarget(ctx.pool, false);
     targets.push(target);
@@ -149,7 +149,7 @@ describe('ownership projection on the real stack', () => {
   });
 
   it('a second instance takes part of the partitions; through the rebalance the table stays correct, and rebuild gives the same table', async () => {
-    const topic = await createTopic(ctx.kafka, 'projector-rebal');
+    const topic = await createTopic(ctx.kafka);
     topics.push(topic);
     const target = await createPrivateTarget(ctx.pool, false);
     targets.push(target);
