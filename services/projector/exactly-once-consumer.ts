@@ -22,6 +22,7 @@ export interface ExactlyOnceOptions<T> {
   decode: (message: KafkaMessage, partition: number) => Promise<T>;
   /** Writes the effect of `records` (in offset order) inside `client`'s transaction; returns rows written. */
   apply: (client: PoolClient, records: T[], partition: number) => Promise<number>;
+  sessionTimeoutMs?: number;
   /** Test seam: runs after the rows and the offset are written, before COMMIT. */
   beforeCommit?: (info: { partition: number; records: number }) => Promise<void> | void;
   /** Called when the consumer crashed for good (kafkajs gave up restarting it). */
@@ -46,7 +47,7 @@ export interface RunningConsumer {
  */
 export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Promise<RunningConsumer> {
   const log = o.logger.child({ consumer: o.name, group: o.groupId, topic: o.topic });
-  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false });
+  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, ...(o.sessionTimeoutMs ? { sessionTimeout: o.sessionTimeoutMs, rebalanceTimeout: Math.max(o.sessionTimeoutMs, 10_000) } : {}) });
   let assigned: number[] = [];
   let joined = false;
   let seeking: Promise<void> = Promise.resolve();

@@ -38,11 +38,14 @@ const kafka = createKafka(`projector-${process.pid}`, config.KAFKA_BROKERS, logg
 const registry = createMetricsRegistry('projector');
 const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL), logger, metrics: projectorMetrics(registry) };
 
+const target = { table: config.OWNERSHIP_TABLE, audit: config.OWNERSHIP_AUDIT_TABLE, tickets: true };
+
 if (command === 'rebuild') {
   try {
     const result = await rebuildOwnership(ctx, {
       topic: config.OWNERSHIP_TOPIC,
       liveGroup: config.OWNERSHIP_GROUP,
+      liveTable: target.table,
       scratchTable: config.REBUILD_TABLE,
       alignTimeoutMs: config.REBUILD_ALIGN_TIMEOUT_MS,
       progress: (line) => process.stdout.write(`${line}\n`),
@@ -85,11 +88,11 @@ if (command === 'rebuild') {
     }
     const running: RunningConsumer[] = [];
     if (config.PROJECTOR_CONSUMERS.includes('ownership')) {
-      running.push(await startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, onFatal: fatal }));
+      running.push(await startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, onFatal: fatal }));
       shutdown.onShutdown('ownership consumer', () => running[0]!.stop());
     }
     if (config.PROJECTOR_CONSUMERS.includes('status')) {
-      const status = await startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, onFatal: fatal });
+      const status = await startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, onFatal: fatal });
       running.push(status);
       shutdown.onShutdown('status consumer', () => status.stop());
     }

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, rand, randomMint, waitForDbOffsets, type Sent } from './int-support.ts';
+import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
+
+// The projector as a process, SIGKILLed while it applies batches. An observer checks, in every
+// snapshot of the database, that the stored offsets and the rows agree exactly (no offset without
+// its rows, no rows without their offset) and that no mint's slot ever went down.
+const env = stackEnv();
+const ctx = projectorTestContext(env);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let producer: Producer;
+let topic: string;
+let target: Awaited<ReturnType<typeof createPrivateTarget>>;
+const group = `projector-kill-${rand()}`;
+let child: ChildProcess | undefined;
+let observing = true;
+
+beforeAll(async () => {
+  producer = ctx.kafka.producer();
+  await producer.connect();
+  topic = await createTopic(ctx.kafka);
+  target = await createPrivateTarget(ctx.pool, false);
+});
+
+afterAll(async () => {
+  observing = false;
+  child?.kill('SIGKILL');
+  await producer.disconnect();
+  await deleteTopic(ctx.kafka, topic);
+  await ctx.pool.query('DELETE FROM projector_offsets WHERE group_id = $1', [group]);
+  await target.drop();
+  await ctx.close();
+});
+
+function startProjector(): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/projector/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: env.DATABASE_URL,
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+      OWNERSHIP_TOPIC: topic,
+      OWNERSHIP_GROUP: group,
+      OWNERSHIP_TABLE: target.table,
+      OWNERSHIP_AUDIT_TABLE: target.audit!,
+      PROJECTOR_CONSUMERS: 'ownership',
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'info',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"msg":"projector running"')) resolve(proc);
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => reject(new Error(`projector exited (${code}) before it ran:\n${out.slice(-2000)}`)));
+  });
+}
+
+const exited = (proc: ChildProcess) => new Promise<number | null>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
+
+describe('projector process killed mid-batch', () => {
+  it('never stores an offset without its rows, never moves a row backwards, and ends equal to the topic', { timeout: 300_000 }, async () => {
+    const sent: Array<Sent<OwnershipChange>> = [];
+    const mints = Array.from({ length: 300 }, randomMint);
+    let producing = true;
+    const producerLoop = (async () => {
+      for (let wave = 0; wave < 12; wave++) {
+        // Older slots after newer ones within a wave: the guard has work to do.
+        const records = mints.flatMap((m) => [3, 1, 2].map((k) => ownershipChange(m, wave * 10 + k, `w-${wave}-${k}-${m.slice(0, 4)}`)));
+        sent.push(...(await produceOwnership(producer, ctx.registry, topic, records)));
+        await sleep(150 + Math.random() * 300);
+      }
+      producing = false;
+    })();
+
+    const violations: string[] = [];
+    let snapshots = 0;
+    const lastSlot = new Map<string, number>();
+    const observer = (async () => {
+      while (observing) {
+        const client = await ctx.pool.connect();
+        try {
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+          const { rows: offs } = await client.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1', [group]);
+          const { rows } = await client.query<{ mint: string; owner: string; slot: string }>(`SELECT mint, owner, slot FROM ${target.table}`);
+          await client.query('COMMIT');
+          const next = new Map(offs.map((o) => [o.partition, BigInt(o.next_offset)]));
+          const covered = sent.filter((s) => s.offset < (next.get(s.partition) ?? 0n)).sort((a, b) => (a.offset < b.offset ? -1 : 1));
+          const want = reduceOwnership(new Map(), covered.map((s) => s.value)).rows;
+          if (rows.length !== want.size) violations.push(`snapshot ${snapshots}: ${rows.length} rows for offsets covering ${want.size} mints`);
+          for (const r of rows) {
+            const w = want.get(r.mint);
+            if (!w || w.owner !== r.owner || w.slot !== Number(r.slot)) violations.push(`snapshot ${snapshots}: ${r.mint} is ${r.owner}@${r.slot}, offsets say ${w?.owner}@${w?.slot}`);
+            if ((lastSlot.get(r.mint) ?? -1) > Number(r.slot)) violations.push(`snapshot ${snapshots}: ${r.mint} went back to slot ${r.slot}`);
+            lastSlot.set(r.mint, Number(r.slot));
+          }
+          snapshots++;
+        } finally {
+          client.release();
+        }
+        await sleep(20);
+      }
+    })();
+
+    let kills = 0;
+    while (producing || kills < 3) {
+      const proc = await startProjector();
+      await sleep(400 + Math.random() * 1200);
+      proc.kill('SIGKILL');
+      await exited(proc);
+      kills++;
+    }
+    await producerLoop;
+    const last = await startProjector();
+    await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic, 90_000);
+    await sleep(200);
+    observing = false;
+    await observer;
+    last.kill('SIGTERM');
+    expect(await exited(last)).toBe(0); // a graceful stop says so
+
+    expect(violations.slice(0, 5)).toEqual([]);
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(snapshots).toBeGreaterThan(20);
+    const { rows } = await ctx.pool.query<{ mint: string; owner: string; slot: string }>(`SELECT mint, owner, slot FROM ${target.table}`);
+    expect(rows).toHaveLength(mints.length);
+    for (const r of rows) expect(r).toMatchObject({ owner: `w-11-3-${r.mint.slice(0, 4)}`, slot: '113' });
+  });
+});
