@@ -22,6 +22,8 @@ export interface Classification {
   reason: string;
   /** The blockhash was unknown to the node: only the expiry path (invariant 3) may re-sign. */
   blockhashNotFound?: boolean;
+  /** The node has already processed these exact bytes: look the signature up, do not resend. */
+  alreadyProcessed?: boolean;
 }
 
 const RETRYABLE_NETWORK = new Set([
@@ -71,6 +73,7 @@ function describeTxErr(txErr: unknown): string {
 export function classifyTxError(txErr: unknown): Classification {
   const reason = describeTxErr(txErr);
   if (txErr === 'BlockhashNotFound') return { kind: 'retryable', reason: 'blockhash not found', blockhashNotFound: true };
+  if (txErr === 'AlreadyProcessed') return { kind: 'retryable', reason: 'already processed', alreadyProcessed: true };
   if (typeof txErr === 'string' && RETRYABLE_TX.has(txErr)) return { kind: 'retryable', reason };
   if (txErr === 'SignatureFailure' || txErr === 'SanitizeFailure') return { kind: 'invalid_input', reason };
   // Insufficient funds (for fee or rent), wrong owners, custom program errors: the same

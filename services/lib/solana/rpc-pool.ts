@@ -106,14 +106,15 @@ export class RpcPool {
           ep.breaker = breakerOnSuccess();
           return result;
         } catch (err) {
-          const c = classifyFailure(failureInfo(err));
+          const info = failureInfo(err);
+          const c = classifyFailure(info);
           // Only the endpoint's own trouble counts against it; a refused transaction does not.
-          if (c.kind === 'retryable' && !c.blockhashNotFound) ep.breaker = breakerOnFailure(ep.breaker, this.now(), this.breakerPolicy);
+          if (c.kind === 'retryable' && info.txErr === undefined) ep.breaker = breakerOnFailure(ep.breaker, this.now(), this.breakerPolicy);
           this.opts.onError?.(ep.url, method, c);
           throw new RpcFailure(c, ep.url, method, err);
         }
       },
-      { policy: this.backoff, retryable: (err) => err instanceof RpcFailure && err.retryable && !err.classification.blockhashNotFound, ...(signal ? { signal } : {}) },
+      { policy: this.backoff, retryable: (err) => err instanceof RpcFailure && err.retryable && !err.classification.blockhashNotFound && !err.classification.alreadyProcessed, ...(signal ? { signal } : {}) },
     );
   }
 

@@ -14,7 +14,10 @@ import {
   createTransferCheckedInstruction,
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
+import { getBase58Decoder } from '@solana/kit';
 import { mintSeed } from './mint-address.ts';
+
+const base58 = getBase58Decoder();
 
 export interface Blockhash {
   blockhash: string;
@@ -32,7 +35,7 @@ function signed(tx: Transaction, signers: Keypair[]): SignedTx {
   tx.sign(...signers);
   const sig = tx.signature;
   if (!sig) throw new Error('transaction has no signature after signing');
-  return { signature: new PublicKey(sig).toBase58(), bytes: new Uint8Array(tx.serialize()) };
+  return { signature: base58.decode(sig), bytes: new Uint8Array(tx.serialize()) };
 }
 
 /**

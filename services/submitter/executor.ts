@@ -1,0 +1,191 @@
+// Carries one operation from its current state to confirmed or failed: builds and signs, persists
+// the attempt before broadcasting, rebroadcasts the same bytes, re-signs only on expiry
+// (decide.ts), and treats an effect already on chain as success. Safe to stop at any await: all
+// progress that matters is in the database before the next step depends on it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PublicKey, type Keypair } from '@solana/web3.js';
+import { MINT_SIZE } from '@solana/spl-token';
+import { withTransaction, type Pool } from '../lib/db.ts';
+import { PermanentError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { classifyTxError } from '../lib/solana/classify.ts';
+import { custodialKeypair } from '../lib/solana/keys.ts';
+import { RpcFailure, type RpcPool } from '../lib/solana/rpc-pool.ts';
+import { buildBurnTx, buildMintTx, buildTransferTx, type Blockhash } from '../lib/solana/transactions.ts';
+import { TOPICS } from '../lib/topics.ts';
+import { chainOutcome } from './chain-state.ts';
+import { decideAttempt, type AttemptView } from './decide.ts';
+import { statusEvent, type DeadLetter } from './events.ts';
+import type { SubmitterMetrics } from './metrics.ts';
+import type { SignatureWatcher } from './signature-watcher.ts';
+import * as store from './store.ts';
+
+export interface ExecContext {
+  pool: Pool;
+  rpc: RpcPool;
+  watcher: SignatureWatcher;
+  logger: Logger;
+  metrics: SubmitterMetrics;
+  authority: Keypair;
+  custodialSeed: Uint8Array;
+  rebroadcastMs: number;
+  maxAttempts: number;
+  /** Called after a status event was written, so the publisher need not wait for its tick. */
+  onStatus: () => void;
+  now?: () => number;
+}
+
+type Attempt = AttemptView & { txBytes: Uint8Array; blockhash: string; sent: boolean };
+
+let mintRent: Promise<number> | undefined;
+
+export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortSignal): Promise<void> {
+  const now = ctx.now ?? Date.now;
+  const log = ctx.logger.child({ opId: op.opId, mint: op.mint, type: op.type });
+  const attempts: Attempt[] = (await store.attemptsOf(ctx.pool, op.opId)).map((a) => ({ ...a, sentAt: null, sent: false }));
+  if (attempts.length) log.info({ attempts: attempts.length, signature: attempts.at(-1)?.signature }, 'resuming: checking signature status first');
+
+  const confirm = async (attempt: number, signature: string | null, slot: number) => {
+    await withTransaction(ctx.pool, (c) => store.markConfirmed(c, op.opId, statusEvent(op, 'confirmed', { attempt, signature, slot, at: now() })));
+    ctx.metrics.operations.inc({ state: 'confirmed' });
+    ctx.metrics.confirmationSeconds.observe(Math.max(0, now() - op.requestedAt) / 1000);
+    ctx.onStatus();
+    log.info({ signature, slot, attempt }, signature ? 'confirmed' : 'already done on chain');
+  };
+
+  const fail = async (kind: 'permanent' | 'exhausted', reason: string, attempt: number, signature: string | null = null, slot: number | null = null) => {
+    const { seq: _s, state: _st, attempts: _a, ...payload } = op;
+    // The intake position is not kept per op; the reason and op id identify it.
+    const dl: DeadLetter = { opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(payload), errorKind: kind, reason, attempts: attempt, sourceTopic: TOPICS.opsRequested, sourcePartition: -1, sourceOffset: '', at: now() };
+    await withTransaction(ctx.pool, (c) => store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, signature, slot, error: reason, at: now() }), dl));
+    ctx.metrics.operations.inc({ state: 'failed' });
+    ctx.metrics.deadLetters.inc({ kind });
+    ctx.onStatus();
+    log.warn({ signature, reason, kind }, 'operation failed');
+  };
+
+  const ownerOf = async (address: string): Promise<Keypair> => {
+    const index = await store.custodialIndex(ctx.pool, address);
+    if (index === undefined) throw new PermanentError(`from wallet ${address} is not a custodial wallet`, { opId: op.opId, mint: op.mint });
+    const kp = custodialKeypair(ctx.custodialSeed, index);
+    if (kp.publicKey.toBase58() !== address) throw new PermanentError(`custodial wallet ${address} does not derive from index ${index}`, { opId: op.opId, mint: op.mint });
+    return kp;
+  };
+
+  const sign = async (blockhash: Blockhash) => {
+    const mint = new PublicKey(op.mint);
+    switch (op.type) {
+      case 'mint':
+        mintRent ??= ctx.rpc.call('getMinimumBalanceForRentExemption', (c) => c.getMinimumBalanceForRentExemption(MINT_SIZE)).catch((err: unknown) => {
+          mintRent = undefined;
+          throw err;
+        });
+        return buildMintTx({ authority: ctx.authority, ticketId: op.ticketId, mint, to: new PublicKey(op.to!), rentLamports: await mintRent, blockhash });
+      case 'transfer':
+        return buildTransferTx({ authority: ctx.authority, owner: await ownerOf(op.from!), mint, to: new PublicKey(op.to!), blockhash });
+      case 'burn':
+        return buildBurnTx({ authority: ctx.authority, owner: await ownerOf(op.from!), mint, blockhash });
+    }
+  };
+
+  const newAttempt = async (): Promise<Attempt> => {
+    const bh = await ctx.rpc.call('getLatestBlockhash', (c) => c.getLatestBlockhash('confirmed'), signal);
+    const tx = await sign(bh);
+    const a: Attempt = { attempt: attempts.length + 1, signature: tx.signature, txBytes: tx.bytes, blockhash: bh.blockhash, lastValidBlockHeight: bh.lastValidBlockHeight, sentAt: null, sent: false };
+    await withTransaction(ctx.pool, (c) => store.recordAttempt(c, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() })));
+    attempts.push(a);
+    ctx.metrics.attempts.inc();
+    ctx.metrics.operations.inc({ state: 'submitted' });
+    ctx.onStatus();
+    log.info({ signature: a.signature, attempt: a.attempt, lastValidBlockHeight: a.lastValidBlockHeight }, 'attempt signed and persisted');
+    return a;
+  };
+
+  /** Done on chain already? Then success without a (new) transaction. Returns true when the op is finished. */
+  const settledOnChain = async (attempt: number, refusal?: string): Promise<boolean> => {
+    const outcome = await chainOutcome(ctx.rpc, op, signal);
+    if (outcome.kind === 'done') {
+      await confirm(attempt, null, outcome.slot);
+      return true;
+    }
+    if (outcome.kind === 'conflict') {
+      await fail('permanent', outcome.reason, attempt);
+      return true;
+    }
+    if (refusal !== undefined) {
+      await fail('permanent', refusal, attempt, attempts.at(-1)?.signature ?? null);
+      return true;
+    }
+    return false;
+  };
+
+  /** Broadcasts; returns true when a refusal finished the op. */
+  const broadcast = async (a: Attempt): Promise<boolean> => {
+    a.sentAt = now();
+    try {
+      await ctx.rpc.sendRaw(a.txBytes, {}, signal);
+      if (!a.sent) await store.markSent(ctx.pool, a.signature);
+      a.sent = true;
+      return false;
+    } catch (err) {
+      if (!(err instanceof RpcFailure)) throw err;
+      const c = err.classification;
+      if (c.kind === 'permanent' || c.kind === 'invalid_input') {
+        // A refusal can mean the effect is already there (e.g. an earlier attempt landed, or the
+        // mint account exists): look at the chain before calling it a failure.
+        const view = await ctx.watcher.look(attempts.map((x) => x.signature));
+        if ([...view.statuses.values()].some((s) => s !== null)) return false;
+        return settledOnChain(a.attempt, c.reason);
+      }
+      // Transient, blockhash not found, unknown: the bytes may be out or not; the status loop
+      // decides, and only expiry leads to a new signature.
+      log.warn({ signature: a.signature, reason: c.reason, kind: c.kind }, 'broadcast not accepted; will check status and rebroadcast');
+      return false;
+    }
+  };
+
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      const view = attempts.length ? await ctx.watcher.look(attempts.map((a) => a.signature)) : { statuses: new Map(), blockHeight: 0 };
+      const d = decideAttempt({ attempts, statuses: view.statuses, blockHeight: view.blockHeight, now: now(), rebroadcastMs: ctx.rebroadcastMs, maxAttempts: ctx.maxAttempts });
+      switch (d.kind) {
+        case 'confirmed':
+          return confirm(d.attempt, d.signature, d.slot);
+        case 'landed_failed': {
+          const reason = classifyTxError(d.err).reason;
+          if (await settledOnChain(d.attempt)) return;
+          return fail('permanent', `transaction ${d.signature} failed on chain: ${reason}`, d.attempt, d.signature, d.slot);
+        }
+        case 'wait':
+          continue;
+        case 'rebroadcast':
+          if (await broadcast(attempts[d.attempt - 1]!)) return;
+          continue;
+        case 'exhausted':
+          return fail('exhausted', `blockhash expired on all ${d.attempt} attempts without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
+        case 'expired': {
+          const last = attempts[d.attempt - 1]!;
+          const e = statusEvent(op, 'expired', { attempt: d.attempt, signature: last.signature, error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`, at: now() });
+          await withTransaction(ctx.pool, (c) => store.markExpired(c, op.opId, d.attempt, e));
+          ctx.metrics.operations.inc({ state: 'expired' });
+          ctx.onStatus();
+          log.warn({ signature: last.signature, attempt: d.attempt }, 'attempt expired; re-signing with a fresh blockhash');
+          if (await settledOnChain(d.attempt)) return;
+          if (await broadcast(await newAttempt())) return;
+          continue;
+        }
+        case 'build':
+          if (await settledOnChain(0)) return;
+          if (await broadcast(await newAttempt())) return;
+          continue;
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof PermanentError) return fail('permanent', err.message, attempts.length);
+      failures++;
+      log.warn({ err, failures }, 'step failed; retrying');
+      await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2), undefined, { signal }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// Confirmed operations become finalized once their slot is rooted: by signature status when the
+// op has a signature, else (an effect found already on chain) when the finalized slot passes it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withTransaction, type Pool } from '../lib/db.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { RpcPool } from '../lib/solana/rpc-pool.ts';
+import { statusEvent } from './events.ts';
+import type { SubmitterMetrics } from './metrics.ts';
+import * as store from './store.ts';
+
+export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterMetrics, now = Date.now): Promise<number> {
+  const ops = await store.confirmedOps(pool, 1_000);
+  if (ops.length === 0) return 0;
+  const finalizedSlot = await rpc.call('getSlot', (c) => c.getSlot('finalized'));
+  const signed = ops.filter((o) => o.signature !== null);
+  const statuses = new Map<string, string | null>();
+  for (let i = 0; i < signed.length; i += 256) {
+    const chunk = signed.slice(i, i + 256).map((o) => o.signature!);
+    const { value } = await rpc.call('getSignatureStatuses', (c) => c.getSignatureStatuses(chunk, { searchTransactionHistory: true }));
+    chunk.forEach((s, j) => statuses.set(s, value[j]?.confirmationStatus ?? null));
+  }
+  let n = 0;
+  for (const op of ops) {
+    const done = op.signature !== null ? statuses.get(op.signature) === 'finalized' : op.slot !== null && finalizedSlot >= op.slot;
+    if (!done) continue;
+    const e = statusEvent(op, 'finalized', { attempt: op.attempts, signature: op.signature, slot: op.slot, at: now() });
+    await withTransaction(pool, (c) => store.markFinalized(c, op.opId, e));
+    metrics.operations.inc({ state: 'finalized' });
+    n++;
+  }
+  return n;
+}
+
+export async function runFinalizer(pool: Pool, rpc: RpcPool, metrics: SubmitterMetrics, logger: Logger, everyMs: number, signal: AbortSignal, onStatus: () => void): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      if ((await finalizeOnce(pool, rpc, metrics)) > 0) onStatus();
+    } catch (err) {
+      logger.warn({ err }, 'finality check failed; retrying');
+    }
+    await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,127 @@
+// Runs operations: per mint one at a time in intake order (the head op, then the next), up to
+// `capacity` mints at once, each under a database lease so two instances never work on the same
+// mint. A periodic scan (and a wake-up from intake) picks up new and unfinished work, which is
+// also how a restart resumes in-flight attempts.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool } from '../lib/db.ts';
+import type { Logger } from '../lib/logger.ts';
+import { runOp, type ExecContext } from './executor.ts';
+import { pickRunnable } from './schedule.ts';
+import * as store from './store.ts';
+
+export interface SchedulerOptions {
+  holder: string;
+  capacity: number;
+  leaseTtlMs: number;
+  scanMs: number;
+}
+
+export class Scheduler {
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private wake: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly exec: ExecContext,
+    private readonly opts: SchedulerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.loops = [this.scanLoop(), this.leaseLoop()];
+  }
+
+  /** New work may be there (intake committed, or a mint finished). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Stops taking work, stops every worker at its next await (all progress is persisted), releases the leases. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    this.poke();
+    for (const r of this.running.values()) r.abort.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled(this.loops);
+  }
+
+  private async scanLoop(): Promise<void> {
+    while (!this.stop.signal.aborted) {
+      try {
+        await this.fill();
+      } catch (err) {
+        this.logger.warn({ err }, 'scheduler scan failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.opts.scanMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const free = this.opts.capacity - this.running.size;
+    if (free <= 0 || this.stop.signal.aborted) return;
+    const heads = await store.runnableHeads(this.pool, this.opts.holder, [...this.running.keys()], free);
+    const picked = pickRunnable(heads, new Set(this.running.keys()), this.opts.capacity);
+    const claimed = await store.claimLeases(this.pool, this.opts.holder, picked.map((p) => p.mint), this.opts.leaseTtlMs);
+    for (const mint of claimed) {
+      if (this.running.has(mint) || this.stop.signal.aborted) continue;
+      const abort = new AbortController();
+      const entry = { abort, done: Promise.resolve() };
+      this.running.set(mint, entry);
+      entry.done = this.runMint(mint, abort.signal).finally(() => {
+        this.running.delete(mint);
+        this.exec.metrics.inFlight.set(this.running.size);
+        this.poke();
+      });
+    }
+    this.exec.metrics.inFlight.set(this.running.size);
+  }
+
+  /** The mint's ops one after another while this instance holds its lease. */
+  private async runMint(mint: string, signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted) {
+        const op = await store.headOp(this.pool, mint);
+        if (!op) break;
+        await runOp(this.exec, op, signal);
+      }
+    } catch (err) {
+      this.logger.error({ err, mint }, 'mint worker failed; the lease lapses and the op is resumed later');
+      await sleep(1_000);
+      return;
+    }
+    await store.releaseLeases(this.pool, this.opts.holder, [mint]).catch((err: unknown) => this.logger.warn({ err, mint }, 'lease release failed; it will expire'));
+  }
+
+  private async leaseLoop(): Promise<void> {
+    const every = Math.max(100, Math.floor(this.opts.leaseTtlMs / 3));
+    while (!this.stop.signal.aborted) {
+      await sleep(every, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      if (this.stop.signal.aborted) break;
+      const mints = [...this.running.keys()];
+      try {
+        const kept = await store.renewLeases(this.pool, this.opts.holder, mints, this.opts.leaseTtlMs);
+        for (const m of mints) {
+          if (kept.has(m)) continue;
+          // Another instance may own it now: stop before doing anything more on this mint.
+          this.logger.warn({ mint: m }, 'lease lost; stopping work on this mint');
+          this.running.get(m)?.abort.abort();
+        }
+      } catch (err) {
+        this.logger.warn({ err }, 'lease renewal failed');
+      }
+    }
+  }
+}

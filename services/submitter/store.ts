@@ -1,0 +1,205 @@
+// The submitter's SQL, one statement per function. State changes and the status events that
+// describe them are written in one transaction (the status outbox), so a crash can neither lose
+// an event nor publish one for a change that did not commit.
+import type { Pool, PoolClient, Queryable } from '../lib/db.ts';
+import type { DeadLetter, StatusEvent } from './events.ts';
+import type { Operation } from './operation.ts';
+import type { QueuedOp } from './schedule.ts';
+
+export interface StoredOp extends Operation {
+  seq: number;
+  state: 'pending' | 'submitted' | 'confirmed' | 'finalized' | 'failed';
+  attempts: number;
+}
+
+export interface StoredAttempt {
+  attempt: number;
+  signature: string;
+  txBytes: Uint8Array;
+  blockhash: string;
+  lastValidBlockHeight: number;
+}
+
+const opOf = (r: Record<string, unknown>): StoredOp => ({
+  opId: r.op_id as string,
+  idempotencyKey: r.idempotency_key as string,
+  type: r.type as StoredOp['type'],
+  mint: r.mint as string,
+  from: (r.from_wallet as string | null) ?? null,
+  to: (r.to_wallet as string | null) ?? null,
+  ticketId: r.ticket_id as string,
+  requestedAt: (r.requested_at as Date).getTime(),
+  seq: Number(r.seq),
+  state: r.state as StoredOp['state'],
+  attempts: r.attempts as number,
+});
+
+export async function existingTickets(db: Queryable, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM tickets WHERE id = ANY($1::text[])', [ids]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Intake: new ops in the given order; an op id already taken in is skipped (Debezium redelivers). */
+export async function insertOps(db: Queryable, ops: Operation[]): Promise<string[]> {
+  if (ops.length === 0) return [];
+  const { rows } = await db.query<{ op_id: string }>(
+    `INSERT INTO submitter_ops (op_id, idempotency_key, type, mint, ticket_id, from_wallet, to_wallet, requested_at)
+     SELECT x.op_id, x.idempotency_key, x.type, x.mint, x.ticket_id, x.from_wallet, x.to_wallet, to_timestamp(x.requested_at / 1000.0)
+       FROM jsonb_to_recordset($1::jsonb) AS x(op_id uuid, idempotency_key text, type text, mint text, ticket_id text,
+            from_wallet text, to_wallet text, requested_at double precision, ord bigint)
+      ORDER BY ord
+     ON CONFLICT (op_id) DO NOTHING
+     RETURNING op_id`,
+    [JSON.stringify(ops.map((o, ord) => ({ ord, op_id: o.opId, idempotency_key: o.idempotencyKey, type: o.type, mint: o.mint, ticket_id: o.ticketId, from_wallet: o.from, to_wallet: o.to, requested_at: o.requestedAt })))],
+  );
+  return rows.map((r) => r.op_id);
+}
+
+/** Records a dead letter once per dedupe key; returns false when it was already recorded. */
+export async function insertDeadLetter(db: Queryable, dedupeKey: string, dl: DeadLetter): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO submitter_dead_letters (dedupe_key, op_id, mint, error_kind, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [dedupeKey, dl.opId, dl.mint, dl.errorKind, dl.reason, JSON.stringify(dl)],
+  );
+  return rowCount === 1;
+}
+
+/** Writes a status event; the same (op, state, attempt) twice is one event. */
+export async function insertStatus(db: Queryable, e: StatusEvent): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO submitter_status_outbox (op_id, mint, state, attempt, payload) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (op_id, state, attempt) DO NOTHING`,
+    [e.opId, e.mint, e.state, e.attempt, JSON.stringify(e)],
+  );
+  return rowCount === 1;
+}
+
+/** The oldest active op of every mint that neither this process runs nor another instance leases. */
+export async function runnableHeads(db: Queryable, holder: string, running: string[], limit: number): Promise<QueuedOp[]> {
+  const { rows } = await db.query<{ op_id: string; mint: string; seq: string }>(
+    `SELECT h.op_id, h.mint, h.seq FROM (
+       SELECT DISTINCT ON (mint) op_id, mint, seq FROM submitter_ops WHERE state IN ('pending', 'submitted') ORDER BY mint, seq
+     ) h
+     WHERE h.mint <> ALL($2::text[])
+       AND NOT EXISTS (SELECT 1 FROM submitter_leases l WHERE l.mint = h.mint AND l.holder <> $1 AND l.expires_at > now())
+     ORDER BY h.seq LIMIT $3`,
+    [holder, running, limit],
+  );
+  return rows.map((r) => ({ opId: r.op_id, mint: r.mint, seq: Number(r.seq), active: true }));
+}
+
+/** Takes the leases of `mints` that are free or expired; returns those now held by `holder`. */
+export async function claimLeases(db: Queryable, holder: string, mints: string[], ttlMs: number): Promise<string[]> {
+  if (mints.length === 0) return [];
+  const { rows } = await db.query<{ mint: string }>(
+    `INSERT INTO submitter_leases (mint, holder, expires_at)
+     SELECT m, $1, now() + $3 * interval '1 millisecond' FROM unnest($2::text[]) AS m
+     ON CONFLICT (mint) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE submitter_leases.expires_at <= now() OR submitter_leases.holder = EXCLUDED.holder
+     RETURNING mint`,
+    [holder, mints, ttlMs],
+  );
+  return rows.map((r) => r.mint);
+}
+
+export async function renewLeases(db: Queryable, holder: string, mints: string[], ttlMs: number): Promise<Set<string>> {
+  if (mints.length === 0) return new Set();
+  const { rows } = await db.query<{ mint: string }>(
+    `UPDATE submitter_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE holder = $1 AND mint = ANY($2::text[]) RETURNING mint`,
+    [holder, mints, ttlMs],
+  );
+  return new Set(rows.map((r) => r.mint));
+}
+
+export async function releaseLeases(db: Queryable, holder: string, mints: string[]): Promise<void> {
+  if (mints.length) await db.query('DELETE FROM submitter_leases WHERE holder = $1 AND mint = ANY($2::text[])', [holder, mints]);
+}
+
+export async function headOp(db: Queryable, mint: string): Promise<StoredOp | undefined> {
+  const { rows } = await db.query(`SELECT * FROM submitter_ops WHERE mint = $1 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1`, [mint]);
+  return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
+}
+
+export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAttempt[]> {
+  const { rows } = await db.query<{ attempt: number; signature: string; tx_bytes: Buffer; blockhash: string; last_valid_block_height: string }>(
+    'SELECT attempt, signature, tx_bytes, blockhash, last_valid_block_height FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt',
+    [opId],
+  );
+  return rows.map((r) => ({ attempt: r.attempt, signature: r.signature, txBytes: new Uint8Array(r.tx_bytes), blockhash: r.blockhash, lastValidBlockHeight: Number(r.last_valid_block_height) }));
+}
+
+/** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event. */
+export async function recordAttempt(client: PoolClient, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
+  await client.query(
+    `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight],
+  );
+  await client.query(`UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`, [opId, a.attempt, a.signature]);
+  await insertStatus(client, submitted);
+}
+
+export async function markSent(db: Queryable, signature: string): Promise<void> {
+  await db.query('UPDATE submitter_attempts SET sent_at = now() WHERE signature = $1 AND sent_at IS NULL', [signature]);
+}
+
+export async function markExpired(client: PoolClient, opId: string, attempt: number, e: StatusEvent): Promise<void> {
+  await client.query(`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, [opId, attempt]);
+  await client.query(`UPDATE submitter_ops SET last_error = $2, updated_at = now() WHERE op_id = $1`, [opId, e.error]);
+  await insertStatus(client, e);
+}
+
+export async function markConfirmed(client: PoolClient, opId: string, e: StatusEvent): Promise<void> {
+  if (e.signature) await client.query(`UPDATE submitter_attempts SET outcome = 'confirmed' WHERE signature = $1`, [e.signature]);
+  await client.query(
+    `UPDATE submitter_ops SET state = 'confirmed', last_signature = COALESCE($2, last_signature), last_slot = $3, confirmed_at = now(), updated_at = now() WHERE op_id = $1`,
+    [opId, e.signature, e.slot],
+  );
+  await insertStatus(client, e);
+}
+
+/** A permanent or exhausted failure: the op's state, its `failed` event and its dead letter, together. */
+export async function markFailed(client: PoolClient, opId: string, e: StatusEvent, dl: DeadLetter): Promise<void> {
+  if (e.signature) await client.query(`UPDATE submitter_attempts SET outcome = 'failed' WHERE signature = $1`, [e.signature]);
+  await client.query(`UPDATE submitter_ops SET state = 'failed', last_error = $2, last_slot = COALESCE($3, last_slot), updated_at = now() WHERE op_id = $1`, [opId, e.error, e.slot]);
+  await insertStatus(client, e);
+  await insertDeadLetter(client, `op:${opId}`, dl);
+}
+
+export async function confirmedOps(db: Queryable, limit: number): Promise<Array<StoredOp & { signature: string | null; slot: number | null }>> {
+  const { rows } = await db.query(`SELECT * FROM submitter_ops WHERE state = 'confirmed' ORDER BY confirmed_at LIMIT $1`, [limit]);
+  return rows.map((r: Record<string, unknown>) => ({ ...opOf(r), signature: (r.last_signature as string | null) ?? null, slot: r.last_slot === null ? null : Number(r.last_slot) }));
+}
+
+export async function markFinalized(client: PoolClient, opId: string, e: StatusEvent): Promise<void> {
+  await client.query(`UPDATE submitter_ops SET state = 'finalized', updated_at = now() WHERE op_id = $1 AND state = 'confirmed'`, [opId]);
+  await insertStatus(client, e);
+}
+
+export async function custodialIndex(db: Queryable, address: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ derivation_index: number }>('SELECT derivation_index FROM custodial_wallets WHERE address = $1', [address]);
+  return rows[0]?.derivation_index;
+}
+
+export interface OutboxRow {
+  id: string;
+  key: string;
+  payload: Record<string, unknown>;
+}
+
+/** Locks a batch of unpublished rows for this transaction (another publisher skips them). */
+export async function lockUnpublished(client: PoolClient, table: 'submitter_status_outbox' | 'submitter_dead_letters', limit: number): Promise<OutboxRow[]> {
+  const key = table === 'submitter_status_outbox' ? 'mint' : `COALESCE(mint, '')`;
+  const { rows } = await client.query<{ id: string; key: string; payload: Record<string, unknown> }>(
+    `SELECT id, ${key} AS key, payload FROM ${table} WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markPublished(client: PoolClient, table: 'submitter_status_outbox' | 'submitter_dead_letters', ids: string[]): Promise<void> {
+  await client.query(`UPDATE ${table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
+export type { Pool };

@@ -1,0 +1,124 @@
+// Wires the submitter from its config and clients: intake (Kafka → tables), scheduler (tables →
+// chain), finalizer, and the outbox publisher (tables → Kafka). Takes no process globals, so
+// tests run it in-process and main.ts runs it as a service.
+import { randomUUID } from 'node:crypto';
+import type { Keypair } from '@solana/web3.js';
+import { Partitioners } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { createPool } from '../lib/db.ts';
+import { createKafka } from '../lib/kafka.ts';
+import type { Logger } from '../lib/logger.ts';
+import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
+import { backoffPolicy } from '../lib/retry.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
+import { TOPICS } from '../lib/topics.ts';
+import { rpcUrls, type SubmitterConfig } from './config.ts';
+import { runFinalizer } from './finalizer.ts';
+import { takeIn } from './intake.ts';
+import { createSubmitterMetrics, type SubmitterMetrics } from './metrics.ts';
+import { OutboxPublisher } from './publisher.ts';
+import { Scheduler } from './scheduler.ts';
+import { SignatureWatcher } from './signature-watcher.ts';
+
+export interface SubmitterDeps {
+  config: SubmitterConfig;
+  logger: Logger;
+  registry: Registry;
+  authority: Keypair;
+  custodialSeed: Uint8Array;
+}
+
+export interface RunningSubmitter {
+  instanceId: string;
+  metrics: SubmitterMetrics;
+  readiness: Array<{ name: string; check: () => Promise<boolean> }>;
+  /** Graceful: stop intake, let workers stop at a persisted point, flush the outboxes, disconnect. */
+  close: () => Promise<void>;
+}
+
+export async function startSubmitter({ config, logger, registry, authority, custodialSeed }: SubmitterDeps): Promise<RunningSubmitter> {
+  const instanceId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ instanceId });
+  const metrics = createSubmitterMetrics(registry);
+  const pool = createPool(config.DATABASE_URL, log, 20);
+  const stop = new AbortController();
+  const rpc = new RpcPool({
+    urls: rpcUrls(config),
+    timeoutMs: config.RPC_TIMEOUT_MS,
+    ratePerSecond: config.RPC_RATE_LIMIT,
+    breaker: { threshold: config.RPC_BREAKER_THRESHOLD, openMs: config.RPC_BREAKER_OPEN_MS },
+    backoff: backoffPolicy({ initialMs: 100, maxMs: 2_000, maxAttempts: 5 }),
+    onError: (endpoint, method, c) => metrics.rpcErrors.inc({ endpoint, method, kind: c.kind }),
+  });
+
+  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const ids = await registerValueSchemas(schemaRegistry, config.SCHEMAS_DIR);
+  const kafka = createKafka(`chainsync-submitter-${instanceId}`, config.KAFKA_BROKERS, log);
+  // Idempotent: a retried send after a lost ack is written once, in order.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const publisher = new OutboxPublisher(pool, producer, schemaRegistry, { status: ids[TOPICS.opsStatus], dlq: ids[TOPICS.opsDlq] }, log.child({ component: 'publisher' }), config.SUBMITTER_PUBLISH_MS);
+  publisher.start();
+
+  const watcher = new SignatureWatcher(rpc, config.SUBMITTER_POLL_MS, stop.signal);
+  const scheduler = new Scheduler(
+    pool,
+    { pool, rpc, watcher, logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, onStatus: () => publisher.poke() },
+    { holder: instanceId, capacity: config.SUBMITTER_CONCURRENCY, leaseTtlMs: config.SUBMITTER_LEASE_TTL_MS, scanMs: config.SUBMITTER_SCAN_MS },
+    log.child({ component: 'scheduler' }),
+  );
+  scheduler.start();
+  const finalizer = runFinalizer(pool, rpc, metrics, log, config.SUBMITTER_FINALIZE_MS, stop.signal, () => publisher.poke());
+
+  const intakeCtx = { pool, schema: avroType(config.SCHEMAS_DIR, 'operation.avsc'), authority: authority.publicKey, logger: log.child({ component: 'intake' }), metrics };
+  const consumer = kafka.consumer({ groupId: config.SUBMITTER_GROUP_ID });
+  let consumerUp = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (consumerUp = true));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    consumerUp = false;
+    log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.opsRequested, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += 500) {
+        const chunk = batch.messages.slice(i, i + 500);
+        const r = await takeIn(intakeCtx, { topic: batch.topic, partition: batch.partition, messages: chunk });
+        // The rows are committed: now, and only now, the offset may move past them (invariant 6).
+        const last = chunk[chunk.length - 1]!.offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+        if (r.inserted) scheduler.poke();
+        if (r.deadLettered) publisher.poke();
+      }
+    },
+  });
+
+  const readiness = [
+    { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
+    { name: 'kafka-consumer', check: async () => consumerUp },
+    { name: 'outbox-publisher', check: async () => publisher.healthy },
+    { name: 'solana-rpc', check: async () => (await rpc.call('getHealth', (c) => c.getSlot('confirmed'))) >= 0 },
+  ];
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('submitter stopping: intake first');
+      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+      stop.abort();
+      await scheduler.close();
+      await finalizer;
+      await publisher.close();
+      await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
+      await pool.end();
+      log.info('submitter stopped');
+    })());
+
+  log.info({ rpc: rpc.urls, group: config.SUBMITTER_GROUP_ID, concurrency: config.SUBMITTER_CONCURRENCY, authority: authority.publicKey.toBase58() }, 'submitter started');
+  return { instanceId, metrics, readiness, close };
+}
