@@ -78,45 +78,45 @@ function guessTokenAccount(m: TrackedMint): string | null {
   }
 }
 
-/** Reads one chunk; mints whose NFT is not where we looked are resolved through their holders. */
+/**
+ * Reads one chunk. The NFT is looked for where it was last seen (one key per mint): a token
+ * account holding it proves the mint exists, so the mint accounts are read only for the mints not
+ * found there, and the holders are looked up only for those that still have a supply.
+ */
 async function readChunk(reader: ChainReader, mints: TrackedMint[], signal?: AbortSignal): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
-  const guesses = mints.map(guessTokenAccount);
-  const keys: string[] = [];
-  mints.forEach((m, i) => {
-    keys.push(m.mint);
-    const g = guesses[i];
-    if (g) keys.push(g);
-  });
-  const { slot, data } = await withRetry(() => reader.getMultiple(keys), signal);
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
-  let k = 0;
-  for (const [i, m] of mints.entries()) {
-    const mintData = data[k++] ?? null;
-    const guess = guesses[i];
-    const tokenData = guess ? (data[k++] ?? null) : null;
-    try {
-      const mintAcc = mintData ? decodeMintAccount(mintData) : null;
-      if (!mintAcc) {
-        rows.push({ mint: m.mint, present: false, owner: null, tokenAccount: null, slot });
-        continue;
+  const guesses = mints.map(guessTokenAccount);
+  const withGuess = mints.flatMap((m, i) => (guesses[i] ? [{ m, account: guesses[i]! }] : []));
+  let slot: number | null = null;
+  const unresolved: TrackedMint[] = mints.filter((_, i) => !guesses[i]);
+  if (withGuess.length) {
+    const res = await withRetry(() => reader.getMultiple(withGuess.map((g) => g.account)), signal);
+    slot = res.slot;
+    withGuess.forEach((g, i) => {
+      const data = res.data[i];
+      const tok = data ? decodeTokenAccount(data) : null;
+      if (tok && tok.mint === g.m.mint && tok.amount > 0n) rows.push({ mint: g.m.mint, present: true, owner: tok.owner, tokenAccount: g.account, slot: res.slot });
+      else unresolved.push(g.m);
+    });
+  }
+  if (unresolved.length) {
+    const res = await withRetry(() => reader.getMultiple(unresolved.map((m) => m.mint)), signal);
+    slot = slot === null ? res.slot : Math.min(slot, res.slot);
+    for (const [i, m] of unresolved.entries()) {
+      try {
+        const data = res.data[i];
+        const mintAcc = data ? decodeMintAccount(data) : null;
+        if (!mintAcc) rows.push({ mint: m.mint, present: false, owner: null, tokenAccount: null, slot: res.slot });
+        else if (mintAcc.supply === 0n) rows.push({ mint: m.mint, present: true, owner: null, tokenAccount: null, slot: res.slot });
+        else rows.push(await locateHolder(reader, m.mint, res.slot, signal));
+      } catch (err) {
+        // One mint's failure is isolated: it is counted, the rest of the chunk stands.
+        failed.push({ mint: m.mint, error: errorMessage(err) });
       }
-      if (mintAcc.supply === 0n) {
-        rows.push({ mint: m.mint, present: true, owner: null, tokenAccount: null, slot });
-        continue;
-      }
-      const tok = tokenData ? decodeTokenAccount(tokenData) : null;
-      if (tok && tok.mint === m.mint && tok.amount > 0n) {
-        rows.push({ mint: m.mint, present: true, owner: tok.owner, tokenAccount: guess ?? null, slot });
-        continue;
-      }
-      rows.push(await locateHolder(reader, m.mint, slot, signal));
-    } catch (err) {
-      // One mint's failure is isolated: it is counted, the rest of the chunk stands.
-      failed.push({ mint: m.mint, error: errorMessage(err) });
     }
   }
-  return { rows, slot, failed };
+  return { rows, slot: slot ?? 0, failed };
 }
 
 async function locateHolder(reader: ChainReader, mint: string, slot: number, signal?: AbortSignal): Promise<ChainRow> {
@@ -128,9 +128,9 @@ async function locateHolder(reader: ChainReader, mint: string, slot: number, sig
   return { mint, present: true, owner: tok.owner, tokenAccount: holders[0]!, slot };
 }
 
-/** Splits the mints so each call carries at most `chunkKeys` keys (a mint and its guessed token account). */
+/** Splits the mints so each call carries at most `chunkKeys` keys (one per mint). */
 export function chunkMints(mints: TrackedMint[], chunkKeys: number): TrackedMint[][] {
-  const per = Math.max(1, Math.floor(chunkKeys / 2));
+  const per = Math.max(1, chunkKeys);
   const out: TrackedMint[][] = [];
   for (let i = 0; i < mints.length; i += per) out.push(mints.slice(i, i + per));
   return out;
