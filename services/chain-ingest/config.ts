@@ -1,0 +1,16 @@
+import { commonSpec, int, list, str, url, type ConfigOf, type Spec } from '../lib/config.ts';
+
+export const ingestSpec = {
+  ...commonSpec,
+  SOLANA_RPC_URL: url('Solana JSON-RPC endpoint', ['http:', 'https:']),
+  SOLANA_WS_URL: url('Solana PubSub WebSocket endpoint', ['ws:', 'wss:']),
+  TRACKED_MINTS: list('comma-separated mint addresses followed besides the mints confirmed on chain.ops.status', []),
+  INGEST_LEADER_LOCK: int('Postgres advisory-lock key that elects the one active instance', 5_150_001, 1, Number.MAX_SAFE_INTEGER),
+  INGEST_STANDBY_RETRY_MS: int('how often a standby tries to take the leader lock', 2_000, 100, 60_000),
+  INGEST_SWEEP_MS: int('period of the full re-read that catches anything the stream missed (0 = off)', 30_000, 0, 3_600_000),
+  INGEST_STALL_MS: int('no slot notification for this long counts as a stream gap', 5_000, 500, 600_000),
+  INGEST_SCAN_THRESHOLD: int('from this many mints on, a backfill reads the whole Token program once instead of one filtered read per mint', 50, 1, 1_000_000),
+  INGEST_STATUS_GROUP: str('consumer group reading chain.ops.status for newly confirmed mints', 'chain-ingest-status'),
+} satisfies Spec;
+
+export type IngestConfig = ConfigOf<typeof ingestSpec>;

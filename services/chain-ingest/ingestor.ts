@@ -1,0 +1,298 @@
+// The per-mint state machine of the leader: what each tracked mint's token accounts look like,
+// what was last published, and whether the stream can be trusted (no gap open). Stream
+// notifications and backfill reads both become observations; the pure cores decide the rest.
+import type { Logger } from '../lib/logger.ts';
+import { retry, backoffPolicy } from '../lib/retry.ts';
+import { isRetryable } from '../lib/errors.ts';
+import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
+import type { ChainReader, MintScan } from './chain-reader.ts';
+import { awaitsFinality, sameHolding, shouldPublish, type Published } from './decide.ts';
+import { holdingAt, observe, type TokenObservation } from './holding.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { OwnershipChange, OwnershipSource, RecordSink } from './sink.ts';
+
+export interface IngestorDeps {
+  chain: ChainReader;
+  sink: RecordSink;
+  metrics: IngestMetrics;
+  logger: Logger;
+  published: Map<string, Published>;
+  now?: () => number;
+}
+
+export type BackfillReason = 'start' | 'gap' | 'sweep' | 'track' | 'correction' | 'mint-change';
+
+export class Ingestor {
+  private readonly tracked = new Set<string>();
+  private readonly books = new Map<string, Map<string, TokenObservation>>();
+  private readonly accountMint = new Map<string, string>();
+  private readonly dirty = new Map<string, OwnershipSource>();
+  private readonly last: Map<string, Published>;
+  private sending: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private failure: Error | undefined;
+
+  // Gap bookkeeping: a gap opens at start, on a disconnect or a silent slot stream, and closes only
+  // when a backfill that began after the stream came back has been applied and published.
+  private gapOpen = true;
+  private gapEpoch = 0;
+  private started = false;
+  private streamBackSinceGap = false;
+  private backfilling: Promise<void> | undefined;
+  private coveredSlot = 0;
+  private tip = 0;
+  private root = 0;
+  private finalizing = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: IngestorDeps) {
+    this.last = deps.published;
+    this.now = deps.now ?? Date.now;
+  }
+
+  get caughtUp(): boolean {
+    return !this.gapOpen && this.failure === undefined;
+  }
+
+  get fatal(): Error | undefined {
+    return this.failure;
+  }
+
+  slotLag(tip = this.tip): number {
+    return Math.max(0, tip - this.coveredSlot);
+  }
+
+  trackedMints(): string[] {
+    return [...this.tracked];
+  }
+
+  lastPublished(mint: string): Published | undefined {
+    return this.last.get(mint);
+  }
+
+  /** Adds mints and reads them at once, so a newly confirmed mint is published without waiting for a sweep. */
+  async track(mints: readonly string[]): Promise<void> {
+    const fresh = mints.filter((m) => !this.tracked.has(m));
+    for (const m of fresh) this.tracked.add(m);
+    this.deps.metrics.tracked.set(this.tracked.size);
+    if (fresh.length > 0) await this.reread(fresh, 'track');
+  }
+
+  /** Mints known before the stream opened; read by the start backfill. */
+  addTracked(mints: Iterable<string>): void {
+    for (const m of mints) this.tracked.add(m);
+    this.deps.metrics.tracked.set(this.tracked.size);
+  }
+
+  // ---- stream -------------------------------------------------------------------------------
+
+  onTokenAccount(pubkey: string, data: Uint8Array, slot: number): void {
+    const t = decodeTokenAccount(data);
+    if (t) {
+      if (!this.tracked.has(t.mint)) return;
+      this.accountMint.set(pubkey, t.mint);
+      this.apply({ mint: t.mint, tokenAccount: pubkey, owner: t.owner, amount: t.amount, slot }, 'stream');
+      return;
+    }
+    // Closed (or no longer a token account): only its address tells which mint it belonged to.
+    const mint = this.accountMint.get(pubkey);
+    if (mint) this.apply({ mint, tokenAccount: pubkey, owner: null, amount: 0n, slot }, 'stream');
+  }
+
+  onMintAccount(mint: string): void {
+    // Supply changes come with token-account changes the stream also carries; a re-read of the
+    // mint costs one filtered call and covers a token-account notification lost in between.
+    if (this.tracked.has(mint) && !this.gapOpen) void this.reread([mint], 'mint-change').catch((err) => this.deps.logger.warn({ err, mint }, 'mint re-read failed'));
+  }
+
+  onSlot(slot: number): void {
+    this.tip = Math.max(this.tip, slot);
+    if (!this.gapOpen) {
+      this.coveredSlot = this.tip;
+      return;
+    }
+    this.streamBackSinceGap = true;
+    if (!this.backfilling) void this.closeGap();
+  }
+
+  onRoot(root: number): void {
+    this.root = Math.max(this.root, root);
+    if (this.finalizing || this.failure) return;
+    this.finalizing = true;
+    void this.finalize()
+      .catch((err) => this.deps.logger.warn({ err, root }, 'finality check failed; retried at the next root'))
+      .finally(() => (this.finalizing = false));
+  }
+
+  openGap(reason: 'disconnect' | 'stall' | 'start'): void {
+    this.gapEpoch++;
+    this.streamBackSinceGap = false;
+    if (this.gapOpen && reason !== 'start') return;
+    this.gapOpen = true;
+    this.deps.metrics.gaps.inc({ reason });
+    this.deps.logger.warn({ reason, coveredSlot: this.coveredSlot }, 'stream gap opened; backfill once the stream is back');
+  }
+
+  // ---- backfill -----------------------------------------------------------------------------
+
+  /** Reads every tracked mint; closes the gap if no new gap opened while it ran. */
+  closeGap(): Promise<void> {
+    const epoch = this.gapEpoch;
+    const run = this.backfill(this.started ? 'gap' : 'start').then(() => {
+      if (epoch === this.gapEpoch && this.streamBackSinceGap) {
+        this.started = true;
+        this.gapOpen = false;
+        this.coveredSlot = Math.max(this.coveredSlot, this.tip);
+        this.deps.logger.info({ slot: this.coveredSlot, mints: this.tracked.size }, 'stream gap closed by backfill');
+      }
+    });
+    this.backfilling = run
+      .catch((err) => this.deps.logger.warn({ err }, 'gap backfill failed; retried at the next slot'))
+      .finally(() => (this.backfilling = undefined));
+    return this.backfilling;
+  }
+
+  /** The periodic sweep: a full re-read that catches what the stream may have missed. */
+  sweep(): Promise<void> {
+    return this.backfill('sweep');
+  }
+
+  private async backfill(reason: BackfillReason): Promise<void> {
+    await this.reread([...this.tracked], reason);
+  }
+
+  private async reread(mints: readonly string[], reason: BackfillReason): Promise<void> {
+    if (mints.length === 0) return;
+    const scans = await retry(() => this.deps.chain.scan(mints, 'confirmed'), { retryable: isRetryable, policy: backoffPolicy({ initialMs: 200, maxMs: 2_000, maxAttempts: 5 }) });
+    for (const s of scans) this.applyScan(s);
+    this.deps.metrics.backfills.inc({ reason });
+    this.deps.metrics.backfilledMints.inc(scans.length);
+    await this.flush();
+  }
+
+  private applyScan(scan: MintScan): void {
+    const book = this.bookOf(scan.mint);
+    const present = new Set<string>();
+    for (const o of scan.accounts) {
+      present.add(o.tokenAccount);
+      this.accountMint.set(o.tokenAccount, o.mint);
+      observe(book, o);
+    }
+    // The read lists every live account: one we knew that is missing was closed by then.
+    for (const [account, o] of book) {
+      if (!present.has(account) && o.slot < scan.slot) observe(book, { ...o, owner: null, amount: 0n, slot: scan.slot });
+    }
+    this.dirty.set(scan.mint, this.dirty.get(scan.mint) === 'stream' ? 'stream' : 'backfill');
+  }
+
+  // ---- finality -----------------------------------------------------------------------------
+
+  /**
+   * Once the root passes a confirmed record's slot, the finalized view either agrees (publish it
+   * again as finalized) or not (the slot never rooted, or an update was missed): then the mint is
+   * re-read at confirmed and the current truth published at a slot no lower than the last.
+   */
+  private async finalize(): Promise<void> {
+    const due = [...this.last].filter(([mint, p]) => this.tracked.has(mint) && awaitsFinality(p, this.root)).map(([mint]) => mint);
+    if (due.length === 0) return;
+    const scans = await this.deps.chain.scan(due, 'finalized');
+    const contradicted: string[] = [];
+    const out: OwnershipChange[] = [];
+    for (const s of scans) {
+      const last = this.last.get(s.mint);
+      if (!last || s.slot < last.slot) continue;
+      const holding = holdingAt(s.accounts) ?? { owner: null, tokenAccount: null, amount: 0n, slot: s.slot };
+      if (sameHolding(holding, last)) {
+        this.offer(s.mint, { ...last, commitment: 'finalized' }, 'backfill', out);
+      } else {
+        contradicted.push(s.mint);
+      }
+    }
+    this.send(out);
+    if (contradicted.length > 0) {
+      this.deps.metrics.corrections.inc(contradicted.length);
+      this.deps.logger.warn({ mints: contradicted.slice(0, 20), count: contradicted.length, root: this.root }, 'finalized chain contradicts published owner; re-reading');
+      await this.reread(contradicted, 'correction');
+    }
+    await this.sending;
+  }
+
+  // ---- publishing ---------------------------------------------------------------------------
+
+  private bookOf(mint: string): Map<string, TokenObservation> {
+    let book = this.books.get(mint);
+    if (!book) {
+      this.books.set(mint, (book = new Map()));
+      // What the topic says is the truth as of its slot; a later read that lacks the account
+      // then says it was closed, even if this instance never saw it open.
+      const last = this.last.get(mint);
+      if (last?.tokenAccount) {
+        book.set(last.tokenAccount, { mint, tokenAccount: last.tokenAccount, owner: last.owner, amount: last.amount, slot: last.slot });
+        this.accountMint.set(last.tokenAccount, mint);
+      }
+    }
+    return book;
+  }
+
+  private apply(o: TokenObservation, source: OwnershipSource): void {
+    if (!observe(this.bookOf(o.mint), o)) return;
+    this.dirty.set(o.mint, source);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, 5);
+  }
+
+  private offer(mint: string, next: Published, source: OwnershipSource, out: OwnershipChange[]): void {
+    if (!shouldPublish(this.last.get(mint), next)) return;
+    this.last.set(mint, next);
+    out.push({
+      mint,
+      owner: next.owner,
+      tokenAccount: next.tokenAccount,
+      amount: Number(next.amount),
+      slot: next.slot,
+      commitment: next.commitment,
+      source,
+      observedAt: this.now(),
+    });
+  }
+
+  /** Decides every dirty mint now (synchronously, so decisions are in order) and queues the send. */
+  flush(): Promise<void> {
+    const out: OwnershipChange[] = [];
+    for (const [mint, source] of this.dirty) {
+      const holding = holdingAt(this.books.get(mint)?.values() ?? []);
+      if (holding) this.offer(mint, { ...holding, commitment: 'confirmed' }, source, out);
+    }
+    this.dirty.clear();
+    return this.send(out);
+  }
+
+  private send(out: OwnershipChange[]): Promise<void> {
+    if (out.length === 0) return this.sending;
+    this.sending = this.sending.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.deps.sink.send(out);
+        for (const r of out) this.deps.metrics.published.inc({ commitment: r.commitment, source: r.source });
+      } catch (err) {
+        // The in-memory "last published" is now ahead of the topic; only a restart from the topic
+        // can make them agree again, so the leader stops here.
+        this.failure = err as Error;
+        this.deps.logger.error({ err, records: out.length }, 'publishing to chain.ownership failed; leadership must be given up');
+      }
+    });
+    return this.sending;
+  }
+
+  async idle(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      await this.flush();
+    }
+    await this.backfilling;
+    await this.sending;
+  }
+}

@@ -1,0 +1,115 @@
+// One term as leader: rebuild from the topic, open the stream, backfill, follow new mints, sweep,
+// and stop cleanly when leadership ends. Everything it opens, it closes.
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Connection } from '@solana/web3.js';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../lib/logger.ts';
+import { TOPICS } from '../lib/topics.ts';
+import { isMintAddress, rpcChainReader } from './chain-reader.ts';
+import type { IngestConfig } from './config.ts';
+import { Ingestor } from './ingestor.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { kafkaSink } from './sink.ts';
+import { startStatusConsumer } from './status-consumer.ts';
+import { openStream } from './stream.ts';
+import { loadPublished } from './topic-state.ts';
+
+export type SessionConfig = Pick<
+  IngestConfig,
+  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP'
+> & { followStatus?: boolean };
+
+export interface SessionDeps {
+  config: SessionConfig;
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  metrics: IngestMetrics;
+  logger: Logger;
+}
+
+export interface LeaderSession {
+  ingestor: Ingestor;
+  /** Resolves if the session can no longer publish correctly (a failed send). */
+  failed: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+export async function startLeaderSession({ config, kafka, registry, metrics, logger }: SessionDeps): Promise<LeaderSession> {
+  const published = await loadPublished(kafka, registry, TOPICS.ownership, logger);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  // Stopped in reverse order of start: timers, stream, status consumer, pending sends, producer.
+  const cleanups: Array<() => Promise<unknown> | void> = [() => producer.disconnect()];
+  const stop = async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch((err: unknown) => logger.warn({ err }, 'session cleanup step failed'));
+  };
+  try {
+    const sink = await kafkaSink(producer, registry, TOPICS.ownership);
+    const conn = new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' });
+    const chain = rpcChainReader(conn, { scanThreshold: config.INGEST_SCAN_THRESHOLD });
+    const ingestor = new Ingestor({ chain, sink, metrics, logger, published });
+    cleanups.push(() => ingestor.idle());
+    const configured = config.TRACKED_MINTS.filter((m) => {
+      const ok = isMintAddress(m);
+      if (!ok) logger.warn({ mint: m }, 'TRACKED_MINTS entry is not a base58 address; ignored');
+      return ok;
+    });
+    ingestor.addTracked([...configured, ...published.keys()]);
+    let consumer: Consumer | undefined;
+    if (config.followStatus !== false) {
+      consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
+      cleanups.push(() => consumer?.disconnect());
+    }
+
+    ingestor.openGap('start');
+
+    let lastSlotAt = Date.now();
+    let tip = 0;
+    const stream = openStream(conn, {
+      onTokenAccount: (pubkey, data, slot) => ingestor.onTokenAccount(pubkey, data, slot),
+      onMintAccount: (pubkey) => ingestor.onMintAccount(pubkey),
+      onSlot: (slot) => {
+        lastSlotAt = Date.now();
+        tip = Math.max(tip, slot);
+        ingestor.onSlot(slot);
+      },
+      onRoot: (root) => ingestor.onRoot(root),
+      onDisconnect: () => ingestor.openGap('disconnect'),
+      onReconnect: () => {
+        metrics.reconnects.inc();
+        logger.info('stream reconnected');
+      },
+    });
+    cleanups.push(() => stream.close());
+
+    const timers: NodeJS.Timeout[] = [];
+    cleanups.push(() => timers.forEach(clearInterval));
+    // A socket can die without a close event reaching us; a silent slot stream is a gap too.
+    timers.push(
+      setInterval(() => {
+        if (Date.now() - lastSlotAt > config.INGEST_STALL_MS) ingestor.openGap('stall');
+        if (ingestor.caughtUp) metrics.slotLag.set(ingestor.slotLag(tip));
+        else
+          void chain
+            .tipSlot()
+            .then((t) => metrics.slotLag.set(ingestor.slotLag(Math.max(t, tip))))
+            .catch(() => undefined);
+      }, 1_000),
+    );
+    if (config.INGEST_SWEEP_MS > 0) {
+      timers.push(setInterval(() => void ingestor.sweep().catch((err) => logger.warn({ err }, 'sweep failed')), config.INGEST_SWEEP_MS));
+    }
+
+    const failed = new Promise<Error>((resolve) => {
+      const t = setInterval(() => {
+        if (ingestor.fatal) resolve(ingestor.fatal);
+      }, 500);
+      timers.push(t);
+    });
+    logger.info({ tracked: ingestor.trackedMints().length, fromTopic: published.size }, 'leading: streaming and backfilling');
+    return { ingestor, failed, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+// Mints confirmed by the submitter (chain.ops.status) join the tracked set. The offset moves on
+// only after the mint was read and published, so a crash in between re-reads the status event.
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../lib/logger.ts';
+import type { OperationStatus } from '../lib/records.ts';
+import { TOPICS } from '../lib/topics.ts';
+import { isMintAddress } from './chain-reader.ts';
+
+/** Which status events make a mint worth following. Pure. */
+export const confirmsMint = (s: Pick<OperationStatus, 'type' | 'state'>) => s.type === 'mint' && (s.state === 'confirmed' || s.state === 'finalized');
+
+export async function startStatusConsumer(opts: {
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  groupId: string;
+  logger: Logger;
+  track: (mints: string[]) => Promise<void>;
+}): Promise<Consumer> {
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.opsStatus, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      const mints = new Set<string>();
+      for (const m of batch.messages) {
+        if (!m.value) continue;
+        try {
+          const s = (await opts.registry.decode(m.value)) as OperationStatus;
+          if (confirmsMint(s) && isMintAddress(s.mint)) mints.add(s.mint);
+        } catch (err) {
+          // A poison record must not stop the partition; the submitter owns this topic and its
+          // dead letters, so ingest only says what it skipped.
+          opts.logger.warn({ err, partition: batch.partition, offset: m.offset }, 'undecodable status event skipped');
+        }
+      }
+      if (mints.size > 0) await opts.track([...mints]);
+      for (const m of batch.messages) resolveOffset(m.offset);
+      await heartbeat();
+    },
+  });
+  return consumer;
+}
