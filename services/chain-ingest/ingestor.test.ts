@@ -1,0 +1,130 @@
+import { PublicKey } from '@solana/web3.js';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.ts';
+import { createMetricsRegistry } from '../lib/metrics.ts';
+import type { ChainReader, MintScan } from './chain-reader.ts';
+import type { Published } from './decide.ts';
+import type { TokenObservation } from './holding.ts';
+import { Ingestor } from './ingestor.ts';
+import { ingestMetrics } from './metrics.ts';
+import type { OwnershipChange } from './sink.ts';
+
+type View = { slot: number; accounts: Array<Omit<TokenObservation, 'slot'>> };
+
+/** A chain with a confirmed and a finalized view that tests set by hand. */
+function fakeChain() {
+  const views: Record<'confirmed' | 'finalized', View> = { confirmed: { slot: 0, accounts: [] }, finalized: { slot: 0, accounts: [] } };
+  const reader: ChainReader = {
+    async scan(mints, commitment) {
+      const v = views[commitment as 'confirmed' | 'finalized'];
+      return mints.map((mint): MintScan => ({ mint, slot: v.slot, accounts: v.accounts.filter((a) => a.mint === mint).map((a) => ({ ...a, slot: v.slot })) }));
+    },
+    tipSlot: async () => views.confirmed.slot,
+  };
+  return { views, reader };
+}
+
+function setup(published = new Map<string, Published>()) {
+  const { views, reader } = fakeChain();
+  const sent: OwnershipChange[] = [];
+  const ingestor = new Ingestor({
+    chain: reader,
+    sink: { send: async (r) => void sent.push(...r) },
+    metrics: ingestMetrics(createMetricsRegistry('test', false)),
+    logger: silentLogger(),
+    published,
+    now: () => 1,
+  });
+  return { views, ingestor, sent };
+}
+
+const tokenData = (mint: Uint8Array, owner: Uint8Array, amount: bigint) => {
+  const d = new Uint8Array(165);
+  d.set(mint, 0);
+  d.set(owner, 32);
+  new DataView(d.buffer).setBigUint64(64, amount, true);
+  d[108] = 1;
+  return d;
+};
+
+const MINT = '11111111111111111111111111111112'; // 31 zero bytes then 1
+const mintBytes = (() => { const b = new Uint8Array(32); b[31] = 1; return b; })();
+const walletBytes = (n: number) => { const b = new Uint8Array(32); b[0] = n; return b; };
+
+const wallet = (n: number) => new PublicKey(walletBytes(n)).toBase58();
+
+async function started(published?: Map<string, Published>) {
+  const s = setup(published);
+  s.views.confirmed = { slot: 10, accounts: [{ mint: MINT, tokenAccount: 'ta-1', owner: wallet(1), amount: 1n }] };
+  s.ingestor.addTracked([MINT]);
+  s.ingestor.openGap('start');
+  expect(s.ingestor.caughtUp).toBe(false);
+  s.ingestor.onSlot(11);
+  await s.ingestor.idle();
+  return s;
+}
+
+describe('Ingestor', () => {
+  it('backfills at start, then follows the stream', async () => {
+    const { ingestor, sent } = await started();
+    expect(ingestor.caughtUp).toBe(true);
+    expect(sent).toEqual([{ mint: MINT, owner: wallet(1), tokenAccount: 'ta-1', amount: 1, slot: 10, commitment: 'confirmed', source: 'backfill', observedAt: 1 }]);
+
+    ingestor.onTokenAccount('ta-2', tokenData(mintBytes, walletBytes(2), 1n), 14);
+    ingestor.onTokenAccount('ta-1', tokenData(mintBytes, walletBytes(1), 0n), 14);
+    ingestor.onTokenAccount('ta-9', tokenData(walletBytes(9), walletBytes(9), 1n), 14); // another mint: ignored
+    await ingestor.idle();
+    expect(sent.slice(1)).toMatchObject([{ owner: wallet(2), tokenAccount: 'ta-2', slot: 14, source: 'stream' }]);
+
+    // The holder's account closed after a burn: the notification carries no data.
+    ingestor.onTokenAccount('ta-2', tokenData(mintBytes, walletBytes(2), 0n), 15);
+    ingestor.onTokenAccount('ta-2', new Uint8Array(0), 16);
+    await ingestor.idle();
+    expect(sent.slice(2)).toMatchObject([{ owner: null, tokenAccount: null, amount: 0, slot: 16 }]);
+  });
+
+  it('after a restart, republishes nothing unchanged, and notices an account closed while it was away', async () => {
+    const published = new Map<string, Published>([[MINT, { owner: wallet(1), tokenAccount: 'ta-1', amount: 1n, slot: 9, commitment: 'confirmed' }]]);
+    const { ingestor, sent, views } = await started(published);
+    expect(sent).toEqual([]);
+    views.confirmed = { slot: 30, accounts: [] };
+    await ingestor.sweep();
+    expect(sent).toMatchObject([{ owner: null, tokenAccount: null, slot: 30, source: 'backfill' }]);
+  });
+
+  it('keeps the gap open across a disconnect until a backfill after the stream returned', async () => {
+    const { ingestor, sent, views } = await started();
+    ingestor.openGap('disconnect');
+    expect(ingestor.caughtUp).toBe(false);
+    views.confirmed = { slot: 40, accounts: [{ mint: MINT, tokenAccount: 'ta-3', owner: wallet(3), amount: 1n }] };
+    await ingestor.idle();
+    expect(ingestor.caughtUp).toBe(false);
+    ingestor.onSlot(41);
+    await ingestor.idle();
+    expect(ingestor.caughtUp).toBe(true);
+    expect(sent.at(-1)).toMatchObject({ owner: wallet(3), slot: 40, source: 'backfill' });
+  });
+
+  it('marks a record finalized once the root passes it, and corrects one the finalized chain contradicts', async () => {
+    const { ingestor, sent, views } = await started();
+    views.finalized = { slot: 12, accounts: views.confirmed.accounts };
+    ingestor.onRoot(12);
+    await ingestor.idle();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sent.at(-1)).toMatchObject({ owner: wallet(1), slot: 10, commitment: 'finalized' });
+
+    // A change seen at slot 20 on a fork that never roots.
+    ingestor.onTokenAccount('ta-5', tokenData(mintBytes, walletBytes(5), 1n), 20);
+    ingestor.onTokenAccount('ta-1', tokenData(mintBytes, walletBytes(1), 0n), 20);
+    await ingestor.idle();
+    expect(sent.at(-1)).toMatchObject({ owner: wallet(5), slot: 20, commitment: 'confirmed' });
+    views.finalized = { slot: 21, accounts: views.confirmed.accounts };
+    views.confirmed = { slot: 23, accounts: views.confirmed.accounts };
+    ingestor.onRoot(21);
+    await new Promise((r) => setTimeout(r, 10));
+    await ingestor.idle();
+    expect(sent.at(-1)).toMatchObject({ owner: wallet(1), tokenAccount: 'ta-1', slot: 23, commitment: 'confirmed', source: 'backfill' });
+    const slots = sent.map((r) => r.slot);
+    expect(slots).toEqual([...slots].sort((a, b) => a - b));
+  });
+});
