@@ -21,7 +21,7 @@ const ownershipEvent = fc.record({
   owner: fc.constantFrom(...wallets, null),
   slot: fc.integer({ min: 1, max: 50 }),
   commitment: fc.constantFrom('confirmed', 'finalized' as const),
-}).map((r): OwnershipEvent => ({ ...r, mint: MINT, tokenAccount: null, amount: r.owner === null ? 0 : 1 }));
+}).map((r): OwnershipEvent => ({ ...r, mint: MINT, tokenAccount: null, amount: r.owner === null ? 0 : 1, observedAt: NOW - 1_000_000 + r.slot }));
 
 type Ev = { s: StatusEvent } | { o: OwnershipEvent };
 const reduce = (events: Ev[]): MintState => events.reduce((s, e) => ('s' in e ? applyStatus(s, e.s) : applyOwnership(s, e.o)), emptyMintState());
@@ -81,7 +81,7 @@ describe('the stream join', () => {
     'reports nothing within the grace period after an operation settled',
     (chainOwner, dbOwner, age) => {
       let s = applyStatus(emptyMintState(), { opId: 'op-1', idempotencyKey: 'k', mint: MINT, type: 'transfer', state: 'confirmed', expectedOwner: chainOwner, attempt: 1, error: null, at: NOW - age });
-      s = applyOwnership(s, { mint: MINT, owner: chainOwner, tokenAccount: null, amount: 1, slot: 5, commitment: 'confirmed' });
+      s = applyOwnership(s, { mint: MINT, owner: chainOwner, tokenAccount: null, amount: 1, slot: 5, commitment: 'confirmed', observedAt: NOW - 1_000_000 });
       const view = streamView(MINT, s, { ticket: { ...ticket, owner: dbOwner }, ops: [], lastSettledAt: null })!;
       expect(classify(view, T, NOW)).toEqual([]);
     },

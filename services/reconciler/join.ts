@@ -22,6 +22,8 @@ export interface OwnershipEvent {
   amount: number;
   slot: number;
   commitment: 'confirmed' | 'finalized';
+  /** When ingest observed it (epoch ms): the owner has been this since about then. */
+  observedAt: number;
 }
 
 export interface TrackedOp extends OpView {
@@ -30,7 +32,7 @@ export interface TrackedOp extends OpView {
 }
 
 export interface MintState {
-  chain: (ChainView & { tokenAccount: string | null }) | null;
+  chain: (ChainView & { tokenAccount: string | null; observedAt: number }) | null;
   ops: ReadonlyMap<string, TrackedOp>;
 }
 
@@ -72,7 +74,9 @@ export function applyStatus(s: MintState, e: StatusEvent): MintState {
 export function applyOwnership(s: MintState, e: OwnershipEvent): MintState {
   const cur = s.chain;
   if (cur && (e.slot < cur.slot || (e.slot === cur.slot && e.commitment !== 'finalized'))) return s;
-  return { ...s, chain: { present: true, owner: e.amount > 0 ? e.owner : null, slot: e.slot, tokenAccount: e.tokenAccount } };
+  // A finalized record at the same slot confirms the owner; it does not make the change newer.
+  const observedAt = cur && e.slot === cur.slot ? Math.min(cur.observedAt, e.observedAt) : e.observedAt;
+  return { ...s, chain: { present: true, owner: e.amount > 0 ? e.owner : null, slot: e.slot, tokenAccount: e.tokenAccount, observedAt } };
 }
 
 /** When the newest settled operation settled. */
@@ -101,7 +105,9 @@ export function relevantOps(dbOps: readonly OpView[], streamOps: Iterable<OpView
 export function streamView(mint: string, s: MintState, db: { ticket: TicketView | null; ops: readonly OpView[]; lastSettledAt: number | null }): MintView | null {
   if (!s.chain) return null;
   const { ops, lastSettledAt: streamSettled } = relevantOps(db.ops, s.ops.values());
-  const settled = [streamSettled, db.lastSettledAt].filter((x): x is number => x !== null);
+  // The chain's own last change counts too: the projector gets its grace period after a transfer
+  // the platform did not make.
+  const settled = [streamSettled, db.lastSettledAt, s.chain.observedAt].filter((x): x is number => x !== null);
   return {
     mint,
     chain: { present: s.chain.present, owner: s.chain.owner, slot: s.chain.slot },

@@ -1,0 +1,121 @@
+// Wiring of the running reconciler: the stream join, its evaluation loop, the scheduled full
+// reconciliation with retention, health and metrics. No `process` here: main.ts owns that.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@solana/web3.js';
+import { createPool } from '../lib/db.ts';
+import { startHealthServer, type HealthServer } from '../lib/health.ts';
+import { createKafka } from '../lib/kafka.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createMetricsRegistry } from '../lib/metrics.ts';
+import { createRegistry } from '../lib/schemas.ts';
+import type { Shutdown } from '../lib/shutdown.ts';
+import { ensureTopics } from '../lib/topics.ts';
+import type { ReconcilerConfig } from './config.ts';
+import { runJoinConsumer } from './consumer.ts';
+import { fullReconciliation, type FullRunDeps } from './full-run.ts';
+import { reconcilerMetrics } from './metrics.ts';
+import type { HealingPolicy } from './policy.ts';
+import { discrepancyPublisher } from './publisher.ts';
+import { deleteOldRuns } from './runs.ts';
+import { snapshotChain, web3ChainReader } from './snapshot.ts';
+import { evaluateStream } from './stream-eval.ts';
+import { StreamState } from './stream-state.ts';
+import type { Thresholds } from './types.ts';
+
+export const thresholdsOf = (c: ReconcilerConfig): Thresholds => ({ graceMs: c.RECONCILE_GRACE_MS, stuckMs: c.RECONCILE_STUCK_MS, pendingMs: c.RECONCILE_PENDING_MS });
+export const policyOf = (c: ReconcilerConfig): HealingPolicy => ({ ownerMismatch: c.HEAL_OWNER_MISMATCH, failedOperation: c.HEAL_FAILED_OPERATION });
+
+/** Runs `fn` every `ms` until the signal aborts; a failing pass is logged and the loop goes on. */
+async function every(ms: number, signal: AbortSignal, logger: Logger, name: string, fn: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await fn();
+    } catch (err) {
+      if (!signal.aborted) logger.error({ err, loop: name }, 'pass failed; retrying next interval');
+    }
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+export async function startReconciler(config: ReconcilerConfig, logger: Logger, shutdown: Shutdown, onFatal: (err: unknown) => void): Promise<{ health: HealthServer }> {
+  const pool = createPool(config.DATABASE_URL, logger);
+  shutdown.onShutdown('postgres pool', () => pool.end());
+  const kafka = createKafka(`reconciler-${process.pid}`, config.KAFKA_BROKERS, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  shutdown.onShutdown('kafka admin', () => admin.disconnect());
+  await ensureTopics(admin);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  shutdown.onShutdown('kafka producer', () => producer.disconnect());
+  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const publish = discrepancyPublisher(producer, schemaRegistry);
+  const reader = web3ChainReader(new Connection(config.SOLANA_RPC_URL, 'confirmed'));
+  const registry = createMetricsRegistry('reconciler');
+  const metrics = reconcilerMetrics(registry);
+  const state = new StreamState();
+
+  const consumer = kafka.consumer({ groupId: config.RECONCILER_GROUP_ID });
+  await consumer.connect();
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => void (joined = true));
+  // kafkajs restarts the consumer after retryable errors; anything else ends the process.
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) onFatal(e.payload.error);
+  });
+  await runJoinConsumer({ consumer, admin, registry: schemaRegistry, state, logger });
+  shutdown.onShutdown('join consumer', () => consumer.disconnect());
+
+  const thresholds = thresholdsOf(config);
+  const policy = policyOf(config);
+  const confirmOwner = async (mint: string) => {
+    const s = state.get(mint);
+    const snap = await snapshotChain(reader, [{ mint, tokenAccount: s?.chain?.tokenAccount ?? null, dbOwner: s?.chain?.owner ?? null }], { chunkKeys: 100, concurrency: 1, deadline: Date.now() + 10_000 });
+    return snap.rows[0]?.owner ?? (snap.rows[0] ? null : undefined);
+  };
+  const recentMs = thresholds.graceMs + 2 * config.RECONCILE_EVAL_INTERVAL_MS;
+  const evalLoop = every(config.RECONCILE_EVAL_INTERVAL_MS, shutdown.signal, logger, 'stream', async () => {
+    const r = await evaluateStream({ pool, state, publish, logger, thresholds, policy, confirmOwner, recentMs });
+    metrics.streamEvaluated(r.evaluated);
+    metrics.healed(r.healed);
+    await metrics.refreshOpen(pool);
+  });
+
+  const runDeps: FullRunDeps = {
+    pool, reader, publish, logger, thresholds, policy,
+    chunkKeys: config.RECONCILE_CHUNK_KEYS,
+    concurrency: config.RECONCILE_RPC_CONCURRENCY,
+    timeoutMs: config.RECONCILE_TIMEOUT_MS,
+    dlqThreshold: config.RECONCILE_DLQ_THRESHOLD,
+  };
+  const runLoop =
+    config.RECONCILE_INTERVAL_MS > 0
+      ? every(config.RECONCILE_INTERVAL_MS, shutdown.signal, logger, 'full run', async () => {
+          // The first pass waits for the join to catch up, so a start-up does not double the load.
+          if (!state.allCaughtUp) return;
+          try {
+            const r = await fullReconciliation(runDeps, 'schedule', { signal: shutdown.signal });
+            metrics.observeRun(r);
+            metrics.healed(r.healed);
+          } catch (err) {
+            metrics.runFailed();
+            throw err;
+          }
+          const removed = await deleteOldRuns(pool, config.RECONCILE_RETENTION_DAYS);
+          if (removed) logger.info({ removed }, 'old run records deleted');
+          await metrics.refreshOpen(pool);
+        })
+      : Promise.resolve();
+  shutdown.onShutdown('loops', async () => void (await Promise.all([evalLoop, runLoop])));
+
+  const health = await startHealthServer({
+    port: config.HEALTH_PORT,
+    registry,
+    readiness: [
+      { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
+      { name: 'join', check: async () => ({ ok: joined && state.allCaughtUp, detail: { joined, caughtUp: state.allCaughtUp, mints: state.size } }) },
+    ],
+  });
+  shutdown.onShutdown('health server', () => health.close());
+  return { health };
+}
