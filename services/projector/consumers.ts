@@ -2,7 +2,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
-import { asOperationStatus, asOwnershipChange, decodeValue } from './decode.ts';
+import { asOperationStatus, asOwnershipChange, createValueDecoder } from './decode.ts';
 import { startExactlyOnceConsumer, type ExactlyOnceOptions, type RunningConsumer } from './exactly-once-consumer.ts';
 import type { ProjectorMetrics } from './metrics.ts';
 import { applyOwnershipBatch, LIVE_TARGET, type OwnershipTarget } from './ownership-store.ts';
@@ -17,18 +17,20 @@ export interface ProjectorContext {
   metrics: ProjectorMetrics;
 }
 
-type Seams = Pick<ExactlyOnceOptions<unknown>, 'beforeCommit' | 'onFatal' | 'sessionTimeoutMs'>;
+type Seams = Pick<ExactlyOnceOptions<unknown>, 'beforeCommit' | 'onFatal' | 'sessionTimeoutMs' | 'concurrency'>;
 
 /** chain.ownership → ownership, ownership_audit, tickets.owner_wallet/status. */
 export function startOwnershipConsumer(ctx: ProjectorContext, opts: { topic: string; groupId: string; target?: OwnershipTarget } & Seams): Promise<RunningConsumer> {
   const target = opts.target ?? LIVE_TARGET;
+  const decode = createValueDecoder(ctx.registry);
   return startExactlyOnceConsumer({
     ...ctx,
     ...opts,
     name: 'ownership',
-    decode: async (m, partition) => {
+    decode: (m, partition) => {
       const context = { topic: opts.topic, partition, offset: m.offset };
-      return asOwnershipChange(await decodeValue(ctx.registry, m.value, context), context);
+      const v = decode(m.value, context);
+      return v instanceof Promise ? v.then((x) => asOwnershipChange(x, context)) : asOwnershipChange(v, context);
     },
     apply: async (client, changes) => (await applyOwnershipBatch(client, target, changes)).rows.size,
   });
@@ -41,13 +43,15 @@ export function startOwnershipConsumer(ctx: ProjectorContext, opts: { topic: str
  * unknown id is foreign data, not an ordering race.
  */
 export function startStatusConsumer(ctx: ProjectorContext, opts: { topic: string; groupId: string } & Seams): Promise<RunningConsumer> {
+  const decode = createValueDecoder(ctx.registry);
   return startExactlyOnceConsumer({
     ...ctx,
     ...opts,
     name: 'status',
-    decode: async (m, partition) => {
+    decode: (m, partition) => {
       const context = { topic: opts.topic, partition, offset: m.offset };
-      return asOperationStatus(await decodeValue(ctx.registry, m.value, context), context);
+      const v = decode(m.value, context);
+      return v instanceof Promise ? v.then((x) => asOperationStatus(x, context)) : asOperationStatus(v, context);
     },
     apply: async (client, events) => {
       const { updated, unknown } = await applyStatusBatch(client, events);

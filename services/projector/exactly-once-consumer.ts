@@ -19,10 +19,12 @@ export interface ExactlyOnceOptions<T> {
   groupId: string;
   topic: string;
   /** Registry-framed Avro to a value; throws InvalidInputError for a poison record. */
-  decode: (message: KafkaMessage, partition: number) => Promise<T>;
+  decode: (message: KafkaMessage, partition: number) => T | Promise<T>;
   /** Writes the effect of `records` (in offset order) inside `client`'s transaction; returns rows written. */
   apply: (client: PoolClient, records: T[], partition: number) => Promise<number>;
   sessionTimeoutMs?: number;
+  /** Partitions applied at the same time (each its own transaction; their mints never overlap). */
+  concurrency?: number;
   /** Test seam: runs after the rows and the offset are written, before COMMIT. */
   beforeCommit?: (info: { partition: number; records: number }) => Promise<void> | void;
   /** Called when the consumer crashed for good (kafkajs gave up restarting it). */
@@ -78,6 +80,7 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   await consumer.run({
     eachBatchAutoResolve: false,
     autoCommit: true,
+    partitionsConsumedConcurrently: o.concurrency ?? 3,
     eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
       await seeking;
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
@@ -86,7 +89,8 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
       const decoded: Array<Decoded<T>> = [];
       for (const message of batch.messages) {
         try {
-          decoded.push({ offset: BigInt(message.offset), value: await o.decode(message, partition) });
+          const value = o.decode(message, partition);
+          decoded.push({ offset: BigInt(message.offset), value: value instanceof Promise ? await value : value });
         } catch (err) {
           if (!(err instanceof InvalidInputError)) throw err; // retryable: kafkajs retries the batch
           o.metrics.skipped.inc({ consumer: o.name, reason: 'poison' });

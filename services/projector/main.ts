@@ -88,11 +88,11 @@ if (command === 'rebuild') {
     }
     const running: RunningConsumer[] = [];
     if (config.PROJECTOR_CONSUMERS.includes('ownership')) {
-      running.push(await startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, onFatal: fatal }));
+      running.push(await startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal }));
       shutdown.onShutdown('ownership consumer', () => running[0]!.stop());
     }
     if (config.PROJECTOR_CONSUMERS.includes('status')) {
-      const status = await startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, onFatal: fatal });
+      const status = await startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal });
       running.push(status);
       shutdown.onShutdown('status consumer', () => status.stop());
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTransaction } from '../lib/db.ts';
-import { asOwnershipChange, decodeValue } from './decode.ts';
+import { asOwnershipChange, createValueDecoder } from './decode.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import type { ProjectorContext } from './consumers.ts';
 import { readOffsets, saveNextOffset } from './offsets-store.ts';
@@ -50,6 +50,7 @@ export async function rebuildOwnership(ctx: ProjectorContext, o: RebuildOptions)
 
   const consumer = ctx.kafka.consumer({ groupId: `${o.liveGroup}-rebuild-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false });
   const paused = new Set<number>();
+  const decode = createValueDecoder(ctx.registry);
   const progress = rebuildProgress(o.progress, () => ({ position, goal }));
   const reached = () => [...goal].every(([p, g]) => (position.get(p) ?? 0n) >= g);
   let failure: unknown;
@@ -71,7 +72,7 @@ export async function rebuildOwnership(ctx: ProjectorContext, o: RebuildOptions)
         for (const m of wanted) {
           const context = { topic: o.topic, partition: p, offset: m.offset };
           try {
-            changes.push(asOwnershipChange(await decodeValue(ctx.registry, m.value, context), context));
+            changes.push(asOwnershipChange(await decode(m.value, context), context));
           } catch (err) {
             if (!(err instanceof InvalidInputError)) throw err;
           }

@@ -1,0 +1,147 @@
+// `npm run bench -- projector [records] [concurrency]` (default 100000, 3): one run on the running stack, the same
+// records and the same final rows three ways:
+//   projector — the real ownership consumer: eachBatch, one transaction per batch, offsets in Postgres;
+//   naive     — eachMessage and one autocommitted upsert (same slot guard) per record, Kafka autocommit;
+//   COPY      — the projector's final rows COPYed into an identical empty table (the floor for loading them).
+// One record per mint, so records = final rows and the three figures are rows/s of the same rows.
+// Timers start once each consumer has joined its group (both joins cost the same) and stop when
+// its last row is durable. Goals (issue 5): projector ≥ 30x naive, ≥ 40% of COPY.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { stackEnv } from '../test/helpers/stack-env.ts';
+import { startOwnershipConsumer } from '../services/projector/consumers.ts';
+import { asOwnershipChange, createValueDecoder } from '../services/projector/decode.ts';
+import {
+  createPrivateTarget,
+  createTopic,
+  deleteTopic,
+  ownershipChange,
+  produceOwnership,
+  projectorTestContext,
+  rand,
+  randomMint,
+  waitForDbOffsets,
+} from '../services/projector/int-support.ts';
+import { toRow } from '../services/projector/ownership-reducer.ts';
+import { upsertOwnership } from '../services/projector/ownership-store.ts';
+
+const records = Number(process.argv[2] ?? 100_000);
+const concurrency = Number(process.argv[3] ?? 3);
+const ctx = projectorTestContext(stackEnv());
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** COPY FROM STDIN through node-postgres' submittable hook (no extra package needed). */
+function copyIn(client: pg.PoolClient, sql: string, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const submittable = {
+      submit: (connection: { query: (text: string) => void }) => connection.query(sql),
+      handleCopyInResponse: (connection: { sendCopyFromChunk: (b: Buffer) => void; endCopyFrom: () => void }) => {
+        const buf = Buffer.from(data);
+        for (let i = 0; i < buf.length; i += 1 << 20) connection.sendCopyFromChunk(buf.subarray(i, i + (1 << 20)));
+        connection.endCopyFrom();
+      },
+      handleCommandComplete: () => undefined,
+      handleError: (err: Error) => {
+        failed = true;
+        reject(err);
+      },
+      handleReadyForQuery: () => {
+        if (!failed) resolve();
+      },
+      handleRowDescription: () => undefined,
+      handleDataRow: () => undefined,
+      handleEmptyQuery: () => undefined,
+      handlePortalSuspended: () => undefined,
+      handleCopyData: () => undefined,
+    };
+    void client.query(submittable as unknown as string);
+  });
+}
+
+const topic = await createTopic(ctx.kafka);
+const live = await createPrivateTarget(ctx.pool, true);
+const naiveTable = await createPrivateTarget(ctx.pool, false);
+const copyTable = await createPrivateTarget(ctx.pool, false);
+const core = await createPrivateTarget(ctx.pool, false);
+const producer = ctx.kafka.producer();
+try {
+  await producer.connect();
+  say(`producing ${records} OwnershipChange records (one per mint) to ${topic} …`);
+  const values = Array.from({ length: records }, (_, i) => ownershipChange(randomMint(), 1_000 + (i % 5_000), `wallet-${rand(16)}`));
+  await produceOwnership(producer, ctx.registry, topic, values);
+
+  // 1. The projector, as it runs live (ownership + audit trail + tickets), and with the ownership
+  // table alone (what COPY writes), to show where the time goes.
+  const runProjector = async (label: string, target: typeof live) => {
+    const group = `bench-projector-${rand()}`;
+    ctx.metrics.batchSize.reset();
+    ctx.metrics.batchSeconds.reset();
+    const projector = await startOwnershipConsumer(ctx, { topic, groupId: group, target, concurrency });
+    const start = performance.now();
+    await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic, 600_000);
+    const seconds = (performance.now() - start) / 1000;
+    await projector.stop();
+    const count = (await ctx.metrics.batchSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    const inside = (await ctx.metrics.batchSeconds.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+    say(`${label}: ${records} rows in ${seconds.toFixed(2)} s → ${Math.round(records / seconds)} rows/s (${count} batches, ${inside.toFixed(2)} s inside batch transactions over ${concurrency} concurrent partitions)`);
+    return seconds;
+  };
+  const projectorS = await runProjector('projector', live);
+  const coreS = await runProjector('projector, ownership table only (no audit, no tickets)', { ...core, audit: null, tickets: false });
+
+  // 2. The naive consumer.
+  const naive = ctx.kafka.consumer({ groupId: `bench-naive-${rand()}` });
+  await naive.connect();
+  await naive.subscribe({ topic, fromBeginning: true });
+  const decode = createValueDecoder(ctx.registry);
+  let done = 0;
+  await naive.run({
+    eachMessage: async ({ message, partition }) => {
+      const context = { topic, partition, offset: message.offset };
+      const change = asOwnershipChange(await decode(message.value, context), context);
+      await upsertOwnership(ctx.pool, naiveTable.table, [toRow(change)]);
+      done++;
+    },
+  });
+  let t0 = performance.now();
+  let lastReport = t0;
+  while (done < records) {
+    await sleep(50);
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      say(`  naive: ${done}/${records} …`);
+    }
+  }
+  const naiveS = (performance.now() - t0) / 1000;
+  await naive.disconnect();
+  say(`naive:     ${records} rows in ${naiveS.toFixed(2)} s → ${Math.round(records / naiveS)} rows/s`);
+
+  // 3. COPY of the projector's final rows.
+  const { rows } = await ctx.pool.query<{ line: string }>(
+    `SELECT concat_ws(E'\\t', mint, coalesce(owner, '\\N'), coalesce(token_account, '\\N'), amount, slot, commitment, updated_at) AS line FROM ${live.table}`,
+  );
+  const text = `${rows.map((r) => r.line).join('\n')}\n`;
+  const client = await ctx.pool.connect();
+  t0 = performance.now();
+  try {
+    await copyIn(client, `COPY ${copyTable.table} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN`, text);
+  } finally {
+    client.release();
+  }
+  const copyS = (performance.now() - t0) / 1000;
+  say(`COPY:      ${rows.length} rows in ${copyS.toFixed(2)} s → ${Math.round(rows.length / copyS)} rows/s`);
+
+  // Same rows everywhere?
+  const diff = async (a: string, b: string) =>
+    Number((await ctx.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${a} x FULL JOIN ${b} y USING (mint) WHERE x.mint IS NULL OR y.mint IS NULL OR (x.*) IS DISTINCT FROM (y.*)`)).rows[0]!.n);
+  say(`same rows: projector vs naive ${await diff(live.table, naiveTable.table)} differences, vs COPY ${await diff(live.table, copyTable.table)} differences (of ${rows.length})`);
+  say(`projector = ${(naiveS / projectorS).toFixed(1)}x naive (goal ≥ 30x), ${((copyS / projectorS) * 100).toFixed(0)}% of COPY (goal ≥ 40%)`);
+  say(`ownership table only = ${(naiveS / coreS).toFixed(1)}x naive, ${((copyS / coreS) * 100).toFixed(0)}% of COPY`);
+} finally {
+  await producer.disconnect();
+  await ctx.pool.query('DELETE FROM projector_offsets WHERE topic = $1', [topic]);
+  for (const t of [live, core, naiveTable, copyTable]) await t.drop();
+  await deleteTopic(ctx.kafka, topic);
+  await ctx.close();
+}
