@@ -13,6 +13,7 @@ import { custodialKeypair } from '../lib/solana/keys.ts';
 import { RpcFailure, type RpcPool } from '../lib/solana/rpc-pool.ts';
 import { buildBurnTx, buildMintTx, buildTransferTx, type Blockhash } from '../lib/solana/transactions.ts';
 import { TOPICS } from '../lib/topics.ts';
+import type { BlockhashCache } from './blockhash-cache.ts';
 import { chainOutcome } from './chain-state.ts';
 import { decideAttempt, type AttemptView } from './decide.ts';
 import { statusEvent, type DeadLetter } from './events.ts';
@@ -30,6 +31,7 @@ export interface ExecContext {
   custodialSeed: Uint8Array;
   rebroadcastMs: number;
   maxAttempts: number;
+  blockhashes: BlockhashCache;
   /** Called after a status event was written, so the publisher need not wait for its tick. */
   onStatus: () => void;
   now?: () => number;
@@ -88,8 +90,8 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     }
   };
 
-  const newAttempt = async (): Promise<Attempt> => {
-    const bh = await ctx.rpc.call('getLatestBlockhash', (c) => c.getLatestBlockhash('confirmed'), signal);
+  const newAttempt = async (height = 0): Promise<Attempt> => {
+    const bh = await ctx.blockhashes.get(signal, height);
     const tx = await sign(bh);
     const a: Attempt = { attempt: attempts.length + 1, signature: tx.signature, txBytes: tx.bytes, blockhash: bh.blockhash, lastValidBlockHeight: bh.lastValidBlockHeight, sentAt: null, sent: false };
     await withTransaction(ctx.pool, (c) => store.recordAttempt(c, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() })));
@@ -172,11 +174,12 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
           ctx.onStatus();
           log.warn({ signature: last.signature, attempt: d.attempt }, 'attempt expired; re-signing with a fresh blockhash');
           if (await settledOnChain(d.attempt)) return;
-          if (await broadcast(await newAttempt())) return;
+          if (await broadcast(await newAttempt(view.blockHeight))) return;
           continue;
         }
         case 'build':
-          if (await settledOnChain(0)) return;
+          // No attempt yet, so none of ours can have landed; an effect already there (e.g. the
+          // mint account exists) shows up as a preflight refusal, which checks the chain.
           if (await broadcast(await newAttempt())) return;
           continue;
       }

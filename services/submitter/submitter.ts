@@ -12,6 +12,7 @@ import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.t
 import { backoffPolicy } from '../lib/retry.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
+import { BlockhashCache } from './blockhash-cache.ts';
 import { rpcUrls, type SubmitterConfig } from './config.ts';
 import { runFinalizer } from './finalizer.ts';
 import { takeIn } from './intake.ts';
@@ -63,7 +64,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const watcher = new SignatureWatcher(rpc, config.SUBMITTER_POLL_MS, stop.signal);
   const scheduler = new Scheduler(
     pool,
-    { pool, rpc, watcher, logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, onStatus: () => publisher.poke() },
+    { pool, rpc, watcher, blockhashes: new BlockhashCache(rpc, 1_000), logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, onStatus: () => publisher.poke() },
     { holder: instanceId, capacity: config.SUBMITTER_CONCURRENCY, leaseTtlMs: config.SUBMITTER_LEASE_TTL_MS, scanMs: config.SUBMITTER_SCAN_MS },
     log.child({ component: 'scheduler' }),
   );
