@@ -192,4 +192,40 @@ describe('ownership projection on the real stack', () => {
     const { rows: idx } = await ctx.pool.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1', [target.table]);
     expect(idx.map((i) => i.indexname).every((n) => n.startsWith(target.table) && !n.includes('rebuild'))).toBe(true);
   });
+
+  it('on assignment it seeks to the offsets in Postgres, whatever Kafka has committed for the group', async () => {
+    const topic = await createTopic(ctx.kafka);
+    topics.push(topic);
+    const target = await createPrivateTarget(ctx.pool, false);
+    targets.push(target);
+    const group = `projector-test-${rand()}`;
+    const mints = Array.from({ length: 30 }, randomMint);
+    const first = histories(mints, 2);
+    await produceOwnership(producer, ctx.registry, topic, first.records);
+    let consumer = await start(topic, group, target);
+    await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
+    await consumer.stop();
+
+    // Kafka's committed offsets moved past records the database has not seen.
+    const second = histories(mints, 2, 100);
+    await produceOwnership(producer, ctx.registry, topic, second.records);
+    const admin = ctx.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId: group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    consumer = await start(topic, group, target);
+    await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
+    await consumer.stop();
+    await expectTable(target.table, second.expected);
+
+    // And back to zero: nothing is applied twice.
+    await admin.setOffsets({ groupId: group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: '0' })) });
+    await admin.disconnect();
+    consumer = await start(topic, group, target);
+    await sleep(3_000);
+    await consumer.stop();
+    const { rows: audit } = await ctx.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${target.audit}`);
+    expect(Number(audit[0]!.n)).toBe(reduceOwnership(new Map(), [...first.records, ...second.records]).ownerChanges.length);
+    await expectTable(target.table, second.expected);
+  });
 });
