@@ -3,7 +3,7 @@
 import { PublicKey, type Commitment as Web3Commitment, type Connection } from '@solana/web3.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { RetryableError } from '../lib/errors.ts';
-import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
+import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE, type TokenAccountData } from '../lib/solana/token-accounts.ts';
 import type { TokenObservation } from './holding.ts';
 
 /** Every live token account of one mint at `slot`; an account not listed does not exist then. */
@@ -15,6 +15,8 @@ export interface MintScan {
 
 export interface ChainReader {
   scan(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]>;
+  /** Token accounts by address (null: closed or not a token account), each batch with its slot. */
+  readTokenAccounts(addresses: readonly string[], commitment: Web3Commitment): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
   tipSlot(): Promise<number>;
 }
 
@@ -79,6 +81,18 @@ export function rpcChainReader(conn: Connection, opts: ReaderOptions): ChainRead
           while (next < mints.length) out.push(await scanOne(mints[next++]!, commitment));
         }),
       );
+      return out;
+    },
+    async readTokenAccounts(addresses, commitment) {
+      const out: Array<{ address: string; slot: number; account: TokenAccountData | null }> = [];
+      for (let i = 0; i < addresses.length; i += 100) {
+        const batch = addresses.slice(i, i + 100);
+        const res = await wrap('getMultipleAccounts', conn.getMultipleAccountsInfoAndContext(batch.map((a) => new PublicKey(a)), commitment), { accounts: batch.length });
+        batch.forEach((address, j) => {
+          const info = res.value[j];
+          out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decodeTokenAccount(info.data) : null });
+        });
+      }
       return out;
     },
     tipSlot: () => wrap('getSlot', conn.getSlot('processed'), {}),

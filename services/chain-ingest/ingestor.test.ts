@@ -19,11 +19,19 @@ function fakeChain() {
       const v = views[commitment as 'confirmed' | 'finalized'];
       return mints.map((mint): MintScan => ({ mint, slot: v.slot, accounts: v.accounts.filter((a) => a.mint === mint).map((a) => ({ ...a, slot: v.slot })) }));
     },
+    async readTokenAccounts(addresses, commitment) {
+      const v = views[commitment as 'confirmed' | 'finalized'];
+      return addresses.map((address) => {
+        const a = v.accounts.find((x) => x.tokenAccount === address);
+        return { address, slot: v.slot, account: a && a.owner ? { mint: a.mint, owner: a.owner, amount: a.amount } : null };
+      });
+    },
     tipSlot: async () => views.confirmed.slot,
   };
   return { views, reader };
 }
 
+let clock = 0;
 function setup(published = new Map<string, Published>()) {
   const { views, reader } = fakeChain();
   const sent: OwnershipChange[] = [];
@@ -33,7 +41,7 @@ function setup(published = new Map<string, Published>()) {
     metrics: ingestMetrics(createMetricsRegistry('test', false)),
     logger: silentLogger(),
     published,
-    now: () => 1,
+    now: () => ++clock * 10_000,
   });
   return { views, ingestor, sent };
 }
@@ -68,7 +76,7 @@ describe('Ingestor', () => {
   it('backfills at start, then follows the stream', async () => {
     const { ingestor, sent } = await started();
     expect(ingestor.caughtUp).toBe(true);
-    expect(sent).toEqual([{ mint: MINT, owner: wallet(1), tokenAccount: 'ta-1', amount: 1, slot: 10, commitment: 'confirmed', source: 'backfill', observedAt: 1 }]);
+    expect(sent).toEqual([{ mint: MINT, owner: wallet(1), tokenAccount: 'ta-1', amount: 1, slot: 10, commitment: 'confirmed', source: 'backfill', observedAt: expect.any(Number) }]);
 
     ingestor.onTokenAccount('ta-2', tokenData(mintBytes, walletBytes(2), 1n), 14);
     ingestor.onTokenAccount('ta-1', tokenData(mintBytes, walletBytes(1), 0n), 14);

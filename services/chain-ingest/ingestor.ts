@@ -7,7 +7,7 @@ import { isRetryable } from '../lib/errors.ts';
 import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
 import type { ChainReader, MintScan } from './chain-reader.ts';
 import { awaitsFinality, sameHolding, shouldPublish, type Published } from './decide.ts';
-import { holdingAt, observe, type TokenObservation } from './holding.ts';
+import { holdingAt, observe, type Holding, type TokenObservation } from './holding.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { OwnershipChange, OwnershipSource, RecordSink } from './sink.ts';
 
@@ -19,6 +19,11 @@ export interface IngestorDeps {
   published: Map<string, Published>;
   now?: () => number;
 }
+
+/** Finality checks per root; the rest wait for the next one. */
+const FINALIZE_BATCH = 2_000;
+/** At most one finality check this often: roots arrive every slot. */
+const FINALIZE_EVERY_MS = 2_000;
 
 export type BackfillReason = 'start' | 'gap' | 'sweep' | 'track' | 'correction' | 'mint-change';
 
@@ -43,6 +48,7 @@ export class Ingestor {
   private tip = 0;
   private root = 0;
   private finalizing = false;
+  private lastFinalizeAt = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
 
   constructor(private readonly deps: IngestorDeps) {
@@ -117,8 +123,9 @@ export class Ingestor {
 
   onRoot(root: number): void {
     this.root = Math.max(this.root, root);
-    if (this.finalizing || this.failure) return;
+    if (this.finalizing || this.failure || this.now() - this.lastFinalizeAt < FINALIZE_EVERY_MS) return;
     this.finalizing = true;
+    this.lastFinalizeAt = this.now();
     void this.finalize()
       .catch((err) => this.deps.logger.warn({ err, root }, 'finality check failed; retried at the next root'))
       .finally(() => (this.finalizing = false));
@@ -193,20 +200,28 @@ export class Ingestor {
    * re-read at confirmed and the current truth published at a slot no lower than the last.
    */
   private async finalize(): Promise<void> {
-    const due = [...this.last].filter(([mint, p]) => this.tracked.has(mint) && awaitsFinality(p, this.root)).map(([mint]) => mint);
+    const due = [...this.last].filter(([mint, p]) => this.tracked.has(mint) && awaitsFinality(p, this.root)).slice(0, FINALIZE_BATCH);
     if (due.length === 0) return;
-    const scans = await this.deps.chain.scan(due, 'finalized');
     const contradicted: string[] = [];
     const out: OwnershipChange[] = [];
-    for (const s of scans) {
-      const last = this.last.get(s.mint);
-      if (!last || s.slot < last.slot) continue;
-      const holding = holdingAt(s.accounts) ?? { owner: null, tokenAccount: null, amount: 0n, slot: s.slot };
-      if (sameHolding(holding, last)) {
-        this.offer(s.mint, { ...last, commitment: 'finalized' }, 'backfill', out);
-      } else {
-        contradicted.push(s.mint);
-      }
+    const agree = (mint: string, holding: Holding, slot: number) => {
+      const last = this.last.get(mint);
+      if (!last || slot < last.slot) return; // the finalized view is not there yet
+      if (sameHolding(holding, last)) this.offer(mint, { ...last, commitment: 'finalized' }, 'backfill', out);
+      else contradicted.push(mint);
+    };
+    // Held: one batched read of the holder's account says it all (supply 1: if it holds the
+    // token, nobody else does). Burned: only a filtered read can say that nobody holds it.
+    const held = due.filter(([, p]) => p.tokenAccount !== null);
+    const reads = await this.deps.chain.readTokenAccounts(held.map(([, p]) => p.tokenAccount!), 'finalized');
+    held.forEach(([mint], i) => {
+      const r = reads[i]!;
+      const a = r.account && r.account.mint === mint && r.account.amount > 0n ? r.account : null;
+      agree(mint, a ? { owner: a.owner, tokenAccount: r.address, amount: a.amount, slot: r.slot } : { owner: null, tokenAccount: null, amount: 0n, slot: r.slot }, r.slot);
+    });
+    const empty = due.filter(([, p]) => p.tokenAccount === null).map(([mint]) => mint);
+    for (const s of await this.deps.chain.scan(empty, 'finalized')) {
+      agree(s.mint, holdingAt(s.accounts) ?? { owner: null, tokenAccount: null, amount: 0n, slot: s.slot }, s.slot);
     }
     this.send(out);
     if (contradicted.length > 0) {

@@ -11,12 +11,12 @@ import { Ingestor } from './ingestor.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { kafkaSink } from './sink.ts';
 import { startStatusConsumer } from './status-consumer.ts';
-import { openStream } from './stream.ts';
+import { openStream, type StreamHandlers } from './stream.ts';
 import { loadPublished } from './topic-state.ts';
 
 export type SessionConfig = Pick<
   IngestConfig,
-  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP'
+  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC'
 > & { followStatus?: boolean };
 
 export interface SessionDeps {
@@ -54,7 +54,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       if (!ok) logger.warn({ mint: m }, 'TRACKED_MINTS entry is not a base58 address; ignored');
       return ok;
     });
-    ingestor.addTracked([...configured, ...published.keys()]);
+    ingestor.addTracked(config.INGEST_TRACK_FROM_TOPIC ? [...configured, ...published.keys()] : configured);
     let consumer: Consumer | undefined;
     if (config.followStatus !== false) {
       consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
@@ -65,7 +65,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
 
     let lastSlotAt = Date.now();
     let tip = 0;
-    const stream = openStream(conn, {
+    const handlers: StreamHandlers = {
       onTokenAccount: (pubkey, data, slot) => ingestor.onTokenAccount(pubkey, data, slot),
       onMintAccount: (pubkey) => ingestor.onMintAccount(pubkey),
       onSlot: (slot) => {
@@ -79,15 +79,32 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
         metrics.reconnects.inc();
         logger.info('stream reconnected');
       },
-    });
+    };
+    // web3.js retries a dropped socket, but gives up after a refused handshake; a stream silent
+    // for longer than the stall limit is replaced by a fresh connection.
+    let stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);
+    let streamOpenedAt = Date.now();
     cleanups.push(() => stream.close());
+    const reopenIfSilent = () => {
+      const now = Date.now();
+      if (now - lastSlotAt <= config.INGEST_STALL_MS || now - streamOpenedAt <= config.INGEST_STALL_MS) return;
+      const old = stream;
+      void old.close();
+      stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);
+      streamOpenedAt = now;
+      metrics.reconnects.inc();
+      logger.warn({ silentMs: now - lastSlotAt }, 'slot stream silent; reopened the WebSocket');
+    };
 
     const timers: NodeJS.Timeout[] = [];
     cleanups.push(() => timers.forEach(clearInterval));
     // A socket can die without a close event reaching us; a silent slot stream is a gap too.
     timers.push(
       setInterval(() => {
-        if (Date.now() - lastSlotAt > config.INGEST_STALL_MS) ingestor.openGap('stall');
+        if (Date.now() - lastSlotAt > config.INGEST_STALL_MS) {
+          ingestor.openGap('stall');
+          reopenIfSilent();
+        }
         if (ingestor.caughtUp) metrics.slotLag.set(ingestor.slotLag(tip));
         else
           void chain
