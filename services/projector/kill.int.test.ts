@@ -90,6 +90,7 @@ describe('projector process killed mid-batch', () => {
     const lastSlot = new Map<string, number>();
     const observer = (async () => {
       while (observing) {
+        await sleep(20);
         const client = await ctx.pool.connect();
         try {
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -97,6 +98,11 @@ describe('projector process killed mid-batch', () => {
           const { rows } = await client.query<{ mint: string; owner: string; slot: string }>(`SELECT mint, owner, slot FROM ${target.table}`);
           await client.query('COMMIT');
           const next = new Map(offs.map((o) => [o.partition, BigInt(o.next_offset)]));
+          // A wave is in Kafka (and maybe applied) a moment before the producer loop has recorded
+          // its offsets here: judge only snapshots whose offsets cover records this test knows.
+          const known = new Map<number, bigint>();
+          for (const s of sent) if (s.offset + 1n > (known.get(s.partition) ?? 0n)) known.set(s.partition, s.offset + 1n);
+          if ([...next].some(([p, n]) => n > (known.get(p) ?? 0n))) continue;
           const covered = sent.filter((s) => s.offset < (next.get(s.partition) ?? 0n)).sort((a, b) => (a.offset < b.offset ? -1 : 1));
           const want = reduceOwnership(new Map(), covered.map((s) => s.value)).rows;
           if (rows.length !== want.size) violations.push(`snapshot ${snapshots}: ${rows.length} rows for offsets covering ${want.size} mints`);
@@ -110,7 +116,6 @@ describe('projector process killed mid-batch', () => {
         } finally {
           client.release();
         }
-        await sleep(20);
       }
     })();
 
