@@ -62,7 +62,9 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
       const stored = await readOffsets(o.pool, o.groupId, o.topic);
       for (const partition of assigned) {
         const next = stored.get(partition);
-        if (next !== undefined) consumer.seek({ topic: o.topic, partition, offset: next.toString() });
+        // No row: nothing of this partition was ever applied here, so start at its beginning
+        // (-2, earliest) even if Kafka remembers offsets for the group.
+        consumer.seek({ topic: o.topic, partition, offset: next !== undefined ? next.toString() : '-2' });
       }
       log.info({ partitions: assigned, seekTo: Object.fromEntries([...stored].filter(([p]) => assigned.includes(p)).map(([p, n]) => [p, n.toString()])) }, 'partitions assigned');
     })();

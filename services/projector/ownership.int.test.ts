@@ -227,5 +227,13 @@ describe('ownership projection on the real stack', () => {
     const { rows: audit } = await ctx.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${target.audit}`);
     expect(Number(audit[0]!.n)).toBe(reduceOwnership(new Map(), [...first.records, ...second.records]).ownerChanges.length);
     await expectTable(target.table, second.expected);
+
+    // Offsets gone from Postgres (a restored or reset database): start from the beginning, not from Kafka's memory.
+    await ctx.pool.query('DELETE FROM projector_offsets WHERE group_id = $1', [group]);
+    await ctx.pool.query(`TRUNCATE ${target.table}`);
+    consumer = await start(topic, group, target);
+    await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
+    await consumer.stop();
+    await expectTable(target.table, second.expected);
   });
 });
