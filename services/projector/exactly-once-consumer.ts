@@ -32,6 +32,7 @@ export interface ExactlyOnceOptions<T> {
 }
 
 export interface RunningConsumer {
+  name: string;
   consumer: Consumer;
   /** Partitions this member holds now. */
   assigned: () => number[];
@@ -136,6 +137,7 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   });
 
   return {
+    name: o.name,
     consumer,
     assigned: () => assigned,
     ready: () => joined,

@@ -86,22 +86,23 @@ if (command === 'rebuild') {
     } finally {
       await admin.disconnect();
     }
+    const common = { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal };
+    const starters: Record<string, () => Promise<RunningConsumer>> = {
+      ownership: () => startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, ...common }),
+      status: () => startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, ...common }),
+    };
     const running: RunningConsumer[] = [];
-    if (config.PROJECTOR_CONSUMERS.includes('ownership')) {
-      running.push(await startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal }));
-      shutdown.onShutdown('ownership consumer', () => running[0]!.stop());
-    }
-    if (config.PROJECTOR_CONSUMERS.includes('status')) {
-      const status = await startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal });
-      running.push(status);
-      shutdown.onShutdown('status consumer', () => status.stop());
+    for (const name of config.PROJECTOR_CONSUMERS) {
+      const consumer = await starters[name]!();
+      running.push(consumer);
+      shutdown.onShutdown(`${name} consumer`, () => consumer.stop());
     }
     const health = await startHealthServer({
       port: config.HEALTH_PORT,
       registry,
       readiness: [
         { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
-        ...running.map((r, i) => ({ name: `consumer-${i}`, check: async () => ({ ok: r.ready(), detail: { partitions: r.assigned() } }) })),
+        ...running.map((r) => ({ name: `${r.name} consumer`, check: async () => ({ ok: r.ready(), detail: { partitions: r.assigned() } }) })),
       ],
     });
     shutdown.onShutdown('health server', () => health.close());
