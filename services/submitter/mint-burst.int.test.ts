@@ -27,7 +27,7 @@ describe('submitter: mints', () => {
   it(`confirms ${BURST} mints requested in one burst, one NFT each, owned by the requested wallet`, async () => {
     const ops = await requestMints(h, Array.from({ length: BURST }, newWallet));
     const ids = new Set(ops.map((o) => o.opId));
-    await status.waitFor((evs) => evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').length === BURST, 180_000);
+    await status.waitFor((evs) => new Set(evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === BURST, 240_000);
 
     for (const op of ops) {
       const evs = eventsOf(op.opId);
@@ -47,7 +47,7 @@ describe('submitter: mints', () => {
     // Exactly one attempt each: nothing was signed twice.
     const { rows } = await h.pool.query<{ n: string }>('SELECT count(*) AS n FROM submitter_attempts WHERE op_id = ANY($1::uuid[])', [[...ids]]);
     expect(Number(rows[0]!.n)).toBe(BURST);
-  });
+  }, 300_000);
 
   it('runs a transfer requested right after its mint only after the mint confirmed', async () => {
     const owner = await custodialWallet(h);

@@ -98,7 +98,16 @@ export async function tail<T>(h: Harness, topic: string): Promise<Tail<T>> {
   const events: T[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic });
-  await consumer.run({ eachMessage: async ({ message }) => void events.push((await h.registry.decode(message.value!)) as T) });
+  // A rebalance re-delivers what was not committed yet: keep each record once, by its position.
+  const seen = new Set<string>();
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const at = `${partition}:${message.offset}`;
+      if (seen.has(at)) return;
+      seen.add(at);
+      events.push((await h.registry.decode(message.value!)) as T);
+    },
+  });
   return {
     events,
     async waitFor(done, ms = 90_000) {
