@@ -96,14 +96,20 @@ try {
   const client = await pool.connect();
   let items = 0;
   let mismatches = 0;
+  let selectMs = 0;
+  let rpcMs = 0;
   t = performance.now();
   try {
     for (const mint of scope.slice(0, itemSample)) {
+      const q0 = performance.now();
       const row = (await client.query<{ owner_wallet: string | null; token_account: string | null }>(
         'SELECT t.owner_wallet, r.token_account FROM tickets t LEFT JOIN reconciler_mints r ON r.mint = t.mint_address WHERE t.mint_address = $1',
         [mint],
       )).rows[0];
+      const r0 = performance.now();
+      selectMs += r0 - q0;
       const { data } = await reader.getMultiple(row?.token_account ? [mint, row.token_account] : [mint]);
+      rpcMs += performance.now() - r0;
       const present = data[0] ? decodeMintAccount(data[0]) !== null : false;
       const owner = data[1] ? decodeTokenAccount(data[1])?.owner ?? null : null;
       if (!present || owner !== row?.owner_wallet) mismatches += 1;
@@ -119,6 +125,10 @@ try {
   say(`per item: ${fmt(items)} mints in ${(itemMs / 1000).toFixed(2)} s = ${fmt(itemRate)} mints/s (mismatches ${mismatches})${partial ? `; SAMPLE of ${fmt(items)} of ${fmt(count)} (time-bounded), full run extrapolated to ${(count / itemRate).toFixed(0)} s` : ''}`);
   const warmRate = warm.checked / (warm.durationMs / 1000);
   const coldRate = cold.checked / (cold.durationMs / 1000);
+  // Where the time goes: the database side and the chain side of each approach, separately.
+  const bulkDb = (warm.phases.load ?? 0) + (warm.phases.compare ?? 0);
+  say(`  database side: per item ${(selectMs / 1000).toFixed(1)} s of SELECTs vs ${(bulkDb / 1000).toFixed(2)} s set-based (load + one comparison query) = ${((selectMs / items) * count / bulkDb).toFixed(1)}x`);
+  say(`  chain side: per item ${(rpcMs / 1000).toFixed(1)} s of single reads vs ${((warm.phases.chain ?? 0) / 1000).toFixed(1)} s chunked = ${((rpcMs / items) * count / (warm.phases.chain ?? 1)).toFixed(1)}x`);
   say(`speed-up: warm ${(warmRate / itemRate).toFixed(1)}x, cold ${(coldRate / itemRate).toFixed(1)}x (goal >= 50x)`);
 } finally {
   say('cleaning up the bench rows …');

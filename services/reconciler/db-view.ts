@@ -91,7 +91,11 @@ function chainChangedAt(r: Row, now: number): number | null {
  */
 export async function trackedMints(client: Queryable, scope?: readonly string[]): Promise<TrackedMint[]> {
   const res = await client.query<{ mint: string; token_account: string | null; owner_wallet: string | null; remembered_owner: string | null; remembered_account: string | null }>(`
-    SELECT m.mint, coalesce(r.token_account, o.token_account) AS token_account, t.owner_wallet,
+    SELECT m.mint, coalesce(r.token_account, o.token_account) AS token_account,
+           -- With no owner projected yet, the receiver of the last settled operation is the best guess.
+           coalesce(t.owner_wallet, (SELECT op.to_wallet FROM chain_operations op
+                                      WHERE op.mint = m.mint AND op.state IN ('confirmed', 'finalized')
+                                      ORDER BY op.requested_at DESC LIMIT 1)) AS owner_wallet,
            r.owner AS remembered_owner, r.token_account AS remembered_account
       FROM (SELECT mint_address AS mint FROM tickets WHERE mint_address IS NOT NULL AND status <> 'created'
             UNION SELECT mint FROM reconciler_mints

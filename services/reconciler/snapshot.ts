@@ -11,7 +11,7 @@ export interface TrackedMint {
   mint: string;
   /** Where the NFT was last seen (previous run, the projection), if known. */
   tokenAccount: string | null;
-  /** The owner the database claims; its associated token account is the next guess. */
+  /** The owner the database claims (or, before any is projected, the receiver of the last settled operation): its associated token account is the next guess. */
   dbOwner: string | null;
   /** What the last run stored for this mint (reconciler_mints). */
   remembered?: { owner: string | null; tokenAccount: string | null } | null;
@@ -83,7 +83,7 @@ function guessTokenAccount(m: TrackedMint): string | null {
  * account holding it proves the mint exists, so the mint accounts are read only for the mints not
  * found there, and the holders are looked up only for those that still have a supply.
  */
-async function readChunk(reader: ChainReader, mints: TrackedMint[], signal?: AbortSignal): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
+async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: number, signal?: AbortSignal): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
   const guesses = mints.map(guessTokenAccount);
@@ -105,6 +105,7 @@ async function readChunk(reader: ChainReader, mints: TrackedMint[], signal?: Abo
     slot = slot === null ? res.slot : Math.min(slot, res.slot);
     for (const [i, m] of unresolved.entries()) {
       try {
+        if (Date.now() >= deadline) throw new Error('run deadline passed before this mint was located');
         const data = res.data[i];
         const mintAcc = data ? decodeMintAccount(data) : null;
         if (!mintAcc) rows.push({ mint: m.mint, present: false, owner: null, tokenAccount: null, slot: res.slot });
@@ -154,7 +155,7 @@ export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o
         continue;
       }
       try {
-        const r = await readChunk(reader, chunk, o.signal);
+        const r = await readChunk(reader, chunk, o.deadline, o.signal);
         rows.push(...r.rows);
         failed.push(...r.failed);
         slot = slot === null ? r.slot : Math.min(slot, r.slot);
