@@ -72,5 +72,5 @@ describe('submitter: mints', () => {
     const mintSlot = eventsOf(mintOp).find((e) => e.state === 'confirmed')!.slot!;
     expect(eventsOf(transferOp).find((e) => e.state === 'confirmed')!.slot!).toBeGreaterThan(mintSlot);
     expect(await holdersOf(h, mint)).toEqual({ supply: '1', owners: [next] });
-  });
+  }, 240_000);
 });
