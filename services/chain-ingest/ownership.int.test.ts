@@ -33,7 +33,7 @@ const nfts: Nft[] = [];
 let ingest: IngestProcess;
 let topic: Awaited<ReturnType<typeof followOwnership>>;
 const lock = String(randomInt(1_000_000, 2 ** 40));
-const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
+const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
 const mints = () => nfts.map((n) => n.mint.toBase58());
 
 /** The topic's latest record per mint equals the chain, and per mint the published slots never decrease. */
@@ -66,11 +66,12 @@ async function move(n: Nft, to: Keypair | null) {
 beforeAll(async () => {
   payer = await fundedKeypair(conn, 50);
   const holders = await Promise.all(Array.from({ length: 8 }, () => fundedKeypair(conn, 1)));
-  for (const h of holders) nfts.push({ mint: await createNft(conn, payer, h.publicKey), holder: h });
+  const made = await Promise.all(holders.map((h) => createNft(conn, payer, h.publicKey)));
+  made.forEach((mint, i) => nfts.push({ mint, holder: holders[i]! }));
   topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, mints());
   ingest = await startIngestProcess(ingestEnv());
   await waitFor('ingest ready', async () => (await ingest.ready()).ok);
-});
+}, 300_000);
 
 afterAll(async () => {
   await admin(env.SOLANA_RPC_URL, '/admin/faults', { clear: true }).catch(() => undefined);
@@ -100,7 +101,7 @@ describe('chain-ingest on the local chain', () => {
     await move(nfts[3]!, targets[0]!);
     await move(nfts[4]!, targets[1]!);
     expect((await ingest.ready()).ok).toBe(false);
-    await waitFor('ingest ready again', async () => (await ingest.ready()).ok, 40_000);
+    await waitFor('ingest ready again', async () => (await ingest.ready()).ok, 90_000);
     await expectTopicEqualsChain(20_000);
     expect(await ingest.metric('chainsync_ingest_gaps_detected_total')).toBeGreaterThan(gapsBefore);
     expect(topic.latest(mints()[3]!)).toMatchObject({ owner: targets[0]!.publicKey.toBase58() });
@@ -138,7 +139,7 @@ describe('chain-ingest on the local chain', () => {
     expect(await stopProcess(ingest)).toBe(0);
     const seen = new Map(mints().map((m) => [m, topic.records.get(m)!.length]));
     ingest = await startIngestProcess(ingestEnv());
-    await waitFor('ingest ready after restart', async () => (await ingest.ready()).ok);
+    await waitFor('ingest ready after restart', async () => (await ingest.ready()).ok, 90_000);
     await waitFor('every record finalized', () => mints().every((m) => topic.latest(m)?.commitment === 'finalized'), 60_000);
     for (const m of mints()) {
       const all = topic.records.get(m)!;

@@ -16,8 +16,8 @@ import { loadPublished } from './topic-state.ts';
 
 export type SessionConfig = Pick<
   IngestConfig,
-  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC'
-> & { followStatus?: boolean };
+  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS'
+>;
 
 export interface SessionDeps {
   config: SessionConfig;
@@ -56,7 +56,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     });
     ingestor.addTracked(config.INGEST_TRACK_FROM_TOPIC ? [...configured, ...published.keys()] : configured);
     let consumer: Consumer | undefined;
-    if (config.followStatus !== false) {
+    if (config.INGEST_FOLLOW_STATUS) {
       consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
       cleanups.push(() => consumer?.disconnect());
     }
@@ -80,14 +80,16 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
         logger.info('stream reconnected');
       },
     };
-    // web3.js retries a dropped socket, but gives up after a refused handshake; a stream silent
-    // for longer than the stall limit is replaced by a fresh connection.
+    // web3.js retries a dropped socket by itself; a stream that stays silent far longer than the
+    // stall limit (a socket half-open, or retries given up) is replaced by a fresh connection.
+    // Not sooner: a slow handshake must get the chance to finish.
+    const reopenAfterMs = Math.max(30_000, config.INGEST_STALL_MS * 6);
     let stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);
     let streamOpenedAt = Date.now();
     cleanups.push(() => stream.close());
     const reopenIfSilent = () => {
       const now = Date.now();
-      if (now - lastSlotAt <= config.INGEST_STALL_MS || now - streamOpenedAt <= config.INGEST_STALL_MS) return;
+      if (now - lastSlotAt <= reopenAfterMs || now - streamOpenedAt <= reopenAfterMs) return;
       const old = stream;
       void old.close();
       stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);

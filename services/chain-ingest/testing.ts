@@ -214,5 +214,9 @@ export async function admin(rpcUrl: string, path: string, body: unknown): Promis
 export async function stopProcess(p: IngestProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (p.proc.exitCode !== null || p.proc.signalCode !== null) return p.proc.exitCode;
   p.proc.kill(signal);
-  return p.exited;
+  // A process that ignores the signal must not outlive the test (it would hold the leader lock).
+  const timer = setTimeout(() => p.proc.kill('SIGKILL'), 20_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return code;
 }
