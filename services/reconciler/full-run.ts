@@ -120,7 +120,7 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
     const mismatches: Record<string, number> = {};
     for (const f of findings) mismatches[f.kind] = (mismatches[f.kind] ?? 0) + 1;
     const status: RunStatus = snap.skipped > 0 ? 'partial' : 'succeeded';
-    await finishRun(d.pool, runId, { status, checked: snap.rows.length, mismatches, healed: healed.healed.length, errors, snapshotSlot: snap.slot, error: snap.skipped > 0 ? `timed out after ${d.timeoutMs} ms; ${snap.skipped} mints not checked` : null });
+    await finishRun(d.pool, runId, { status, checked: snap.rows.length, mismatches, healed: healed.healed.length, errors, snapshotSlot: snap.slot, error: snap.skipped > 0 ? `${opts.signal?.aborted ? 'stopped by shutdown' : `timed out after ${d.timeoutMs} ms`}; ${snap.skipped} mints not checked` : null });
     const summary: RunSummary = {
       runId,
       status,

@@ -30,8 +30,8 @@ export function summaryTable(r: RunSummary, open: Record<string, Record<string, 
     ['resolved', r.resolved],
     ['needs review', r.needsReview],
     ['errors', r.errors],
-    ['open now', Object.values(open.open ?? {}).reduce((a, b) => a + b, 0)],
-    ['needs review now', Object.values(open.needs_review ?? {}).reduce((a, b) => a + b, 0)],
+    ['open now (all mints)', Object.values(open.open ?? {}).reduce((a, b) => a + b, 0)],
+    ['needs review now (all mints)', Object.values(open.needs_review ?? {}).reduce((a, b) => a + b, 0)],
   ];
   return table(rows);
 }
