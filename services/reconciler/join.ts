@@ -1,30 +1,14 @@
 // The per-mint join of the two streams: chain.ops.status (what the platform did and expects) and
 // chain.ownership (the chain owner at a slot). Pure reducers: the state after a set of events does
 // not depend on how the two streams interleave, so a rebuild from offset zero equals the live state.
-import type { ChainView, MintView, OpState, OpType, OpView, TicketView } from './types.ts';
+import type { OperationStatus, OwnershipChange } from '../lib/records.ts';
+import type { ChainView, MintView, OpState, OpView, TicketView } from './types.ts';
 
-export interface StatusEvent {
-  opId: string;
-  idempotencyKey: string;
-  mint: string;
-  type: OpType;
-  state: Exclude<OpState, 'requested'>;
-  expectedOwner: string | null;
-  attempt: number;
-  error: string | null;
-  at: number;
-}
+/** The fields of a chain.ops.status record the join reads. */
+export type StatusEvent = Pick<OperationStatus, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'state' | 'expectedOwner' | 'attempt' | 'error' | 'at'>;
 
-export interface OwnershipEvent {
-  mint: string;
-  owner: string | null;
-  tokenAccount: string | null;
-  amount: number;
-  slot: number;
-  commitment: 'confirmed' | 'finalized';
-  /** When ingest observed it (epoch ms): the owner has been this since about then. */
-  observedAt: number;
-}
+/** The fields of a chain.ownership record the join reads (observedAt: the owner has been this since about then). */
+export type OwnershipEvent = Pick<OwnershipChange, 'mint' | 'owner' | 'tokenAccount' | 'amount' | 'slot' | 'commitment' | 'observedAt'>;
 
 export interface TrackedOp extends OpView {
   attempt: number;
