@@ -7,6 +7,7 @@ import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { seedChain, seedTickets } from './fixtures.ts';
 import { fullReconciliation, type FullRunDeps } from './full-run.ts';
 import { DEFAULT_POLICY } from './policy.ts';
+import { deleteOldRuns } from './runs.ts';
 import { web3ChainReader } from './snapshot.ts';
 import type { DiscrepancyEvent } from './store.ts';
 
@@ -126,5 +127,17 @@ describe('full reconciliation against seeded chain and database', () => {
     } finally {
       await pool.query(`DELETE FROM ownership WHERE mint = $1`, [m]);
     }
+  });
+
+  it('keeps run records for at least 90 days and deletes older ones', async () => {
+    const ids = (await pool.query<{ id: string; age: number }>(
+      `INSERT INTO reconcile_runs (trigger, status, started_at, finished_at)
+       SELECT 'test', 'succeeded', now() - make_interval(days => d), now() - make_interval(days => d) FROM unnest(ARRAY[89, 91]) AS d
+       RETURNING id, extract(day FROM now() - started_at)::int AS age`,
+    )).rows;
+    await expect(deleteOldRuns(pool, 30)).rejects.toThrow(RangeError);
+    await deleteOldRuns(pool, 90);
+    const left = (await pool.query<{ id: string }>('SELECT id FROM reconcile_runs WHERE id = ANY($1)', [ids.map((r) => r.id)])).rows.map((r) => r.id);
+    expect(left).toEqual(ids.filter((r) => r.age < 90).map((r) => r.id));
   });
 });
