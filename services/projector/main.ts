@@ -8,6 +8,7 @@ import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { startHealthServer } from '../lib/health.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { createRegistry } from '../lib/schemas.ts';
+import { handleSignals } from '../lib/process-signals.ts';
 import { Shutdown } from '../lib/shutdown.ts';
 import { ensureTopics } from '../lib/topics.ts';
 import { projectorSpec } from './config.ts';
@@ -60,22 +61,7 @@ if (command === 'rebuild') {
   }
 } else {
   const shutdown = new Shutdown(logger, config.SHUTDOWN_GRACE_MS);
-  let crashed = false;
-  const fatal = (err: unknown) => {
-    crashed = true;
-    logger.error({ err }, 'fatal error');
-    void shutdown.shutdown('fatal error').then(() => process.exit(1));
-  };
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    void shutdown.shutdown(signal).then((clean) => process.exit(crashed || !clean ? 1 : 0));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { fatal } = handleSignals(process, shutdown, logger);
 
   try {
     shutdown.onShutdown('postgres pool', () => pool.end());

@@ -2,6 +2,7 @@
 // The only file of the service that touches process (env, signals, exit codes).
 import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { handleSignals } from '../lib/process-signals.ts';
 import { Shutdown } from '../lib/shutdown.ts';
 import { reconcilerSpec } from './config.ts';
 import { startReconciler } from './service.ts';
@@ -18,23 +19,7 @@ try {
 logger.info({ config: describeConfig(reconcilerSpec, config) }, 'starting');
 
 const shutdown = new Shutdown(logger);
-let crashed = false;
-let signals = 0;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (++signals > 1) {
-    logger.warn({ signal }, 'second signal: exiting now');
-    process.exit(130);
-  }
-  void shutdown.shutdown(signal).then((clean) => process.exit(crashed || !clean ? 1 : 0));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-const fatal = (err: unknown) => {
-  crashed = true;
-  logger.error({ err }, 'fatal error');
-  void shutdown.shutdown('fatal error').then(() => process.exit(1));
-};
+const { fatal } = handleSignals(process, shutdown, logger);
 try {
   const { health } = await startReconciler(config, logger, shutdown, fatal);
   logger.info({ healthPort: health.port }, 'reconciler running');

@@ -1,21 +1,10 @@
 // The chain.ops.status and chain.ops.dlq values, built from plain values. Pure.
-import { expectedOwner, type Operation, type OpType } from './operation.ts';
+import type { OperationStatus, OperationStatusState } from '../lib/records.ts';
+import { expectedOwner, type Operation } from './operation.ts';
 
-export type StatusState = 'submitted' | 'confirmed' | 'finalized' | 'expired' | 'failed' | 'dead_lettered';
-
-export interface StatusEvent {
-  opId: string;
-  idempotencyKey: string;
-  mint: string;
-  type: OpType;
-  state: StatusState;
-  expectedOwner: string | null;
-  signature: string | null;
-  attempt: number;
-  slot: number | null;
-  error: string | null;
-  at: number;
-}
+/** The chain.ops.status value (schemas/operation-status.avsc), shared with its consumers. */
+export type StatusEvent = OperationStatus;
+export type StatusState = OperationStatusState;
 
 export function statusEvent(
   op: Pick<Operation, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'to'>,

@@ -4,6 +4,7 @@ import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { startHealthServer } from '../lib/health.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
+import { handleSignals } from '../lib/process-signals.ts';
 import { Shutdown } from '../lib/shutdown.ts';
 import { loadKeypairFile, loadMasterSeedFile } from '../lib/solana/keys.ts';
 import { submitterSpec } from './config.ts';
@@ -25,16 +26,7 @@ logger.level = config.LOG_LEVEL;
 logger.info({ config: describeConfig(submitterSpec, config) }, 'configuration');
 
 const shutdown = new Shutdown(logger, 20_000);
-let signals = 0;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (++signals > 1) {
-    logger.warn({ signal }, 'second signal: exiting now');
-    process.exit(130);
-  }
-  void shutdown.shutdown(signal).then((clean) => process.exit(clean ? 0 : 1));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+handleSignals(process, shutdown, logger);
 
 try {
   // Keys are read once; errors name the file, never its content.
