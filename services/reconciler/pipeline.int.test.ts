@@ -12,7 +12,7 @@ import { Connection } from '@solana/web3.js';
 import { secureRandom } from '../../test/helpers/kafka.ts';
 import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { fullReconciliation } from './full-run.ts';
-import { pipeline, waitFor } from './pipeline-testing.ts';
+import { pipeline, waitFor } from '../../test/helpers/pipeline.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { web3ChainReader } from './snapshot.ts';
 

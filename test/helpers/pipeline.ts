@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // repo root
 
 export type ServiceName = 'submitter' | 'chain-ingest' | 'projector' | 'reconciler';
 const RUNNING_LINE: Record<ServiceName, RegExp> = {

@@ -1,0 +1,127 @@
+// The whole pipeline as `npm start` runs it (submitter, chain-ingest, projector as processes):
+// operations requested through the API, plus transfers made directly on chain by wallets the
+// platform does not control, end with the database equal to the chain.
+import { randomInt } from 'node:crypto';
+import { createAssociatedTokenAccountIdempotentInstruction, createTransferCheckedInstruction, getAssociatedTokenAddressSync, TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction, sendAndConfirmTransaction } from '@solana/web3.js';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createOpsApi } from '../../api/operations.ts';
+import { createTicket, registerCustodialWallet } from '../../api/tickets.ts';
+import { withTransaction } from '../../services/lib/db.ts';
+import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../../services/lib/solana/keys.ts';
+import { secureRandom } from '../helpers/kafka.ts';
+import { pipeline, waitFor } from '../helpers/pipeline.ts';
+import { stackEnv } from '../helpers/stack-env.ts';
+
+const env = stackEnv();
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 8 });
+const connection = new Connection(env.SOLANA_RPC_URL, { commitment: 'confirmed', wsEndpoint: env.SOLANA_WS_URL });
+const api = createOpsApi({ authority: loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH).publicKey });
+const seed = loadMasterSeedFile(env.CUSTODIAL_SEED_PATH);
+const services = pipeline(env as unknown as Record<string, string>);
+
+afterAll(async () => {
+  await services.stopAll();
+  await pool.end();
+});
+
+async function custodialWallet(): Promise<string> {
+  const index = randomInt(1_000_000, 2_000_000_000);
+  const address = custodialKeypair(seed, index).publicKey.toBase58();
+  await registerCustodialWallet(pool, { address, derivationIndex: index, label: 'e2e' });
+  return address;
+}
+
+/** The chain's owner of each mint: the holder of the token account with amount 1, or null. */
+async function chainOwners(mints: string[]): Promise<Map<string, string | null>> {
+  const owners = new Map<string, string | null>();
+  await Promise.all(
+    mints.map(async (mint) => {
+      const accounts = await connection.getProgramAccounts(TOKEN_PROGRAM_ID, {
+        commitment: 'confirmed',
+        filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint } }],
+      });
+      const holder = accounts.find((a) => a.account.data.readBigUInt64LE(64) === 1n);
+      owners.set(mint, holder ? new PublicKey(holder.account.data.subarray(32, 64)).toBase58() : null);
+    }),
+  );
+  return owners;
+}
+
+async function opsSettled(opIds: string[]): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_operations WHERE op_id = ANY($1) AND state IN ('confirmed', 'finalized')`, [opIds]);
+  return rows[0]!.n === opIds.length;
+}
+
+describe('end to end', () => {
+  it('mints 100, transfers 30 through the platform and 10 directly on chain, burns 5: the database equals the chain', async () => {
+    await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
+    const run = secureRandom();
+    const tickets = Array.from({ length: 100 }, (_, i) => `e2e-${run}-${i}`);
+    // 90 tickets go to custodial wallets (the platform can move them); 10 to wallets only their holders control.
+    const outsiders = Array.from({ length: 10 }, () => Keypair.generate());
+    const firstOwners = [...(await Promise.all(tickets.slice(0, 90).map(() => custodialWallet()))), ...outsiders.map((k) => k.publicKey.toBase58())];
+
+    const mintOps = await Promise.all(
+      tickets.map((id, i) =>
+        withTransaction(pool, async (tx) => {
+          await createTicket(tx, { id, eventId: `e2e-${run}` });
+          return api.requestMint(tx, { ticketId: id, to: firstOwners[i]!, idempotencyKey: `mint-${id}` });
+        }),
+      ),
+    );
+    const mints = mintOps.map((op) => op.mint);
+    await waitFor('100 mints confirmed', async () => ((await opsSettled(mintOps.map((o) => o.opId))) ? true : undefined), 240_000, 1000);
+
+    const transferOps = await Promise.all(
+      tickets.slice(0, 30).map(async (id) => api.requestTransfer(pool, { ticketId: id, to: await custodialWallet(), idempotencyKey: `transfer-${id}` })),
+    );
+    const burnOps = await Promise.all(tickets.slice(30, 35).map((id) => api.requestBurn(pool, { ticketId: id, idempotencyKey: `burn-${id}` })));
+
+    // Transfers the platform neither requested nor could sign: the chain is the truth.
+    await Promise.all(
+      outsiders.map(async (holder, i) => {
+        const mint = new PublicKey(mints[90 + i]!);
+        const receiver = Keypair.generate().publicKey;
+        const sig = await connection.requestAirdrop(holder.publicKey, LAMPORTS_PER_SOL);
+        await connection.confirmTransaction({ signature: sig, ...(await connection.getLatestBlockhash()) }, 'confirmed');
+        const from = getAssociatedTokenAddressSync(mint, holder.publicKey);
+        const to = getAssociatedTokenAddressSync(mint, receiver);
+        const tx = new Transaction().add(
+          createAssociatedTokenAccountIdempotentInstruction(holder.publicKey, to, receiver, mint),
+          createTransferCheckedInstruction(from, mint, to, holder.publicKey, 1, 0),
+        );
+        await sendAndConfirmTransaction(connection, tx, [holder], { commitment: 'confirmed' });
+      }),
+    );
+    await waitFor('30 transfers and 5 burns confirmed', async () => ((await opsSettled([...transferOps, ...burnOps].map((o) => o.opId))) ? true : undefined), 240_000, 1000);
+    const lastConfirmation = Date.now();
+
+    const truth = await chainOwners(mints);
+    expect([...truth.values()].filter((o) => o === null)).toHaveLength(5);
+    const converged = await waitFor(
+      'ownership and tickets equal to the chain',
+      async () => {
+        const { rows } = await pool.query<{ mint: string; owner: string | null; ticket_owner: string | null }>(
+          `SELECT t.mint_address AS mint, o.owner, t.owner_wallet AS ticket_owner
+             FROM tickets t LEFT JOIN ownership o ON o.mint = t.mint_address WHERE t.id = ANY($1)`,
+          [tickets],
+        );
+        const equal = rows.length === 100 && rows.every((r) => r.owner === truth.get(r.mint) && r.ticket_owner === truth.get(r.mint));
+        return equal ? Date.now() - lastConfirmation : undefined;
+      },
+      120_000,
+      250,
+    );
+    // The issue's target is 5 s; timings are for benchmarks, so this only reports it.
+    console.log(`database equal to the chain ${converged} ms after the last confirmation`);
+    // The audit trail ends, per mint, at the owner the chain shows.
+    const audit = await pool.query<{ mint: string; new_owner: string | null }>(
+      'SELECT DISTINCT ON (mint) mint, new_owner FROM ownership_audit WHERE mint = ANY($1) ORDER BY mint, id DESC',
+      [mints],
+    );
+    expect(audit.rows).toHaveLength(100);
+    for (const row of audit.rows) expect(row.new_owner).toBe(truth.get(row.mint));
+  });
+});
