@@ -1,0 +1,106 @@
+// `npm run bench -- end-to-end [rate=100] [seconds=20]`: the whole pipeline as `npm start` runs it
+// (submitter, chain-ingest, projector as processes) at a steady request rate; p50/p99 from the
+// outbox commit of a mint to its row in the ownership table, next to the chain's own confirmation
+// time (a mint sent straight to the chain), since the goal is p99 <= confirmation + 1 s.
+import { Connection, Keypair } from '@solana/web3.js';
+import { MINT_SIZE } from '@solana/spl-token';
+import { createOpsApi } from '../api/operations.ts';
+import { createTicket } from '../api/tickets.ts';
+import { createPool, withTransaction } from '../services/lib/db.ts';
+import { silentLogger } from '../services/lib/logger.ts';
+import { loadKeypairFile } from '../services/lib/solana/keys.ts';
+import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
+import { buildMintTx } from '../services/lib/solana/transactions.ts';
+import { loadStackConfig } from '../scripts/stack/config.ts';
+import { stackEnv } from '../scripts/stack/env.ts';
+import { pipeline } from '../test/helpers/pipeline.ts';
+
+const RATE = Number(process.argv[2] ?? 100);
+const SECONDS = Number(process.argv[3] ?? 20);
+const env = { ...stackEnv(loadStackConfig()), ...process.env } as Record<string, string>;
+const pool = createPool(env.DATABASE_URL!, silentLogger(), 20);
+const authority = loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH!);
+const api = createOpsApi({ authority: authority.publicKey });
+const connection = new Connection(env.SOLANA_RPC_URL!, 'confirmed');
+const services = pipeline(env);
+const run = Math.random().toString(36).slice(2, 8);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+/** The chain's own send → confirmed time for the same kind of transaction, sequentially. */
+async function chainConfirmationMs(samples: number): Promise<number[]> {
+  const rent = await connection.getMinimumBalanceForRentExemption(MINT_SIZE);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const ticketId = `e2e-bench-direct-${run}-${i}`;
+    const mint = await mintAddressFor(authority.publicKey, ticketId);
+    const blockhash = await connection.getLatestBlockhash('confirmed');
+    const tx = buildMintTx({ authority, ticketId, mint, to: Keypair.generate().publicKey, rentLamports: rent, blockhash });
+    const t0 = Date.now();
+    const sig = await connection.sendRawTransaction(tx.bytes, { skipPreflight: true });
+    for (;;) {
+      const s = (await connection.getSignatureStatuses([sig])).value[0];
+      if (s?.confirmationStatus === 'confirmed' || s?.confirmationStatus === 'finalized') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    out.push(Date.now() - t0);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  console.log(`starting submitter, chain-ingest and projector…`);
+  await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
+  const direct = await chainConfirmationMs(10);
+  console.log(`chain confirmation (direct send → confirmed): p50 ${pct(direct, 50)} ms, p99 ${pct(direct, 99)} ms`);
+
+  const committedAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const total = RATE * SECONDS;
+  const started = Date.now();
+  const requests: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    // Steady schedule: request i is due at i / RATE seconds, whatever the previous ones took.
+    const due = started + (i * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const ticketId = `e2e-bench-${run}-${i}`;
+    requests.push(
+      withTransaction(pool, async (tx) => {
+        await createTicket(tx, { id: ticketId, eventId: `e2e-bench-${run}` });
+        return api.requestMint(tx, { ticketId, to: Keypair.generate().publicKey.toBase58(), idempotencyKey: `e2e-bench-${ticketId}` });
+      }).then((op) => void committedAt.set(op.mint, Date.now())),
+    );
+    if (i % RATE === 0) process.stdout.write(`\rrequested ${i}/${total}`);
+  }
+  await Promise.all(requests);
+  console.log(`\rrequested ${total}/${total} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const deadline = Date.now() + 180_000;
+  while (seenAt.size < total && Date.now() < deadline) {
+    const pending = [...committedAt.keys()].filter((m) => !seenAt.has(m));
+    const { rows } = await pool.query<{ mint: string }>('SELECT mint FROM ownership WHERE mint = ANY($1) AND owner IS NOT NULL', [pending]);
+    const now = Date.now();
+    for (const r of rows) seenAt.set(r.mint, now);
+    process.stdout.write(`\rprojected ${seenAt.size}/${total}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const latencies = [...seenAt.entries()].map(([mint, at]) => at - committedAt.get(mint)!);
+  console.log(`\n\nend to end at ${RATE} ops/s for ${SECONDS} s (${total} mints, ${seenAt.size} projected):`);
+  console.log(`  outbox commit → ownership row: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${Math.max(...latencies)} ms`);
+  console.log(`  goal p99 <= chain confirmation p50 + 1 s = ${pct(direct, 50) + 1000} ms: ${pct(latencies, 99) <= pct(direct, 50) + 1000 ? 'met' : 'not met'}`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await services.stopAll();
+    await pool.end();
+  });
+
