@@ -20,7 +20,7 @@ import type { Block, ChainEvents, SimulateResult, SubmitResult, TokenBalance, Tx
 import { decodeMint, decodeTokenAccount, isTokenProgram, uiTokenAmount } from './token.ts';
 import { landsOnChain, txErrorJson, type TxErrorJson } from './txerror.ts';
 import { parseWireTransaction, type ParsedTx } from './txparse.ts';
-import { programAccounts, readAccount, snapOf, writeAccount } from './svm.ts';
+import { markChanged, programAccounts, readAccount, snapOf, writeAccount } from './svm.ts';
 
 /** Signatures kept for getSignatureStatuses / getTransaction; older ones are forgotten. */
 const TX_HISTORY_LIMIT = 200_000;
@@ -82,6 +82,7 @@ export class Chain {
     this.confirmationSlots = confirmationSlots;
     this.now = now;
     this.svm.warpToSlot(BigInt(this.tip().slot));
+    markChanged(this.svm);
   }
 
   setEvents(events: ChainEvents): void {
@@ -123,7 +124,7 @@ export class Chain {
   }
 
   /** Every account owned by `program` at `level`, including ones that only an older view has. */
-  getProgramAccounts(program: string, level: Commitment): Array<[string, AccountSnap]> {
+  getProgramAccounts(program: string, level: Commitment): ReadonlyArray<[string, AccountSnap]> {
     const tip = programAccounts(this.svm, program);
     if (level === 'processed') return tip;
     const above = this.blocksAbove(level);
@@ -265,6 +266,7 @@ export class Chain {
     const slot = this.state.lastSlot + 1;
     this.state.lastSlot = slot;
     this.svm.warpToSlot(BigInt(slot));
+    markChanged(this.svm);
     const block: Block = {
       slot,
       parent: parent.slot,
@@ -293,6 +295,7 @@ export class Chain {
     if (this.state.txs.has(tx.signature)) return null;
     const pre = tx.accountKeys.map((k) => readAccount(this.svm, k));
     const result = this.svm.sendTransaction(tx.kit);
+    markChanged(this.svm);
     const failed = result instanceof FailedTransactionMetadata ? result : null;
     const err = failed ? txErrorJson(failed.err()) : null;
     if (!landsOnChain(err)) return null;

