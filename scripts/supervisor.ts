@@ -37,7 +37,10 @@ export class Supervisor {
   private spawn(c: Child): void {
     const colour = COLOURS[this.children.indexOf(c) % COLOURS.length];
     const prefix = `\x1b[${colour}m${c.name.padEnd(12)}\x1b[0m|`;
-    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Each service in its own process group: Ctrl-C in a terminal signals the whole foreground
+    // group, and a service that got SIGINT from the terminal and SIGTERM from us would take the
+    // second as "exit now" and skip its graceful shutdown. Only the supervisor signals services.
+    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     c.process = child;
     c.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
