@@ -24,6 +24,11 @@ describe('classifyFailure', () => {
     expect(c.reason.length).toBeGreaterThan(0);
   });
 
+  it('gives a reason for an error whose message is empty (found by fast-check, seed 2090640115)', () => {
+    expect(classifyFailure({ message: '' }).reason).toBe('unknown error');
+    expect(classifyFailure({ message: '  ', rpcCode: -32602 }).reason).toContain('unknown error');
+  });
+
   test.prop([infoArb, fc.constantFrom(429, 500, 502, 503, 504)])('429 and 5xx are retryable whatever else is said', (f, status) => {
     expect(classifyFailure({ ...f, httpStatus: status }).kind).toBe('retryable');
   });

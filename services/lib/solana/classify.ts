@@ -82,7 +82,8 @@ export function classifyTxError(txErr: unknown): Classification {
 }
 
 export function classifyFailure(f: FailureInfo): Classification {
-  const msg = f.message ?? 'unknown error';
+  // An empty message would make an empty reason, and a DLQ record must always say why.
+  const msg = f.message?.trim() ? f.message : 'unknown error';
   if (f.httpStatus !== undefined && f.httpStatus >= 400) {
     if (f.httpStatus === 429 || f.httpStatus === 408 || f.httpStatus >= 500) return { kind: 'retryable', reason: `HTTP ${f.httpStatus}` };
     return { kind: 'permanent', reason: `HTTP ${f.httpStatus}: ${msg}` };
