@@ -1,3 +1,4 @@
+import { reuseIfRunning } from './reuse.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackConfig } from './config.ts';
@@ -7,7 +8,7 @@ import { classpath, javaBin, jvmArgs } from './java.ts';
 import { writeLog4jConfig } from './log4j.ts';
 import { DATABASE } from './postgres.ts';
 import { runningPid, startDetached, tailFile, tracked } from './proc.ts';
-import { StackPartError, portOpen, waitUntil } from './wait.ts';
+import { waitUntil } from './wait.ts';
 
 export const connectPart = (cfg: StackConfig) => tracked(cfg.pidDir, cfg.logDir, 'connect');
 export const connectUrl = (cfg: StackConfig) => `http://127.0.0.1:${cfg.ports.connect}`;
@@ -60,13 +61,7 @@ export async function connectReady(cfg: StackConfig): Promise<boolean> {
 export async function startConnect(cfg: StackConfig, jars: JarPaths, creds: StackCredentials): Promise<'started' | 'already up'> {
   const part = connectPart(cfg);
   const opts = { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) };
-  if (runningPid(part) !== undefined) {
-    await waitUntil('connect', () => connectReady(cfg), opts);
-    return 'already up';
-  }
-  if (await portOpen(cfg.ports.connect)) {
-    throw new StackPartError('connect', `port ${cfg.ports.connect} is taken by a process this stack did not start`);
-  }
+  if (await reuseIfRunning(cfg, part, [cfg.ports.connect], () => connectReady(cfg))) return 'already up';
   mkdirSync(cfg.confDir, { recursive: true });
   const props = join(cfg.confDir, 'connect-distributed.properties');
   writeFileSync(props, workerProperties(cfg, jars));

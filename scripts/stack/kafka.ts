@@ -1,3 +1,4 @@
+import { reuseIfRunning } from './reuse.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,13 +62,7 @@ export async function kafkaReady(cfg: StackConfig): Promise<boolean> {
 
 export async function startKafka(cfg: StackConfig, jars: JarPaths): Promise<'started' | 'already up'> {
   const part = kafkaPart(cfg);
-  if (runningPid(part) !== undefined) {
-    await waitUntil('kafka', () => kafkaReady(cfg), { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) });
-    return 'already up';
-  }
-  for (const p of [cfg.ports.kafka, cfg.ports.kafkaController]) {
-    if (await portOpen(p)) throw new StackPartError('kafka', `port ${p} is taken by a process this stack did not start`);
-  }
+  if (await reuseIfRunning(cfg, part, [cfg.ports.kafka, cfg.ports.kafkaController], () => kafkaReady(cfg))) return 'already up';
   const dataDir = join(cfg.dataDir, 'kafka');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(cfg.confDir, { recursive: true });

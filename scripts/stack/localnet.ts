@@ -1,8 +1,9 @@
+import { reuseIfRunning } from './reuse.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type StackConfig } from './config.ts';
 import { runningPid, startDetached, tailFile, tracked } from './proc.ts';
-import { StackPartError, portOpen, waitUntil } from './wait.ts';
+import { waitUntil } from './wait.ts';
 
 export const localnetPart = (cfg: StackConfig) => tracked(cfg.pidDir, cfg.logDir, 'localnet');
 export const localnetRpcUrl = (cfg: StackConfig) => `http://127.0.0.1:${cfg.ports.localnet}`;
@@ -26,13 +27,7 @@ export async function localnetReady(cfg: StackConfig): Promise<boolean> {
 export async function startLocalnet(cfg: StackConfig): Promise<'started' | 'already up'> {
   const part = localnetPart(cfg);
   const opts = { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) };
-  if (runningPid(part) !== undefined) {
-    await waitUntil('localnet', () => localnetReady(cfg), opts);
-    return 'already up';
-  }
-  if (await portOpen(cfg.ports.localnet)) {
-    throw new StackPartError('localnet', `port ${cfg.ports.localnet} is taken by a process this stack did not start`);
-  }
+  if (await reuseIfRunning(cfg, part, [cfg.ports.localnet, cfg.ports.localnet + 1], () => localnetReady(cfg))) return 'already up';
   const pid = startDetached(part, process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env: {

@@ -1,10 +1,11 @@
+import { reuseIfRunning } from './reuse.ts';
 import type { StackConfig } from './config.ts';
 import type { StackCredentials } from './credentials.ts';
 import type { JarPaths } from './jars.ts';
 import { javaAtLeast, jvmArgs } from './java.ts';
 import { REGISTRY_DATABASE } from './postgres.ts';
 import { runningPid, startDetached, tailFile, tracked } from './proc.ts';
-import { StackPartError, httpOk, portOpen, waitUntil } from './wait.ts';
+import { StackPartError, httpOk, waitUntil } from './wait.ts';
 
 export const registryPart = (cfg: StackConfig) => tracked(cfg.pidDir, cfg.logDir, 'registry');
 export const registryUrl = (cfg: StackConfig) => `http://127.0.0.1:${cfg.ports.registry}`;
@@ -32,10 +33,7 @@ export async function startRegistry(cfg: StackConfig, jars: JarPaths, creds: Sta
   const part = registryPart(cfg);
   const opts = { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) };
   let outcome: 'started' | 'already up' = 'already up';
-  if (runningPid(part) === undefined) {
-    if (await portOpen(cfg.ports.registry)) {
-      throw new StackPartError('registry', `port ${cfg.ports.registry} is taken by a process this stack did not start`);
-    }
+  if (!(await reuseIfRunning(cfg, part, [cfg.ports.registry, managementPort(cfg)], () => registryReady(cfg)))) {
     // Apicurio 3.3's classes target Java 21.
     const java = javaAtLeast(21, 'registry', process.env.CHAINSYNC_REGISTRY_JAVA_HOME);
     const pid = startDetached(
@@ -71,8 +69,6 @@ export async function startRegistry(cfg: StackConfig, jars: JarPaths, creds: Sta
     );
     outcome = 'started';
     await waitUntil('registry', () => registryReady(cfg), { ...opts, stillRunning: () => runningPid(part) === pid });
-  } else {
-    await waitUntil('registry', () => registryReady(cfg), opts);
   }
   await setGlobalCompatibility(cfg);
   return outcome;
