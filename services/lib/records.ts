@@ -31,4 +31,14 @@ export interface OperationStatus {
   slot: number | null;
   error: string | null;
   at: number;
+  /** The request generation (1 when absent: records written before re-requests existed). */
+  generation?: number;
+  /** Why a failed or dead_lettered operation failed; absent or null when unknown. */
+  errorKind?: FailureKind | null;
 }
+
+/** How an operation failed; only `exhausted` (nothing landed) is safe to request again blindly. */
+export type FailureKind = 'invalid_input' | 'permanent' | 'exhausted';
+
+/** The generation of a status record (older records carry none: they are the first request). */
+export const generationOf = (e: { generation?: number | null }): number => e.generation ?? 1;

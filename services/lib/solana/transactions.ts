@@ -1,6 +1,6 @@
 // The transactions of an NFT ticket's life, built from plain inputs. The platform authority
 // pays every fee; custodial owners sign transfers and burns of what they hold.
-import { PublicKey, SystemProgram, Transaction, type Keypair } from '@solana/web3.js';
+import { PublicKey, SystemProgram, type Keypair, type TransactionInstruction } from '@solana/web3.js';
 import {
   AuthorityType,
   MINT_SIZE,
@@ -14,28 +14,21 @@ import {
   createTransferCheckedInstruction,
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
-import { getBase58Decoder } from '@solana/kit';
 import { mintSeed } from './mint-address.ts';
-
-const base58 = getBase58Decoder();
+import { signTransaction, type SignedTx } from './signing.ts';
 
 export interface Blockhash {
   blockhash: string;
   lastValidBlockHeight: number;
 }
 
-export interface SignedTx {
-  signature: string;
-  bytes: Uint8Array;
-}
+export type { SignedTx };
 
 const ata = (mint: PublicKey, owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
 
-function signed(tx: Transaction, signers: Keypair[]): SignedTx {
-  tx.sign(...signers);
-  const sig = tx.signature;
-  if (!sig) throw new Error('transaction has no signature after signing');
-  return { signature: base58.decode(sig), bytes: new Uint8Array(tx.serialize()) };
+/** The authority pays and signs first; `others` sign after it. */
+function signed(p: { authority: Keypair; blockhash: Blockhash }, others: Keypair[], ...instructions: TransactionInstruction[]): SignedTx {
+  return signTransaction({ feePayer: p.authority.publicKey, instructions, recentBlockhash: p.blockhash.blockhash, signers: [p.authority, ...others] });
 }
 
 /**
@@ -45,8 +38,9 @@ function signed(tx: Transaction, signers: Keypair[]): SignedTx {
  */
 export function buildMintTx(p: { authority: Keypair; ticketId: string; mint: PublicKey; to: PublicKey; rentLamports: number; blockhash: Blockhash }): SignedTx {
   const authority = p.authority.publicKey;
-  const toAta = ata(p.mint, p.to);
-  const tx = new Transaction({ feePayer: authority, ...p.blockhash }).add(
+  return signed(
+    p,
+    [],
     SystemProgram.createAccountWithSeed({
       fromPubkey: authority,
       basePubkey: authority,
@@ -56,12 +50,23 @@ export function buildMintTx(p: { authority: Keypair; ticketId: string; mint: Pub
       space: MINT_SIZE,
       programId: TOKEN_PROGRAM_ID,
     }),
-    createInitializeMint2Instruction(p.mint, 0, authority, null),
-    createAssociatedTokenAccountIdempotentInstruction(authority, toAta, p.to, p.mint),
-    createMintToInstruction(p.mint, toAta, authority, 1),
-    createSetAuthorityInstruction(p.mint, authority, AuthorityType.MintTokens, null),
+    ...nftInstructions(authority, p.mint, p.to),
   );
-  return signed(tx, [p.authority]);
+}
+
+/**
+ * What turns a created (empty) mint account into an NFT held by `owner`: initialize with 0
+ * decimals, mint 1 to the owner's associated account, remove the mint authority. `authority`
+ * pays and is the mint authority until the last instruction.
+ */
+export function nftInstructions(authority: PublicKey, mint: PublicKey, owner: PublicKey): TransactionInstruction[] {
+  const account = ata(mint, owner);
+  return [
+    createInitializeMint2Instruction(mint, 0, authority, null),
+    createAssociatedTokenAccountIdempotentInstruction(authority, account, owner, mint),
+    createMintToInstruction(mint, account, authority, 1),
+    createSetAuthorityInstruction(mint, authority, AuthorityType.MintTokens, null),
+  ];
 }
 
 /** Moves the NFT from a custodial wallet to `to`; the emptied account's rent goes back to the authority. */
@@ -69,23 +74,25 @@ export function buildTransferTx(p: { authority: Keypair; owner: Keypair; mint: P
   const authority = p.authority.publicKey;
   const fromAta = ata(p.mint, p.owner.publicKey);
   const toAta = ata(p.mint, p.to);
-  const tx = new Transaction({ feePayer: authority, ...p.blockhash }).add(
+  return signed(
+    p,
+    [p.owner],
     createAssociatedTokenAccountIdempotentInstruction(authority, toAta, p.to, p.mint),
     createTransferCheckedInstruction(fromAta, p.mint, toAta, p.owner.publicKey, 1, 0),
     createCloseAccountInstruction(fromAta, authority, p.owner.publicKey),
   );
-  return signed(tx, [p.authority, p.owner]);
 }
 
 /** Burns the NFT held by a custodial wallet and closes its token account. */
 export function buildBurnTx(p: { authority: Keypair; owner: Keypair; mint: PublicKey; blockhash: Blockhash }): SignedTx {
   const authority = p.authority.publicKey;
   const fromAta = ata(p.mint, p.owner.publicKey);
-  const tx = new Transaction({ feePayer: authority, ...p.blockhash }).add(
+  return signed(
+    p,
+    [p.owner],
     createBurnCheckedInstruction(fromAta, p.mint, p.owner.publicKey, 1, 0),
     createCloseAccountInstruction(fromAta, authority, p.owner.publicKey),
   );
-  return signed(tx, [p.authority, p.owner]);
 }
 
 export { ata as tokenAccountOf };
