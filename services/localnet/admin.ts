@@ -1,5 +1,6 @@
 // The admin endpoint: the fault and seeding API over HTTP, for the stack and for tests that run
 // the chain in another process. Bodies are JSON; every answer is JSON.
+import type { ConfirmedFork } from './chain.ts';
 import type { NftHolding, SeededHolding } from './seed.ts';
 
 export interface MethodFailureSpec {
@@ -11,11 +12,15 @@ export interface MethodFailureSpec {
 /** The subset of the server's API the admin endpoint exposes. */
 export interface AdminApi {
   dropNextTransactions(n: number): void;
+  /** Drops transactions naming `account`: `count` more (null: until cleared; 0 clears). */
+  dropTransactionsTouching(account: string, count: number | null): void;
   failMethod(method: string, spec?: MethodFailureSpec | null): void;
   delayMethod(method: string, ms: number): void;
   stallSlots(stalled: boolean): void;
   closeWebSockets(opts?: { refuseMs?: number }): number;
   fork(): number[];
+  /** Abandons the blocks above the root, dropping the transactions that name `account`. */
+  abandonConfirmed(account: string): ConfirmedFork;
   clearFaults(): void;
   advanceSlots(n: number): { slot: number; height: number };
   seedNftHoldings(holdings: readonly NftHolding[]): SeededHolding[];
@@ -27,16 +32,43 @@ export class AdminError extends Error {}
 
 const isInt = (v: unknown, min = 0): v is number => Number.isInteger(v) && (v as number) >= min;
 
+const BASE58_KEY = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
+
+/**
+ * `dropTransactions`: a count drops the next transactions whoever sent them; `{ account, count? }`
+ * drops only those naming the account (until cleared, or `count` of them; count 0 clears), so
+ * parallel users of one chain do not lose each other's transactions.
+ */
+function applyDrop(api: AdminApi, spec: unknown): void {
+  if (isInt(spec)) return api.dropNextTransactions(spec);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new AdminError('dropTransactions must be a non-negative integer or { account, count? }');
+  }
+  const { account, count, ...rest } = spec as Record<string, unknown>;
+  if (Object.keys(rest).length) throw new AdminError(`unknown dropTransactions field ${Object.keys(rest)[0]}`);
+  if (typeof account !== 'string' || !BASE58_KEY.test(account)) throw new AdminError('dropTransactions.account must be a base58 address');
+  if (count !== undefined && count !== null && !isInt(count)) throw new AdminError('dropTransactions.count must be a non-negative integer or null');
+  api.dropTransactionsTouching(account, count ?? null);
+}
+
+/**
+ * `fork: true` abandons the unconfirmed blocks; `fork: { abandonConfirmedWith }` abandons every
+ * block above the root, losing only the transactions that name that account.
+ */
+function applyDeepFork(api: AdminApi, spec: unknown): ConfirmedFork {
+  const { abandonConfirmedWith: account, ...rest } = (typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? spec : { bad: spec }) as Record<string, unknown>;
+  if (Object.keys(rest).length) throw new AdminError('fork must be true or { abandonConfirmedWith: <account address> }');
+  if (typeof account !== 'string' || !BASE58_KEY.test(account)) throw new AdminError('fork.abandonConfirmedWith must be a base58 address');
+  return api.abandonConfirmed(account);
+}
+
 /** Applies the keys of a POST /admin/faults body in a fixed order; unknown keys are an error. */
 export function applyFaults(api: AdminApi, body: Record<string, unknown>): Record<string, unknown> {
   const known = new Set(['clear', 'dropTransactions', 'failMethods', 'delayMethods', 'stallSlots', 'closeWebSockets', 'fork']);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new AdminError(`unknown fault ${k}`);
   const out: Record<string, unknown> = { ok: true };
   if (body.clear === true) api.clearFaults();
-  if (body.dropTransactions !== undefined) {
-    if (!isInt(body.dropTransactions)) throw new AdminError('dropTransactions must be a non-negative integer');
-    api.dropNextTransactions(body.dropTransactions);
-  }
+  if (body.dropTransactions !== undefined) applyDrop(api, body.dropTransactions);
   if (body.failMethods !== undefined) {
     if (typeof body.failMethods !== 'object' || body.failMethods === null) throw new AdminError('failMethods must be an object');
     for (const [m, spec] of Object.entries(body.failMethods)) api.failMethod(m, spec as MethodFailureSpec | null);
@@ -60,6 +92,7 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
     out.closedWebSockets = api.closeWebSockets(spec.refuseMs === undefined ? {} : { refuseMs: spec.refuseMs as number });
   }
   if (body.fork === true) out.abandonedSlots = api.fork();
+  else if (body.fork !== undefined && body.fork !== false) Object.assign(out, applyDeepFork(api, body.fork));
   return out;
 }
 

@@ -4,8 +4,8 @@
 // all happen here, synchronously, so the order of effects is the order of calls.
 import { createHash, randomBytes } from 'node:crypto';
 import type { LiteSVM } from 'litesvm';
-import { FailedTransactionMetadata } from 'litesvm';
-import { getBase58Decoder } from '@solana/kit';
+import { FailedTransactionMetadata, type SimulatedTransactionInfo } from 'litesvm';
+import { base58 } from '../lib/solana/base58.ts';
 import { sameAccount, valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
 import {
   blockhashUsable,
@@ -20,7 +20,7 @@ import type { Block, ChainEvents, SimulateResult, SubmitResult, TokenBalance, Tx
 import { decodeMint, decodeTokenAccount, isTokenProgram, uiTokenAmount } from './token.ts';
 import { landsOnChain, txErrorJson, type TxErrorJson } from './txerror.ts';
 import { parseWireTransaction, type ParsedTx } from './txparse.ts';
-import { markChanged, programAccounts, readAccount, snapOf, writeAccount } from './svm.ts';
+import { markChanged, programAccounts, programAccountsWithPrefix, readAccount, sendTx, simulateTx, snapOf, warpTo, writeAccount } from './svm.ts';
 
 /** Signatures kept for getSignatureStatuses / getTransaction; older ones are forgotten. */
 const TX_HISTORY_LIMIT = 200_000;
@@ -37,7 +37,7 @@ export interface ChainState {
 }
 
 export function genesisState(now: number): ChainState {
-  const genesisHash = getBase58Decoder().decode(randomBytes(32));
+  const genesisHash = base58(randomBytes(32));
   const genesis: Block = {
     slot: 0,
     parent: 0,
@@ -58,7 +58,13 @@ export function genesisState(now: number): ChainState {
 }
 
 function blockhashFor(genesisHash: string, slot: number): string {
-  return getBase58Decoder().decode(createHash('sha256').update(`${genesisHash}:${slot}`).digest());
+  return base58(createHash('sha256').update(`${genesisHash}:${slot}`).digest());
+}
+
+function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
 }
 
 const NO_EVENTS: ChainEvents = { onBlock() {}, onSlot() {}, onRoot() {} };
@@ -67,11 +73,25 @@ interface Pending {
   tx: ParsedTx;
 }
 
+/** What abandonConfirmed did: every list in ledger order. */
+export interface ConfirmedFork {
+  /** The abandoned blocks' slots, confirmed ones included; none of them will ever root. */
+  abandonedSlots: number[];
+  /** The slots of the blocks that replaced them, one per abandoned block, at the same heights. */
+  replacementSlots: number[];
+  /** Transactions left out because they name the scoped account. */
+  droppedSignatures: string[];
+  /** Replayed transactions that no longer land (one of them depended on a dropped one, say). */
+  lostSignatures: string[];
+}
+
 export class Chain {
   readonly svm: LiteSVM;
   readonly state: ChainState;
   readonly confirmationSlots: number;
   private pending: Pending[] = [];
+  /** The transactions of the blocks above the root, so a fork can replay them. */
+  private readonly unrooted = new Map<string, ParsedTx>();
   private confirmedFloor = 0;
   private events: ChainEvents = NO_EVENTS;
   private readonly now: () => number;
@@ -81,8 +101,7 @@ export class Chain {
     this.state = state;
     this.confirmationSlots = confirmationSlots;
     this.now = now;
-    this.svm.warpToSlot(BigInt(this.tip().slot));
-    markChanged(this.svm);
+    warpTo(this.svm, this.tip().slot);
   }
 
   setEvents(events: ChainEvents): void {
@@ -123,9 +142,12 @@ export class Chain {
     return valueAtView(tipValue, this.blocksAbove(level), address);
   }
 
-  /** Every account owned by `program` at `level`, including ones that only an older view has. */
-  getProgramAccounts(program: string, level: Commitment): ReadonlyArray<[string, AccountSnap]> {
-    const tip = programAccounts(this.svm, program);
+  /**
+   * Every account owned by `program` at `level`, including ones that only an older view has; with
+   * `prefix` (PREFIX_LENGTH bytes), only those whose data starts with it, in the same order.
+   */
+  getProgramAccounts(program: string, level: Commitment, prefix?: Uint8Array): ReadonlyArray<[string, AccountSnap]> {
+    const tip = prefix ? programAccountsWithPrefix(this.svm, program, prefix) : programAccounts(this.svm, program);
     if (level === 'processed') return tip;
     const above = this.blocksAbove(level);
     const touched = new Set<string>();
@@ -134,7 +156,7 @@ export class Chain {
     const out = tip.filter(([k]) => !touched.has(k));
     for (const k of touched) {
       const v = valueAtView(null, above, k);
-      if (v && v.owner === program) out.push([k, v]);
+      if (v && v.owner === program && (!prefix || startsWith(v.data, prefix))) out.push([k, v]);
     }
     return out;
   }
@@ -160,28 +182,9 @@ export class Chain {
     opts: { replaceRecentBlockhash?: boolean; sigVerify?: boolean } = {},
   ): SimulateResult & { tx: ParsedTx } {
     const tx = parseWireTransaction(wire);
-    const fail = (err: TxErrorJson) => ({ tx, err, logs: [], unitsConsumed: 0, accounts: [], returnData: null });
-    if (!opts.replaceRecentBlockhash && !this.preflightBlockhash(tx)) return fail('BlockhashNotFound');
-    if (this.isLanded(tx.signature)) return fail('AlreadyProcessed');
-    // sigVerify=false lets clients simulate unsigned transactions, as the real node does.
-    if (opts.sigVerify === false) this.svm.withSigverify(false);
-    let result: ReturnType<LiteSVM['simulateTransaction']>;
-    try {
-      result = this.svm.simulateTransaction(tx.kit);
-    } finally {
-      if (opts.sigVerify === false) this.svm.withSigverify(true);
-    }
-    if (result instanceof FailedTransactionMetadata) {
-      const meta = result.meta();
-      return {
-        tx,
-        err: txErrorJson(result.err()),
-        logs: meta.logs(),
-        unitsConsumed: Number(meta.computeUnitsConsumed()),
-        accounts: [],
-        returnData: null,
-      };
-    }
+    const run = this.runSimulation(tx, opts);
+    if (!run.ok) return { tx, ...run.failure, accounts: [], returnData: null };
+    const result = run.result;
     const meta = result.meta();
     const rd = meta.returnData();
     const rdData = rd.data();
@@ -194,8 +197,35 @@ export class Chain {
         address: a.address,
         account: a.lamports === 0n ? null : snapOf(a),
       })),
-      returnData: rdData.length > 0 ? { programId: getBase58Decoder().decode(rd.programId()), data: rdData } : null,
+      returnData: rdData.length > 0 ? { programId: base58(rd.programId()), data: rdData } : null,
     };
+  }
+
+  /**
+   * The checks and the run behind simulate. A success's post-state is left in LiteSVM's result,
+   * unread: preflight needs only the verdict, and reading it copies every account the
+   * transaction names, programs included.
+   */
+  private runSimulation(
+    tx: ParsedTx,
+    opts: { replaceRecentBlockhash?: boolean; sigVerify?: boolean },
+  ): { ok: false; failure: { err: TxErrorJson; logs: string[]; unitsConsumed: number } } | { ok: true; result: SimulatedTransactionInfo } {
+    const fail = (err: TxErrorJson) => ({ ok: false as const, failure: { err, logs: [], unitsConsumed: 0 } });
+    if (!opts.replaceRecentBlockhash && !this.preflightBlockhash(tx)) return fail('BlockhashNotFound');
+    if (this.isLanded(tx.signature)) return fail('AlreadyProcessed');
+    // sigVerify=false lets clients simulate unsigned transactions, as the real node does.
+    if (opts.sigVerify === false) this.svm.withSigverify(false);
+    let result: ReturnType<LiteSVM['simulateTransaction']>;
+    try {
+      result = simulateTx(this.svm, tx);
+    } finally {
+      if (opts.sigVerify === false) this.svm.withSigverify(true);
+    }
+    if (result instanceof FailedTransactionMetadata) {
+      const meta = result.meta();
+      return { ok: false, failure: { err: txErrorJson(result.err()), logs: meta.logs(), unitsConsumed: Number(meta.computeUnitsConsumed()) } };
+    }
+    return { ok: true, result };
   }
 
   /**
@@ -203,15 +233,11 @@ export class Chain {
    * a simulation; `drop` accepts it and forgets it (a leader that never forwarded it).
    */
   submit(wire: Uint8Array, opts: { skipPreflight: boolean; drop: boolean }): SubmitResult {
-    if (!opts.skipPreflight) {
-      const sim = this.simulate(wire);
-      if (sim.err !== null) {
-        return { ok: false, signature: sim.tx.signature, err: sim.err, logs: sim.logs, unitsConsumed: sim.unitsConsumed };
-      }
-      if (!opts.drop) this.pending.push({ tx: sim.tx });
-      return { ok: true, signature: sim.tx.signature };
-    }
     const tx = parseWireTransaction(wire);
+    if (!opts.skipPreflight) {
+      const run = this.runSimulation(tx, {});
+      if (!run.ok) return { ok: false, signature: tx.signature, ...run.failure };
+    }
     if (!opts.drop) this.pending.push({ tx });
     return { ok: true, signature: tx.signature };
   }
@@ -265,8 +291,7 @@ export class Chain {
     const parent = this.tip();
     const slot = this.state.lastSlot + 1;
     this.state.lastSlot = slot;
-    this.svm.warpToSlot(BigInt(slot));
-    markChanged(this.svm);
+    warpTo(this.svm, slot);
     const block: Block = {
       slot,
       parent: parent.slot,
@@ -294,19 +319,23 @@ export class Chain {
     if (issued === undefined || !blockhashUsable(issued, block.height)) return null;
     if (this.state.txs.has(tx.signature)) return null;
     const pre = tx.accountKeys.map((k) => readAccount(this.svm, k));
-    const result = this.svm.sendTransaction(tx.kit);
-    markChanged(this.svm);
+    const result = sendTx(this.svm, tx);
+    // Accounts loaded through lookup tables are not among the static keys: then every index goes.
+    const lookups = tx.json.message.addressTableLookups as unknown[] | undefined;
+    // Only writable accounts can change (see post below).
+    markChanged(this.svm, lookups?.length ? undefined : tx.accountKeys.filter((_, i) => tx.writable[i]));
     const failed = result instanceof FailedTransactionMetadata ? result : null;
     const err = failed ? txErrorJson(failed.err()) : null;
     if (!landsOnChain(err)) return null;
     const meta = failed ? failed.meta() : (result as Exclude<typeof result, FailedTransactionMetadata>);
-    const post = tx.accountKeys.map((k) => readAccount(this.svm, k));
+    // The runtime refuses any change to an account the message does not mark writable.
+    const post = tx.accountKeys.map((k, i) => (tx.writable[i] ? readAccount(this.svm, k) : (pre[i] ?? null)));
     tx.accountKeys.forEach((k, i) => {
       const p = pre[i] ?? null;
       const q = post[i] ?? null;
       if (sameAccount(p, q)) return;
       const existing = block.changes.get(k);
-      block.changes.set(k, { pre: existing ? existing.pre : p, post: q });
+      block.changes.set(k, existing ? { ...existing, post: q } : { pre: p, post: q });
     });
     const balance = (a: AccountSnap | null) => Number(a?.lamports ?? 0n);
     const numSigs = tx.signatures.length;
@@ -328,6 +357,7 @@ export class Chain {
       transaction: tx.json,
     };
     this.recordTx(rec);
+    this.unrooted.set(rec.signature, tx);
     block.signatures.push(rec.signature);
     return rec;
   }
@@ -362,6 +392,7 @@ export class Chain {
 
   private forgetTx(signature: string): void {
     const rec = this.state.txs.get(signature);
+    this.unrooted.delete(signature);
     if (!rec) return;
     this.state.txs.delete(signature);
     for (const k of rec.accountKeys) {
@@ -394,7 +425,9 @@ export class Chain {
 
   private prune(h: ViewHeights): void {
     const base = this.state.blocks[0]?.height ?? 0;
-    if (h.finalized > base) this.state.blocks.splice(0, h.finalized - base);
+    if (h.finalized > base) {
+      for (const b of this.state.blocks.splice(0, h.finalized - base)) for (const s of b.signatures) this.unrooted.delete(s);
+    }
     const floor = h.processed - BLOCKHASH_MAX_AGE - 10;
     for (const [hash, height] of this.state.blockhashes) {
       if (height < floor) this.state.blockhashes.delete(hash);
@@ -428,10 +461,69 @@ export class Chain {
     const preset = new Map<string, AccountChange>();
     for (const k of touched) {
       const v = readAccount(this.svm, k);
-      preset.set(k, { pre: v, post: v, shown: shown.get(k) ?? null });
+      preset.set(k, { pre: v, post: v, shown: { processed: shown.get(k) ?? null } });
     }
     this.produceBlock(preset);
     return abandoned.map((b) => b.slot);
+  }
+
+  /**
+   * Abandons every block above the root, confirmed ones included, as a cluster does in the rare
+   * case an optimistically confirmed fork loses. Scoped so other users of a shared chain are not
+   * disturbed: only transactions naming `scope` among their account keys are dropped; every other
+   * one is replayed into the replacing blocks (the winning fork's leaders would include it), block
+   * by block at the same heights, so no transaction's confirmation level moves back; they land at
+   * new slots. Confirmed returns to the root and climbs again with the replacing blocks; the root
+   * never moves. The abandoned blocks' blockhashes stay usable at their heights, where a real
+   * cluster would reject them: clients that signed with one are not the ones this fault is for.
+   */
+  abandonConfirmed(scope: string): ConfirmedFork {
+    const h = this.heights();
+    const base = this.state.blocks[0]?.height ?? 0;
+    const abandoned = this.state.blocks.splice(h.finalized - base + 1);
+    const out: ConfirmedFork = { abandonedSlots: abandoned.map((b) => b.slot), replacementSlots: [], droppedSignatures: [], lostSignatures: [] };
+    if (abandoned.length === 0) return out;
+    // What account subscribers at each level were last told; processed saw every abandoned block.
+    const shownAt = { processed: new Map<string, AccountSnap | null>(), confirmed: new Map<string, AccountSnap | null>() };
+    for (const b of abandoned) {
+      for (const [k, change] of b.changes) {
+        shownAt.processed.set(k, change.post);
+        if (b.height <= h.confirmed) shownAt.confirmed.set(k, change.post);
+      }
+    }
+    const replays = abandoned.map((b) => b.signatures.map((s) => this.unrooted.get(s)).filter((t): t is ParsedTx => t !== undefined));
+    for (let i = abandoned.length - 1; i >= 0; i--) {
+      for (const [k, change] of (abandoned[i] as Block).changes) writeAccount(this.svm, k, change.pre);
+    }
+    for (const b of abandoned) for (const s of b.signatures) this.forgetTx(s);
+    // The first replacing block carries the restored values, so account subscribers are told.
+    const preset = new Map<string, AccountChange>();
+    for (const k of shownAt.processed.keys()) {
+      const v = readAccount(this.svm, k);
+      const shown: AccountChange['shown'] = { processed: shownAt.processed.get(k) ?? null };
+      if (shownAt.confirmed.has(k)) shown.confirmed = shownAt.confirmed.get(k) ?? null;
+      preset.set(k, { pre: v, post: v, shown });
+    }
+    this.confirmedFloor = h.finalized;
+    const waiting = this.pending;
+    try {
+      replays.forEach((txs, i) => {
+        const kept = txs.filter((tx) => !tx.accountKeys.includes(scope));
+        for (const tx of txs) if (!kept.includes(tx)) out.droppedSignatures.push(tx.signature);
+        this.pending = kept.map((tx) => ({ tx }));
+        const block = this.produceBlock(i === 0 ? preset : undefined);
+        out.replacementSlots.push(block.slot);
+        const landed = new Set(block.signatures);
+        for (const tx of kept) if (!landed.has(tx.signature)) out.lostSignatures.push(tx.signature);
+      });
+    } finally {
+      this.pending = waiting;
+    }
+    // Expiry pruning walks blockhashes in height order; the replacing blocks reused old heights.
+    const byHeight = [...this.state.blockhashes].sort((a, b) => a[1] - b[1]);
+    this.state.blockhashes.clear();
+    for (const [hash, height] of byHeight) this.state.blockhashes.set(hash, height);
+    return out;
   }
 
   /**

@@ -1,5 +1,5 @@
 // Account values in the JSON shapes of the real RPC (UiAccount), for every supported encoding.
-import { getBase58Decoder } from '@solana/kit';
+import { base58 } from '../lib/solana/base58.ts';
 import type { AccountSnap } from './accounts.ts';
 import { isTokenProgram, parseTokenData } from './token.ts';
 
@@ -35,21 +35,21 @@ export function encodeAccount(
   slice: DataSlice | null,
   mintDecimals: MintDecimals,
 ): Record<string, unknown> {
-  const base = {
-    executable: a.executable,
-    lamports: Number(a.lamports),
-    owner: a.owner,
-    rentEpoch: RENT_EPOCH,
-    space: a.data.length,
-  };
+  let data: unknown;
   if (encoding === 'jsonParsed' && isTokenProgram(a.owner) && !slice) {
     const parsed = parseTokenData(a.data, mintDecimals);
     if (parsed) {
       const program = a.owner === 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA' ? 'spl-token' : 'spl-token-2022';
-      return { ...base, data: { program, parsed, space: a.data.length } };
+      data = { program, parsed, space: a.data.length };
     }
   }
-  const data = slice ? a.data.subarray(slice.offset, slice.offset + slice.length) : a.data;
-  if (encoding === 'base58') return { ...base, data: [getBase58Decoder().decode(data), 'base58'] };
-  return { ...base, data: [Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), 'base64'] };
+  if (data === undefined) {
+    const bytes = slice ? a.data.subarray(slice.offset, slice.offset + slice.length) : a.data;
+    data =
+      encoding === 'base58'
+        ? [base58(bytes), 'base58']
+        : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), 'base64'];
+  }
+  // One literal, not a spread of a shared base: a program scan encodes 100,000s of these.
+  return { executable: a.executable, lamports: Number(a.lamports), owner: a.owner, rentEpoch: RENT_EPOCH, space: a.data.length, data };
 }

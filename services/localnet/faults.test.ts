@@ -51,6 +51,45 @@ test('a dropped transaction never appears and its blockhash expires', async () =
   expect(await conn.getBalance(b.publicKey, 'processed')).toBe(LAMPORTS_PER_SOL);
 });
 
+test('a scoped drop loses only the transactions that name its account, until cleared or counted out', async () => {
+  const [a, c] = [await fundedKeypair(net, conn), await fundedKeypair(net, conn)];
+  const [b, d] = [Keypair.generate(), Keypair.generate()];
+  const landed = async (sig: string) => (await conn.getSignatureStatus(sig, { searchTransactionHistory: true })).value !== null;
+  expect((await admin('faults', { dropTransactions: { account: b.publicKey.toBase58() } })).body.ok).toBe(true);
+  expect((await admin('state')).body.faults.dropTouching).toEqual({ [b.publicKey.toBase58()]: null });
+
+  // Accepted (a signature comes back) and never landed, however often it is sent; others land.
+  const lost = await land(net, conn, transfer(a, b), [a]);
+  const lostAgain = await land(net, conn, transfer(a, b, LAMPORTS_PER_SOL / 2), [a]);
+  const other = await land(net, conn, transfer(c, d), [c]);
+  net.advanceSlots(3);
+  expect(await landed(lost)).toBe(false);
+  expect(await landed(lostAgain)).toBe(false);
+  expect(await landed(other)).toBe(true);
+  expect(await conn.getBalance(b.publicKey, 'processed')).toBe(0);
+  // A scoped drop leaves the global counter alone.
+  expect((await admin('state')).body.faults.dropNextTransactions).toBe(0);
+
+  // A count drops that many more, then the account's transactions land again.
+  expect((await admin('faults', { dropTransactions: { account: b.publicKey.toBase58(), count: 1 } })).status).toBe(200);
+  const counted = await land(net, conn, transfer(a, b), [a]);
+  const through = await land(net, conn, transfer(a, b, LAMPORTS_PER_SOL / 4), [a]);
+  net.advanceSlots(2);
+  expect([await landed(counted), await landed(through)]).toEqual([false, true]);
+  expect((await admin('state')).body.faults.dropTouching).toEqual({});
+
+  // count 0 clears an unbounded drop.
+  await admin('faults', { dropTransactions: { account: d.publicKey.toBase58() } });
+  await admin('faults', { dropTransactions: { account: d.publicKey.toBase58(), count: 0 } });
+  const cleared = await land(net, conn, transfer(c, d), [c]);
+  net.advanceSlots(2);
+  expect(await landed(cleared)).toBe(true);
+
+  for (const bad of [{ account: 'not-an-address' }, { account: b.publicKey.toBase58(), count: -1 }, { account: b.publicKey.toBase58(), every: 2 }, 'all']) {
+    expect((await admin('faults', { dropTransactions: bad })).status).toBe(400);
+  }
+});
+
 test('a fork rolls back a processed transfer; processed reads and notifications follow; confirmed never saw it', async () => {
   const a = await fundedKeypair(net, conn);
   const b = Keypair.generate();

@@ -10,6 +10,12 @@ export interface MethodFailure {
 
 export interface FaultState {
   dropNextTransactions: number;
+  /**
+   * Transactions naming one of these accounts are accepted and forgotten: how many more per
+   * account (null: until cleared). Scoped to an account so a test can lose its own transactions
+   * while the same chain keeps landing everybody else's.
+   */
+  dropTouching: Map<string, number | null>;
   failures: Map<string, MethodFailure>;
   delaysMs: Map<string, number>;
   slotsStalled: boolean;
@@ -18,11 +24,26 @@ export interface FaultState {
 }
 
 export function emptyFaults(): FaultState {
-  return { dropNextTransactions: 0, failures: new Map(), delaysMs: new Map(), slotsStalled: false, refuseWebSocketsUntil: 0 };
+  return { dropNextTransactions: 0, dropTouching: new Map(), failures: new Map(), delaysMs: new Map(), slotsStalled: false, refuseWebSocketsUntil: 0 };
 }
 
-/** Consumes one drop if any is armed. */
-export function takeDrop(f: FaultState): boolean {
+/** Arms (count > 0 or null: until cleared) or clears (count 0) the drop of transactions naming `account`. */
+export function setDropTouching(f: FaultState, account: string, count: number | null): void {
+  if (count === 0) f.dropTouching.delete(account);
+  else f.dropTouching.set(account, count);
+}
+
+/**
+ * Consumes one drop if any applies to a transaction naming `accountKeys`. A scoped drop is taken
+ * first, so a transaction it catches does not also use up a global one.
+ */
+export function takeDrop(f: FaultState, accountKeys: readonly string[] = []): boolean {
+  for (const key of accountKeys) {
+    if (!f.dropTouching.has(key)) continue;
+    const left = f.dropTouching.get(key)!;
+    if (left !== null) setDropTouching(f, key, left - 1);
+    return true;
+  }
   if (f.dropNextTransactions <= 0) return false;
   f.dropNextTransactions--;
   return true;

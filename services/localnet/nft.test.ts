@@ -1,21 +1,16 @@
 // An NFT's life (mint, transfer, burn) seen through reads and programSubscribe at the right level.
 import { afterAll, expect, test } from 'vitest';
-import { Keypair, PublicKey, SystemProgram, Transaction, type KeyedAccountInfo } from '@solana/web3.js';
+import { Keypair, PublicKey, Transaction, type KeyedAccountInfo } from '@solana/web3.js';
 import {
-  AuthorityType,
-  MINT_SIZE,
   TOKEN_PROGRAM_ID,
   AccountLayout,
   createAssociatedTokenAccountInstruction,
   createBurnInstruction,
-  createInitializeMint2Instruction,
-  createMintToInstruction,
-  createSetAuthorityInstruction,
   createTransferInstruction,
   getAssociatedTokenAddressSync,
   getMint,
 } from '@solana/spl-token';
-import { fundedKeypair, land, startTestLocalnet, waitFor } from './testing.ts';
+import { fundedKeypair, land, mintNft, startTestLocalnet, waitFor } from './testing.ts';
 
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 2 });
 afterAll(() => net.stop());
@@ -47,19 +42,7 @@ test('mint to a wallet, transfer to another, burn: reads and notifications per c
     seen.some((s) => s.level === level && s.key === key.toBase58() && s.amount === amount);
 
   // Mint: decimals 0, supply 1, mint authority removed.
-  const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
-  await land(
-    net,
-    conn,
-    new Transaction().add(
-      SystemProgram.createAccount({ fromPubkey: authority.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
-      createInitializeMint2Instruction(mint.publicKey, 0, authority.publicKey, null),
-      createAssociatedTokenAccountInstruction(authority.publicKey, aliceAta, alice.publicKey, mint.publicKey),
-      createMintToInstruction(mint.publicKey, aliceAta, authority.publicKey, 1),
-      createSetAuthorityInstruction(mint.publicKey, authority.publicKey, AuthorityType.MintTokens, null),
-    ),
-    [authority, mint],
-  );
+  await mintNft(net, conn, authority, alice.publicKey, { mint });
   expect((await conn.getTokenAccountBalance(aliceAta, 'processed')).value.amount).toBe('1');
   expect(await conn.getAccountInfo(aliceAta, 'confirmed')).toBeNull();
   await waitFor(() => saw('processed', aliceAta, 1n));
@@ -125,21 +108,7 @@ test('burn is seen at processed first, then confirmed, and the supply drops to 0
   const payer = await fundedKeypair(net, conn);
   const holder = Keypair.generate();
   const mint = Keypair.generate();
-  const ata = getAssociatedTokenAddressSync(mint.publicKey, holder.publicKey);
-  const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
-  await land(
-    net,
-    conn,
-    new Transaction().add(
-      SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
-      createInitializeMint2Instruction(mint.publicKey, 0, payer.publicKey, null),
-      createAssociatedTokenAccountInstruction(payer.publicKey, ata, holder.publicKey, mint.publicKey),
-      createMintToInstruction(mint.publicKey, ata, payer.publicKey, 1),
-      createSetAuthorityInstruction(mint.publicKey, payer.publicKey, AuthorityType.MintTokens, null),
-    ),
-    [payer, mint],
-    { slots: 3 },
-  );
+  const { account: ata } = await mintNft(net, conn, payer, holder.publicKey, { mint, slots: 3 });
   const notes: { level: string; amount: bigint }[] = [];
   const subs = (['processed', 'confirmed'] as const).map((level) =>
     conn.onProgramAccountChange(TOKEN_PROGRAM_ID, (k) => notes.push({ level, amount: amountOf(k.accountInfo.data) }), {

@@ -155,12 +155,16 @@ export class SubscriptionHub implements ChainEvents {
     for (const s of [...this.subs.values()]) {
       if (s.kind === 'account' && s.level === level) {
         const change = block.changes.get(s.address);
+        // As the real node does: an account subscriber is told whenever the value it last saw is
+        // not the one its level now holds, so an abandoned fork is undone for it.
         if (change && !sameAccount(shownBefore(level, change), change.post)) {
           this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
         }
       } else if (s.kind === 'program' && s.level === level) {
         for (const [pubkey, change] of block.changes) {
-          const before = shownBefore(level, change);
+          // A program subscriber hears only of accounts this block wrote (the real node lists the
+          // program's accounts modified since the parent): a fork's undone values are not resent.
+          const before = change.pre;
           if (sameAccount(before, change.post)) continue;
           const now = change.post;
           const isMember = (a: AccountSnap | null) => a !== null && a.owner === s.program && matchesFilters(a.data, s.filters);
@@ -197,11 +201,12 @@ export class SubscriptionHub implements ChainEvents {
 }
 
 /**
- * What subscribers at `level` last saw. Only processed saw an abandoned fork; for the other
- * levels the block that replaced it changes nothing, so they hear nothing.
+ * What account subscribers at `level` last saw: a block that replaces a fork records what the
+ * abandoned blocks showed at each level they reached; finalized never sees a fork.
  */
 function shownBefore(level: Commitment, change: AccountChange): AccountSnap | null {
-  return level === 'processed' && change.shown !== undefined ? change.shown : change.pre;
+  const shown = level === 'finalized' ? undefined : change.shown?.[level];
+  return shown !== undefined ? shown : change.pre;
 }
 
 function send(ws: WebSocket, message: unknown): void {

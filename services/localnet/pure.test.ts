@@ -1,11 +1,12 @@
 // Property tests on the pure cores: commitment views, blockhash ages, historical account views,
-// filters, token amounts, fault counters.
+// filters, token amounts, fault counters, when to snapshot.
 import { fc, test } from '@fast-check/vitest';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
 import { blockhashUsable, lastValidBlockHeight, viewHeights, BLOCKHASH_MAX_AGE, FINALITY_DEPTH } from './commitment.ts';
-import { emptyFaults, takeFailure } from './faults.ts';
+import { emptyFaults, setDropTouching, takeDrop, takeFailure } from './faults.ts';
 import { matchesFilters } from './filters.ts';
+import { snapshotDue } from './snapshot.ts';
 import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, uiTokenAmount } from './token.ts';
 
 const height = fc.nat({ max: 1_000_000 });
@@ -77,4 +78,36 @@ test.prop([fc.nat({ max: 20 }), fc.nat({ max: 30 })])('a counted failure fails e
   for (let i = 0; i < calls; i++) if (takeFailure(f, 'getSlot')) failed++;
   expect(failed).toBe(count === 0 ? calls : Math.min(count, calls));
   expect(takeFailure(f, 'getBalance')).toBeNull();
+});
+
+const txKeys = fc.array(fc.subarray(['A', 'B', 'C', 'D']), { maxLength: 30 });
+test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.nat({ max: 5 }), txKeys])(
+  'a scoped drop catches only transactions naming its account, at most count of them, and spares the global counter',
+  (count, global, txs) => {
+    const f = emptyFaults();
+    f.dropNextTransactions = global;
+    setDropTouching(f, 'A', count);
+    // The rule written out plainly: the account's own budget first, then the global one.
+    let scopedLeft = count ?? Infinity;
+    let globalLeft = global;
+    const expected = txs.map((keys) => {
+      if (keys.includes('A') && scopedLeft > 0) return (scopedLeft--, true);
+      if (globalLeft > 0) return (globalLeft--, true);
+      return false;
+    });
+    expect(txs.map((keys) => takeDrop(f, keys))).toEqual(expected);
+    expect(f.dropNextTransactions).toBe(globalLeft);
+    expect(f.dropTouching.has('A')).toBe(scopedLeft > 0);
+  },
+);
+
+describe('snapshotDue', () => {
+  const opts = { quietMs: 2_000, maxDeferMs: 300_000 };
+  test.prop([fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 })])('waits while transactions land, but never longer than the longest deferral', (sinceTx, sinceSnapshot, base) => {
+    const now = base + Math.max(sinceTx, sinceSnapshot);
+    const due = snapshotDue({ now, lastTxAt: now - sinceTx, lastSnapshotAt: now - sinceSnapshot }, opts);
+    if (sinceSnapshot >= opts.maxDeferMs) expect(due).toBe(true);
+    if (sinceTx < opts.quietMs && sinceSnapshot < opts.maxDeferMs) expect(due).toBe(false);
+    if (sinceTx >= opts.quietMs) expect(due).toBe(true);
+  });
 });

@@ -8,14 +8,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../lib/logger.ts';
 import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec } from './admin.ts';
 import { Chain, genesisState } from './chain.ts';
-import { clearFaults, emptyFaults, type FaultState } from './faults.ts';
+import { clearFaults, emptyFaults, setDropTouching, type FaultState } from './faults.ts';
 import type { SlotInfo } from './ledger-types.ts';
 import { SubscriptionHub } from './pubsub.ts';
 import type { RpcContext } from './rpc/context.ts';
 import { handleBody } from './rpc/dispatch.ts';
 import { INTERNAL_ERROR, PARSE_ERROR, RpcError } from './rpc/errors.ts';
 import { seedNftHoldings, type NftHolding, type SeededHolding } from './seed.ts';
-import { readSnapshot, snapshotExists, writeSnapshot } from './snapshot.ts';
+import { readSnapshot, snapshotDue, snapshotExists, writeSnapshot } from './snapshot.ts';
 import { newSvm, readAccount, writeAccount } from './svm.ts';
 
 export interface LocalnetOptions {
@@ -200,8 +200,11 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     await listen(wsOnly, wsPort, host);
   }
 
+  let lastTxAt = 0;
+  let lastSnapshotAt = Date.now();
   const produce = (): SlotInfo => {
     const block = chain.produceBlock();
+    if (block.signatures.length > 0) lastTxAt = Date.now();
     const root = chain.blockAt('finalized');
     return { slot: block.slot, parent: block.parent, root: root.slot };
   };
@@ -220,11 +223,14 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   const saveSnapshot = (): string | null => {
     if (!snapshotPath) return null;
     writeSnapshot(snapshotPath, chain.svm, chain.state);
+    lastSnapshotAt = Date.now();
     return snapshotPath;
   };
   const snapshotTimer =
     snapshotPath && options.snapshotIntervalMs
       ? setInterval(() => {
+          const interval = options.snapshotIntervalMs!;
+          if (!snapshotDue({ now: Date.now(), lastTxAt, lastSnapshotAt }, { quietMs: Math.min(2_000, interval), maxDeferMs: 30 * interval })) return;
           try {
             saveSnapshot();
           } catch (e) {
@@ -252,6 +258,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     },
     dropNextTransactions(n) {
       faults.dropNextTransactions = n;
+    },
+    dropTransactionsTouching(account, count) {
+      setDropTouching(faults, account, count);
+      logger.info({ account, count }, count === 0 ? 'fault: scoped drop cleared' : 'fault: dropping transactions that name the account');
     },
     failMethod(method, spec?: MethodFailureSpec | null) {
       if (spec === null) {
@@ -285,6 +295,11 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       logger.info({ abandoned }, 'fault: fork');
       return abandoned;
     },
+    abandonConfirmed(account) {
+      const result = chain.abandonConfirmed(account);
+      logger.info({ account, ...result }, 'fault: fork abandoned confirmed blocks');
+      return result;
+    },
     clearFaults() {
       clearFaults(faults);
     },
@@ -313,6 +328,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
         faucet: faucetKey,
         faults: {
           dropNextTransactions: faults.dropNextTransactions,
+          dropTouching: Object.fromEntries(faults.dropTouching),
           failMethods: Object.fromEntries(faults.failures),
           delayMethods: Object.fromEntries(faults.delaysMs),
           slotsStalled: faults.slotsStalled,

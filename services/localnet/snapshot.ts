@@ -12,7 +12,7 @@ import { configureSvm } from './svm.ts';
 const FORMAT = 'chainsync-localnet-snapshot/1';
 const TX_KEPT = 20_000;
 
-interface SnapshotFile {
+export interface SnapshotFile {
   format: string;
   genesisHash: string;
   lastSlot: number;
@@ -22,23 +22,51 @@ interface SnapshotFile {
   svm: string;
 }
 
-export function writeSnapshot(path: string, svm: LiteSVM, state: ChainState): void {
+// A record never changes once landed, and the periodic snapshot rewrites up to TX_KEPT of them
+// every few seconds: each is serialised (and UTF-8 encoded) once, and later writes copy bytes.
+const txBytes = new WeakMap<TxRecord, Buffer>();
+
+function txJson(tx: TxRecord): Buffer {
+  let bytes = txBytes.get(tx);
+  if (bytes === undefined) txBytes.set(tx, (bytes = Buffer.from(JSON.stringify(tx))));
+  return bytes;
+}
+
+export function snapshotFile(svm: LiteSVM, state: ChainState): SnapshotFile {
   const tip = state.blocks[state.blocks.length - 1];
   if (!tip) throw new Error('ledger has no blocks');
-  const txs = [...state.txs.values()].slice(-TX_KEPT);
-  const file: SnapshotFile = {
+  return {
     format: FORMAT,
     genesisHash: state.genesisHash,
     lastSlot: state.lastSlot,
     tip: { slot: tip.slot, parent: tip.parent, height: tip.height, blockhash: tip.blockhash, blockTime: tip.blockTime },
     blockhashes: [...state.blockhashes],
-    txs,
+    txs: [...state.txs.values()].slice(-TX_KEPT),
     svm: Buffer.from(svm.toBytes()).toString('base64'),
   };
+}
+
+/** The UTF-8 of JSON.stringify(file), byte for byte, with each transaction's bytes reused from earlier writes. */
+export function snapshotBytes(file: SnapshotFile): Buffer {
+  const { txs, svm, ...rest } = file;
+  // The keys in SnapshotFile's order: everything before txs, then txs, then svm.
+  const head = JSON.stringify(rest);
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"txs":[`)];
+  const comma = Buffer.from(',');
+  txs.forEach((tx, i) => {
+    if (i > 0) parts.push(comma);
+    parts.push(txJson(tx));
+  });
+  parts.push(Buffer.from(`],"svm":${JSON.stringify(svm)}}`));
+  return Buffer.concat(parts);
+}
+
+export function writeSnapshot(path: string, svm: LiteSVM, state: ChainState): void {
+  const bytes = snapshotBytes(snapshotFile(svm, state));
   mkdirSync(dirname(path), { recursive: true });
   // Write-then-rename so a crash mid-write leaves the previous snapshot intact.
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(file));
+  writeFileSync(tmp, bytes);
   renameSync(tmp, path);
 }
 
@@ -69,4 +97,14 @@ export function readSnapshot(path: string): { svm: LiteSVM; state: ChainState } 
       byAddress,
     },
   };
+}
+
+/**
+ * Whether the periodic snapshot should be written now. Writing one serialises every account and
+ * stops the chain for a moment (hundreds of milliseconds on a loaded machine with a large state),
+ * which shows up as a stall in confirmations; so it waits for a moment without transactions, but
+ * not longer than `maxDeferMs`, so a crash under endless load still loses a bounded stretch.
+ */
+export function snapshotDue(at: { now: number; lastTxAt: number; lastSnapshotAt: number }, opts: { quietMs: number; maxDeferMs: number }): boolean {
+  return at.now - at.lastTxAt >= opts.quietMs || at.now - at.lastSnapshotAt >= opts.maxDeferMs;
 }

@@ -1,12 +1,20 @@
 // The narrow bridge to LiteSVM: its kit-typed accounts to and from AccountSnap, and the settings
 // the server relies on (blockhash ages and duplicate signatures are judged by the ledger, not by
 // LiteSVM, whose own check only knows a single latest blockhash).
-import { LiteSVM } from 'litesvm';
-import { address, lamports, type Address } from '@solana/kit';
+import { FailedTransactionMetadata, LiteSVM, SimulatedTransactionInfo, type TransactionMetadata } from 'litesvm';
+import { PublicKey } from '@solana/web3.js';
+import { address, getTransactionDecoder, lamports, type Address } from '@solana/kit';
 import { SYSTEM_PROGRAM, type AccountSnap } from './accounts.ts';
+import { TOKEN_PROGRAM } from './token.ts';
+import type { ParsedTx } from './txparse.ts';
+
+const SYSVAR_PROGRAM = 'Sysvar1111111111111111111111111111111111111';
 
 export function configureSvm(svm: LiteSVM): LiteSVM {
-  return svm.withBlockhashCheck(false).withTransactionHistory(0n).withSigverify(true);
+  const configured = svm.withBlockhashCheck(false).withTransactionHistory(0n).withSigverify(true);
+  // Indexed from the start, while it is small (see programAccounts).
+  indexProgram(configured, TOKEN_PROGRAM);
+  return configured;
 }
 
 export function newSvm(): LiteSVM {
@@ -20,26 +28,174 @@ export function snapOf(a: KitAccount): AccountSnap {
   return { lamports: a.lamports, data: a.data as Uint8Array, owner: a.programAddress, executable: a.executable };
 }
 
-export function readAccount(svm: LiteSVM, key: string): AccountSnap | null {
-  const a = svm.getAccount(key as Address);
-  if (!a.exists || a.lamports === 0n) return null;
-  return snapOf(a);
+// LiteSVM's wrapper converts addresses with @solana/kit's codecs, which validate and convert
+// through BigInt arithmetic: about 35 µs of a read's 45, on a path that reads each account a
+// transaction names. When the native binding underneath is reachable, reads go to it directly
+// with web3.js's (table-driven) base58 and a cache of the few owner programs.
+interface NativeAccount {
+  lamports(): bigint;
+  data(): Uint8Array;
+  owner(): Uint8Array;
+  executable(): boolean;
+}
+type NativeSimulation = ConstructorParameters<typeof SimulatedTransactionInfo>[0];
+interface NativeSvm {
+  getAccount(pubkey: Uint8Array): NativeAccount | null;
+  simulateLegacyTransaction(wire: Uint8Array): NativeSimulation | FailedTransactionMetadata;
+  simulateVersionedTransaction(wire: Uint8Array): NativeSimulation | FailedTransactionMetadata;
+  sendLegacyTransaction(wire: Uint8Array): TransactionMetadata | FailedTransactionMetadata;
+  sendVersionedTransaction(wire: Uint8Array): TransactionMetadata | FailedTransactionMetadata;
+}
+const NATIVE_METHODS = ['getAccount', 'simulateLegacyTransaction', 'simulateVersionedTransaction', 'sendLegacyTransaction', 'sendVersionedTransaction'];
+function nativeOf(svm: LiteSVM): NativeSvm | null {
+  const inner = (svm as unknown as { inner?: Record<string, unknown> }).inner;
+  return inner && NATIVE_METHODS.every((m) => typeof inner[m] === 'function') ? (inner as unknown as NativeSvm) : null;
 }
 
-// Listing a program's accounts copies every one of them out of LiteSVM (about a second for a
-// few thousand token accounts), and blocks the single-threaded server meanwhile. Readers ask
-// many times per slot (backfills, per-mint scans), while the accounts change only when a
-// transaction lands or an account is written: so the list is kept until the next change.
-const versions = new WeakMap<LiteSVM, number>();
-const listings = new WeakMap<LiteSVM, Map<string, { version: number; rows: Array<[string, AccountSnap]> }>>();
+// The wrapper's send and simulate re-encode kit's form of a transaction (kit's codecs again,
+// ~0.2 ms each): a transaction whose wire bytes are that encoding goes to the binding as is.
+export function simulateTx(svm: LiteSVM, tx: ParsedTx): FailedTransactionMetadata | SimulatedTransactionInfo {
+  const native = nativeOf(svm);
+  if (tx.kit !== null || !native) return svm.simulateTransaction(tx.kit ?? getTransactionDecoder().decode(tx.wire));
+  const r = tx.version === 'legacy' ? native.simulateLegacyTransaction(tx.wire) : native.simulateVersionedTransaction(tx.wire);
+  return r instanceof FailedTransactionMetadata ? r : new SimulatedTransactionInfo(r);
+}
 
-/** Call after anything that may change accounts (a transaction, a write, a slot warp). */
-export function markChanged(svm: LiteSVM): void {
-  versions.set(svm, (versions.get(svm) ?? 0) + 1);
+export function sendTx(svm: LiteSVM, tx: ParsedTx): FailedTransactionMetadata | TransactionMetadata {
+  const native = nativeOf(svm);
+  if (tx.kit !== null || !native) return svm.sendTransaction(tx.kit ?? getTransactionDecoder().decode(tx.wire));
+  return tx.version === 'legacy' ? native.sendLegacyTransaction(tx.wire) : native.sendVersionedTransaction(tx.wire);
+}
+
+const ownerNames = new Map<string, string>();
+function ownerName(bytes: Uint8Array): string {
+  const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let name = ownerNames.get(k);
+  if (name === undefined) {
+    // Owners are a handful of programs; the bound only guards against a pathological chain.
+    if (ownerNames.size >= 1024) ownerNames.clear();
+    ownerNames.set(k, (name = new PublicKey(bytes).toBase58()));
+  }
+  return name;
+}
+
+export function readAccount(svm: LiteSVM, key: string): AccountSnap | null {
+  const native = nativeOf(svm);
+  if (!native) {
+    const a = svm.getAccount(key as Address);
+    if (!a.exists || a.lamports === 0n) return null;
+    return snapOf(a);
+  }
+  const a = native.getAccount(new PublicKey(key).toBytes());
+  if (a === null) return null;
+  const lamports = a.lamports();
+  if (lamports === 0n) return null;
+  return { lamports, data: a.data(), owner: ownerName(a.owner()), executable: a.executable() };
+}
+
+// Listing a program's accounts out of LiteSVM copies every one of them (tens of µs each, about a
+// second per few thousand token accounts) and blocks the single-threaded server meanwhile, while
+// readers list often (backfills, holder lookups, reconciliation scans). So, as a real node keeps
+// account indexes, a program's accounts are listed from LiteSVM once and then kept in step: a write
+// updates the index directly, a transaction names the keys it may have changed (re-read lazily,
+// on the next listing), and a change whose keys are unknown drops every index.
+interface ProgramIndex {
+  accounts: Map<string, AccountSnap>;
+  /** The listing handed out until the next change to this program's accounts. */
+  rows: Array<[string, AccountSnap]> | null;
+  /**
+   * Keys by their data's first 32 bytes (a token account's or a metadata account's mint): readers
+   * ask for one mint's accounts far more often than for the whole program, and scanning every
+   * account for each ask grows with the chain.
+   */
+  byPrefix: Map<string, Set<string>>;
+  /** Each key's place in `accounts`' iteration order, so a subset comes out in listing order. */
+  order: Map<string, number>;
+  nextOrder: number;
+}
+
+export const PREFIX_LENGTH = 32;
+
+function prefixKey(data: Uint8Array): string | null {
+  return data.length < PREFIX_LENGTH ? null : Buffer.from(data.buffer, data.byteOffset, PREFIX_LENGTH).toString('latin1');
+}
+
+function newProgramIndex(): ProgramIndex {
+  return { accounts: new Map(), rows: null, byPrefix: new Map(), order: new Map(), nextOrder: 0 };
+}
+
+function unlinkPrefix(p: ProgramIndex, key: string, old: AccountSnap): void {
+  const k = prefixKey(old.data);
+  if (k === null) return;
+  const set = p.byPrefix.get(k);
+  if (set && set.delete(key) && set.size === 0) p.byPrefix.delete(k);
+}
+
+function setIndexed(p: ProgramIndex, key: string, snap: AccountSnap): void {
+  const old = p.accounts.get(key);
+  if (old) unlinkPrefix(p, key, old);
+  // A Map keeps an existing key's position on set: only a new key goes to the end.
+  else p.order.set(key, p.nextOrder++);
+  p.accounts.set(key, snap);
+  const k = prefixKey(snap.data);
+  if (k !== null) {
+    const set = p.byPrefix.get(k);
+    if (set) set.add(key);
+    else p.byPrefix.set(k, new Set([key]));
+  }
+  p.rows = null;
+}
+
+function deleteIndexed(p: ProgramIndex, key: string): void {
+  const old = p.accounts.get(key);
+  if (!old) return;
+  unlinkPrefix(p, key, old);
+  p.accounts.delete(key);
+  p.order.delete(key);
+  p.rows = null;
+}
+interface SvmIndex {
+  programs: Map<string, ProgramIndex>;
+  /** Keys a transaction may have changed since the last listing. */
+  dirty: Set<string>;
+}
+const indexes = new WeakMap<LiteSVM, SvmIndex>();
+
+function indexOf(svm: LiteSVM): SvmIndex {
+  let ix = indexes.get(svm);
+  if (!ix) indexes.set(svm, (ix = { programs: new Map(), dirty: new Set() }));
+  return ix;
+}
+
+/** Moves `key` to the index of its (new) owner program, or out of every index when it is gone. */
+function place(ix: SvmIndex, key: string, snap: AccountSnap | null): void {
+  for (const [program, p] of ix.programs) {
+    if (snap && snap.owner === program) setIndexed(p, key, snap);
+    else deleteIndexed(p, key);
+  }
+}
+
+/**
+ * Call after anything that may change accounts: with the keys it may have changed (a
+ * transaction's account keys), or with none when they are unknown (every index is rebuilt).
+ */
+export function markChanged(svm: LiteSVM, keys?: Iterable<string>): void {
+  const ix = indexOf(svm);
+  if (keys === undefined) {
+    ix.programs.clear();
+    ix.dirty.clear();
+  } else if (ix.programs.size > 0) {
+    for (const k of keys) ix.dirty.add(k);
+  }
+}
+
+/** Warping changes the clock sysvars only: the Sysvar program's listing is the one to drop. */
+export function warpTo(svm: LiteSVM, slot: number): void {
+  svm.warpToSlot(BigInt(slot));
+  indexOf(svm).programs.delete(SYSVAR_PROGRAM);
 }
 
 export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null): void {
-  markChanged(svm);
   const s = snap ?? { lamports: 0n, data: new Uint8Array(0), owner: SYSTEM_PROGRAM, executable: false };
   svm.setAccount({
     address: address(key),
@@ -49,19 +205,49 @@ export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null
     executable: s.executable,
     space: BigInt(s.data.length),
   });
+  const ix = indexOf(svm);
+  ix.dirty.delete(key);
+  // A copy, as readAccount would return: the caller keeps its own.
+  place(ix, key, snap && snap.lamports > 0n ? { ...snap, data: snap.data.slice() } : null);
+}
+
+/** Lists `program` from LiteSVM now, so later listings cost nothing however many accounts it gains. */
+export function indexProgram(svm: LiteSVM, program: string): void {
+  programAccounts(svm, program);
 }
 
 /** The accounts owned by `program`; callers must not mutate the returned list or its accounts. */
 export function programAccounts(svm: LiteSVM, program: string): ReadonlyArray<[string, AccountSnap]> {
-  const version = versions.get(svm) ?? 0;
-  let byProgram = listings.get(svm);
-  if (!byProgram) listings.set(svm, (byProgram = new Map()));
-  const cached = byProgram.get(program);
-  if (cached && cached.version === version) return cached.rows;
-  const rows = svm
-    .getProgramAccounts(program as Address)
-    .filter((a) => a.lamports > 0n)
-    .map((a): [string, AccountSnap] => [a.address, snapOf(a)]);
-  byProgram.set(program, { version, rows });
-  return rows;
+  const p = programIndex(svm, program);
+  return (p.rows ??= [...p.accounts]);
+}
+
+/**
+ * The accounts owned by `program` whose data starts with `prefix` (PREFIX_LENGTH bytes), in the
+ * order programAccounts lists them; the same contract as programAccounts.
+ */
+export function programAccountsWithPrefix(svm: LiteSVM, program: string, prefix: Uint8Array): Array<[string, AccountSnap]> {
+  if (prefix.length !== PREFIX_LENGTH) throw new Error(`prefix must be ${PREFIX_LENGTH} bytes`);
+  const p = programIndex(svm, program);
+  const keys = p.byPrefix.get(prefixKey(prefix) as string);
+  if (!keys) return [];
+  const out: Array<[string, AccountSnap]> = [];
+  for (const k of keys) out.push([k, p.accounts.get(k) as AccountSnap]);
+  if (out.length > 1) out.sort((a, b) => (p.order.get(a[0]) as number) - (p.order.get(b[0]) as number));
+  return out;
+}
+
+function programIndex(svm: LiteSVM, program: string): ProgramIndex {
+  const ix = indexOf(svm);
+  if (ix.dirty.size > 0) {
+    for (const k of ix.dirty) place(ix, k, readAccount(svm, k));
+    ix.dirty.clear();
+  }
+  let p = ix.programs.get(program);
+  if (!p) {
+    p = newProgramIndex();
+    for (const a of svm.getProgramAccounts(program as Address)) if (a.lamports > 0n) setIndexed(p, a.address, snapOf(a));
+    ix.programs.set(program, p);
+  }
+  return p;
 }

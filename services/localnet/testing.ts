@@ -1,7 +1,13 @@
 // Helpers for this service's tests: an in-process chain on a random port with a manual clock,
 // and a way to land a transaction without waiting on wall time.
-import { Connection, Keypair, LAMPORTS_PER_SOL, Transaction, type Commitment, type Signer } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction, type Commitment, type PublicKey, type Signer } from '@solana/web3.js';
+import {
+  MINT_SIZE,
+  TOKEN_PROGRAM_ID,
+  getAssociatedTokenAddressSync,
+} from '@solana/spl-token';
 import { silentLogger } from '../lib/logger.ts';
+import { nftInstructions } from '../lib/solana/transactions.ts';
 import { startLocalnet, type Localnet, type LocalnetOptions } from './server.ts';
 
 export async function startTestLocalnet(options: LocalnetOptions = {}): Promise<{ net: Localnet; conn: Connection }> {
@@ -35,6 +41,30 @@ export async function fundedKeypair(net: Localnet, conn: Connection, sol = 10): 
   await conn.requestAirdrop(kp.publicKey, sol * LAMPORTS_PER_SOL);
   net.advanceSlots(1);
   return kp;
+}
+
+/** A finished NFT (supply 1, decimals 0, no mint authority) minted to `owner`'s associated account in one landed transaction. */
+export async function mintNft(
+  net: Localnet,
+  conn: Connection,
+  payer: Keypair,
+  owner: PublicKey,
+  opts: { mint?: Keypair; slots?: number } = {},
+): Promise<{ mint: PublicKey; account: PublicKey }> {
+  const mint = opts.mint ?? Keypair.generate();
+  const account = getAssociatedTokenAddressSync(mint.publicKey, owner);
+  const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
+  await land(
+    net,
+    conn,
+    new Transaction().add(
+      SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
+      ...nftInstructions(payer.publicKey, mint.publicKey, owner),
+    ),
+    [payer, mint],
+    opts.slots === undefined ? {} : { slots: opts.slots },
+  );
+  return { mint: mint.publicKey, account };
 }
 
 /** Waits for `predicate` over collected items, failing after `ms`. */

@@ -1,6 +1,7 @@
 // SPL Token account layouts, read for jsonParsed and token methods, written for bulk seeding.
 // Offsets are the token program's Pack layouts (Account: 165 bytes, Mint: 82 bytes).
-import { getAddressDecoder, getAddressEncoder } from '@solana/kit';
+import { getAddressEncoder } from '@solana/kit';
+import { base58 } from '../lib/solana/base58.ts';
 
 export const TOKEN_PROGRAM = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
 export const TOKEN_2022_PROGRAM = 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PeBqF6KZJH1fjUF';
@@ -27,8 +28,8 @@ export interface MintState {
   freezeAuthority: string | null;
 }
 
-const addr = (data: Uint8Array, offset: number): string =>
-  getAddressDecoder().decode(data.subarray(offset, offset + 32));
+// kit's address decoder converts through BigInt, ~10 µs a key; this runs per token account listed.
+const addr = (data: Uint8Array, offset: number): string => base58(data.subarray(offset, offset + 32));
 
 function view(data: Uint8Array): DataView {
   return new DataView(data.buffer, data.byteOffset, data.byteLength);

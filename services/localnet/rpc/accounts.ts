@@ -1,11 +1,26 @@
 // Account reads, each answered at the requested commitment.
+import { getAddressEncoder, type Address } from '@solana/kit';
 import type { AccountSnap } from '../accounts.ts';
 import { encodeAccount } from '../encoding.ts';
-import { matchesFilters, parseFilters } from '../filters.ts';
+import { matchesFilters, parseFilters, type AccountFilter } from '../filters.ts';
+import { PREFIX_LENGTH } from '../svm.ts';
 import { decodeMint, decodeTokenAccount, TOKEN_PROGRAM, uiTokenAmount } from '../token.ts';
 import { mintDecimalsAt, withContext, type Handler } from './context.ts';
 import { invalidParams } from './errors.ts';
 import { commitmentOf, configAt, dataSliceOf, encodingOf, isPubkey, leadingConfig, pubkeyAt } from './params.ts';
+
+/** A token account's first field is its mint, so by-mint lookups can use the ledger's prefix index. */
+function addressBytes(address: string): Uint8Array {
+  return new Uint8Array(getAddressEncoder().encode(address as Address));
+}
+
+/** A memcmp at offset 0 at least PREFIX_LENGTH long narrows the listing through the prefix index. */
+function indexedPrefix(filters: readonly AccountFilter[]): Uint8Array | undefined {
+  for (const f of filters) {
+    if (f.kind === 'memcmp' && f.offset === 0 && f.bytes.length >= PREFIX_LENGTH) return f.bytes.subarray(0, PREFIX_LENGTH);
+  }
+  return undefined;
+}
 
 export const accountMethods: Record<string, Handler> = {
   getBalance: (p, ctx) => {
@@ -48,7 +63,7 @@ export const accountMethods: Record<string, Handler> = {
     const slice = dataSliceOf(config);
     const decimals = mintDecimalsAt(ctx, level);
     const value = ctx.chain
-      .getProgramAccounts(program, level)
+      .getProgramAccounts(program, level, indexedPrefix(filters))
       .filter(([, a]) => matchesFilters(a.data, filters))
       .map(([pubkey, a]) => ({ pubkey, account: encodeAccount(a, encoding, slice, decimals) }));
     return config.withContext === true ? withContext(ctx, level, value) : value;
@@ -72,7 +87,7 @@ export const accountMethods: Record<string, Handler> = {
     const slice = dataSliceOf(config);
     const decimals = mintDecimalsAt(ctx, level);
     const value = ctx.chain
-      .getProgramAccounts(program, level)
+      .getProgramAccounts(program, level, mint === null ? undefined : addressBytes(mint))
       .filter(([, a]) => {
         const t = decodeTokenAccount(a.data);
         return t !== null && t.owner === owner && (mint === null || t.mint === mint);
@@ -103,7 +118,7 @@ export const accountMethods: Record<string, Handler> = {
     if (!mintAcc) throw invalidParams('Invalid param: could not find mint');
     const decimals = mintAcc.data[44] ?? 0;
     const holders: Array<[string, bigint]> = [];
-    for (const [k, a] of ctx.chain.getProgramAccounts(mintAcc.owner, level) as Array<[string, AccountSnap]>) {
+    for (const [k, a] of ctx.chain.getProgramAccounts(mintAcc.owner, level, addressBytes(mint)) as Array<[string, AccountSnap]>) {
       const t = decodeTokenAccount(a.data);
       if (t && t.mint === mint) holders.push([k, t.amount]);
     }

@@ -5,6 +5,7 @@ import { encodeAccount } from '../encoding.ts';
 import type { TxRecord } from '../ledger-types.ts';
 import { describeTxError } from '../txerror.ts';
 import { takeDrop } from '../faults.ts';
+import { parseWireTransaction } from '../txparse.ts';
 import { mintDecimalsAt, withContext, type Handler, type RpcContext } from './context.ts';
 import {
   invalidParams,
@@ -32,6 +33,14 @@ function parseOrReject<T>(f: () => T): T {
     return f();
   } catch (e) {
     throw invalidParams(`failed to deserialize transaction: ${(e as Error).message}`);
+  }
+}
+
+function accountKeysOf(wire: Uint8Array): string[] {
+  try {
+    return parseWireTransaction(wire).accountKeys;
+  } catch {
+    return [];
   }
 }
 
@@ -93,7 +102,9 @@ export const transactionMethods: Record<string, Handler> = {
   sendTransaction: (p, ctx) => {
     const config = configAt(p, 1);
     const wire = wireBytes(p, config);
-    const drop = takeDrop(ctx.faults);
+    // Account keys are read only while a scoped drop is armed; a bad wire fails in submit below.
+    const keys = ctx.faults.dropTouching.size > 0 ? accountKeysOf(wire) : [];
+    const drop = takeDrop(ctx.faults, keys);
     const result = parseOrReject(() => ctx.chain.submit(wire, { skipPreflight: config.skipPreflight === true, drop }));
     if (result.ok) {
       if (drop) ctx.logger.info({ signature: result.signature }, 'fault: dropped transaction');
