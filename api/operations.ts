@@ -30,7 +30,21 @@ export interface OpsApi {
   requestMint(client: Queryable, req: MintRequest): Promise<RequestedOperation>;
   requestTransfer(client: Queryable, req: TransferRequest): Promise<RequestedOperation>;
   requestBurn(client: Queryable, req: BurnRequest): Promise<RequestedOperation>;
+  retryOperation(client: Queryable, req: RetryRequest): Promise<RetryResult>;
 }
+
+export interface RetryRequest {
+  opId: string;
+  /**
+   * The generation the caller saw fail. When the operation has moved on since (another caller
+   * re-requested it already), nothing is written: calling twice re-requests once.
+   */
+  generation?: number;
+  /** Kept with the re-request (who asked and why). */
+  reason: string;
+}
+
+export type RetryResult = { retried: true; opId: string; generation: number } | { retried: false; opId: string; generation: number; why: string };
 
 /**
  * The application API. Each call runs inside the caller's transaction (pass the client that
@@ -94,7 +108,79 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
     requestMint: (client, req) => request(client, { ...req, type: 'mint' }),
     requestTransfer: (client, req) => request(client, { ...req, type: 'transfer' }),
     requestBurn: (client, req) => request(client, { ...req, type: 'burn' }),
+    retryOperation,
   };
+}
+
+interface OpRow {
+  op_id: string;
+  idempotency_key: string;
+  type: OperationType;
+  ticket_id: string;
+  mint: string;
+  from_wallet: string | null;
+  to_wallet: string | null;
+  state: string;
+  generation: number;
+  attempts: number;
+  last_error: string | null;
+  requested_ms: string;
+}
+
+/**
+ * Requests a failed operation again: the same op id and idempotency key, one generation higher,
+ * written (with its outbox event) in the caller's transaction. It is safe by construction:
+ * - the submitter re-opens the op only when nothing of it can have landed (it failed as exhausted:
+ *   every attempt's blockhash expired with its signature unseen); a permanent failure is refused
+ *   with a dead letter;
+ * - before it signs again, the submitter looks at the chain: an effect that did land is confirmed,
+ *   never repeated (invariant 2), and a re-signed attempt still needs the old one expired (invariant 3);
+ * - events of the failed generation can never move the new one back (the projector and the
+ *   reconciler order by generation first).
+ * Refused (InvalidInputError): an operation that did not fail, and one with live operations
+ * requested after it for the same ticket (running it now would reorder them: a human decides).
+ */
+export async function retryOperation(client: Queryable, req: RetryRequest): Promise<RetryResult> {
+  if (!req.reason?.trim()) throw new InvalidInputError('a re-request needs a reason', { opId: req.opId });
+  const op = (
+    await client.query<OpRow>(
+      `SELECT op_id, idempotency_key, type, ticket_id, mint, from_wallet, to_wallet, state, generation, attempts, last_error,
+              (extract(epoch FROM requested_at) * 1000)::bigint AS requested_ms
+         FROM chain_operations WHERE op_id = $1 FOR UPDATE`,
+      [req.opId],
+    )
+  ).rows[0];
+  if (!op) throw new InvalidInputError(`operation ${req.opId} does not exist`, { opId: req.opId });
+  if (req.generation !== undefined && req.generation !== op.generation) {
+    return { retried: false, opId: op.op_id, generation: op.generation, why: `generation ${req.generation} was already requested again (now ${op.generation}, ${op.state})` };
+  }
+  if (op.state !== 'failed') {
+    throw new InvalidInputError(`operation ${op.op_id} is ${op.state}; only a failed operation can be requested again`, { opId: op.op_id, mint: op.mint });
+  }
+  const later = (
+    await client.query<{ op_id: string }>(
+      `SELECT op_id FROM chain_operations
+        WHERE ticket_id = $1 AND op_id <> $2 AND state <> ALL($3) AND (requested_at, op_id) > ((SELECT requested_at FROM chain_operations WHERE op_id = $2), $2::uuid)
+        LIMIT 1`,
+      [op.ticket_id, op.op_id, VOID_STATES],
+    )
+  ).rows[0];
+  if (later) {
+    throw new InvalidInputError(`operation ${op.op_id} has a live operation requested after it (${later.op_id}); running it again would reorder them`, { opId: op.op_id, mint: op.mint });
+  }
+  const generation = op.generation + 1;
+  await client.query(`UPDATE chain_operations SET state = 'requested', generation = $2, last_error = NULL, last_error_kind = NULL, updated_at = now() WHERE op_id = $1`, [op.op_id, generation]);
+  await client.query(
+    `INSERT INTO chain_operation_retries (op_id, generation, previous_state, previous_error, previous_attempts, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [op.op_id, generation, op.state, op.last_error, op.attempts, req.reason],
+  );
+  const payload = {
+    opId: op.op_id, idempotencyKey: op.idempotency_key, type: op.type, mint: op.mint, from: op.from_wallet, to: op.to_wallet,
+    ticketId: op.ticket_id, requestedAt: Number(op.requested_ms), generation,
+  };
+  // A new outbox event id (the id header): the op id is the same, the event is not.
+  await client.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4)`, [randomUUID(), op.mint, op.type, JSON.stringify(payload)]);
+  return { retried: true, opId: op.op_id, generation };
 }
 
 async function findByKey(client: Queryable, key: string): Promise<{ requestHash: string; opId: string; op: Omit<RequestedOperation, 'created'> } | undefined> {

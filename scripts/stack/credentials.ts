@@ -28,6 +28,8 @@ export function loadOrCreateCredentials(file: string): StackCredentials {
     debezium: { user: 'chainsync_debezium', password: secret() },
     registry: { user: 'chainsync_registry', password: secret() },
   };
+  // Only the secrets folder is private: a recursive mkdir would give its new parents mode 700 too.
+  mkdirSync(dirname(dirname(file)), { recursive: true });
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(creds, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -15,6 +15,8 @@ export interface StackKeys {
  */
 export function ensureStackKeys(cfg: StackConfig): StackKeys {
   const dir = join(cfg.home, 'keys');
+  // The mode must not reach the stack folder itself: the postgres user has to enter it.
+  mkdirSync(cfg.home, { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const authorityKeypairPath = join(dir, 'authority.json');
   const custodialSeedPath = join(dir, 'custodial-master-seed.hex');

@@ -67,6 +67,8 @@ export function postgresRunningPid(cfg: StackConfig): number | undefined {
 function initCluster(cfg: StackConfig, as: RunAs, bin: string, creds: StackCredentials): void {
   const part = postgresPart(cfg);
   mkdirSync(cfg.dataDir, { recursive: true });
+  // A cluster without PG_VERSION is an init that failed half way: start it over.
+  rmSync(part.pgdata, { recursive: true, force: true });
   mkdirSync(part.pgdata, { mode: 0o700 });
   own(as, part.pgdata);
   if (as.prefix.length > 0) {

@@ -79,10 +79,14 @@ describe('submitter: crashes and dropped transactions', () => {
   it('a dropped transaction: waits for expiry, re-signs once, confirms (submitted, expired, submitted, confirmed)', async () => {
     // No rebroadcast within the test: it would resend the dropped bytes and mask the drop.
     let submitter: RunningSubmitter | undefined;
+    let drop: { account: string; count: number } | undefined;
     try {
       submitter = await startTestSubmitter(h, submitterEnv(h, { SUBMITTER_REBROADCAST_MS: '60000' }));
-      await injectFaults(h, { dropTransactions: 1 });
-      const [op] = await requestMints(h, [newWallet()]);
+      // Scoped to the recipient, so nobody else's transaction on the shared chain is lost.
+      const to = newWallet();
+      drop = { account: to, count: 0 };
+      await injectFaults(h, { dropTransactions: { account: to, count: 1 } });
+      const [op] = await requestMints(h, [to]);
       await until(async () => (await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = $1 AND sent_at IS NOT NULL', [op!.opId])).rowCount, 60_000, 'the first broadcast');
       // Expire the blockhash quickly: 151 blocks instead of ~60 s of slots.
       await advanceSlots(h, 151);
@@ -94,7 +98,7 @@ describe('submitter: crashes and dropped transactions', () => {
       expect(evs[1]!.error).toMatch(/blockhash expired/);
       expect(await holdersOf(h, op!.mint)).toEqual({ supply: '1', owners: [op!.to] });
     } finally {
-      await injectFaults(h, { dropTransactions: 0 }).catch(() => undefined);
+      if (drop) await injectFaults(h, { dropTransactions: drop }).catch(() => undefined);
       await submitter?.close();
     }
   });

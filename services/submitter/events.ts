@@ -1,5 +1,5 @@
 // The chain.ops.status and chain.ops.dlq values, built from plain values. Pure.
-import type { OperationStatus, OperationStatusState } from '../lib/records.ts';
+import type { FailureKind, OperationStatus, OperationStatusState } from '../lib/records.ts';
 import { expectedOwner, type Operation } from './operation.ts';
 
 /** The chain.ops.status value (schemas/operation-status.avsc), shared with its consumers. */
@@ -7,9 +7,9 @@ export type StatusEvent = OperationStatus;
 export type StatusState = OperationStatusState;
 
 export function statusEvent(
-  op: Pick<Operation, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'to'>,
+  op: Pick<Operation, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'to'> & { generation?: number },
   state: StatusState,
-  d: { attempt: number; signature?: string | null; slot?: number | null; error?: string | null; at: number },
+  d: { attempt: number; signature?: string | null; slot?: number | null; error?: string | null; errorKind?: FailureKind | null; at: number },
 ): StatusEvent {
   return {
     opId: op.opId,
@@ -23,10 +23,12 @@ export function statusEvent(
     slot: d.slot ?? null,
     error: d.error ?? null,
     at: d.at,
+    generation: op.generation ?? 1,
+    errorKind: d.errorKind ?? null,
   };
 }
 
-export type DeadLetterKind = 'invalid_input' | 'permanent' | 'exhausted';
+export type DeadLetterKind = FailureKind;
 
 export interface DeadLetter {
   opId: string | null;

@@ -44,11 +44,13 @@ let mintRent: Promise<number> | undefined;
 export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortSignal): Promise<void> {
   const now = ctx.now ?? Date.now;
   const log = ctx.logger.child({ opId: op.opId, mint: op.mint, type: op.type });
-  const attempts: Attempt[] = (await store.attemptsOf(ctx.pool, op.opId)).map((a) => ({ ...a, sentAt: null, sent: false }));
+  // A fresh op has no attempts to load (op.attempts counts every generation's).
+  const stored = op.attempts > 0 ? await store.attemptsOf(ctx.pool, op.opId) : [];
+  const attempts: Attempt[] = stored.map((a) => ({ ...a, sentAt: null, sent: false }));
   if (attempts.length) log.info({ attempts: attempts.length, signature: attempts.at(-1)?.signature }, 'resuming: checking signature status first');
 
   const confirm = async (attempt: number, signature: string | null, slot: number) => {
-    await withTransaction(ctx.pool, (c) => store.markConfirmed(c, op.opId, statusEvent(op, 'confirmed', { attempt, signature, slot, at: now() })));
+    await store.markConfirmed(ctx.pool, op.opId, statusEvent(op, 'confirmed', { attempt, signature, slot, at: now() }));
     ctx.metrics.operations.inc({ state: 'confirmed' });
     ctx.metrics.confirmationSeconds.observe(Math.max(0, now() - op.requestedAt) / 1000);
     ctx.onStatus();
@@ -59,7 +61,7 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     const { seq: _s, state: _st, attempts: _a, ...payload } = op;
     // The intake position is not kept per op; the reason and op id identify it.
     const dl: DeadLetter = { opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(payload), errorKind: kind, reason, attempts: attempt, sourceTopic: TOPICS.opsRequested, sourcePartition: -1, sourceOffset: '', at: now() };
-    await withTransaction(ctx.pool, (c) => store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, signature, slot, error: reason, at: now() }), dl));
+    await withTransaction(ctx.pool, (c) => store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, signature, slot, error: reason, errorKind: kind, at: now() }), dl));
     ctx.metrics.operations.inc({ state: 'failed' });
     ctx.metrics.deadLetters.inc({ kind });
     ctx.onStatus();
@@ -94,7 +96,7 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     const bh = await ctx.blockhashes.get(signal, height);
     const tx = await sign(bh);
     const a: Attempt = { attempt: attempts.length + 1, signature: tx.signature, txBytes: tx.bytes, blockhash: bh.blockhash, lastValidBlockHeight: bh.lastValidBlockHeight, sentAt: null, sent: false };
-    await withTransaction(ctx.pool, (c) => store.recordAttempt(c, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() })));
+    await store.recordAttempt(ctx.pool, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() }));
     attempts.push(a);
     ctx.metrics.attempts.inc();
     ctx.metrics.operations.inc({ state: 'submitted' });
@@ -150,7 +152,8 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
   while (!signal.aborted) {
     try {
       const view = attempts.length ? await ctx.watcher.look(attempts.map((a) => a.signature)) : { statuses: new Map(), blockHeight: 0 };
-      const d = decideAttempt({ attempts, statuses: view.statuses, blockHeight: view.blockHeight, now: now(), rebroadcastMs: ctx.rebroadcastMs, maxAttempts: ctx.maxAttempts });
+      // Attempt numbers go on across re-requests (op.attemptBase came before); each generation gets the full budget.
+      const d = decideAttempt({ attempts, statuses: view.statuses, blockHeight: view.blockHeight, now: now(), rebroadcastMs: ctx.rebroadcastMs, maxAttempts: op.attemptBase + ctx.maxAttempts });
       switch (d.kind) {
         case 'confirmed':
           return confirm(d.attempt, d.signature, d.slot);
@@ -165,11 +168,11 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
           if (await broadcast(attempts[d.attempt - 1]!)) return;
           continue;
         case 'exhausted':
-          return fail('exhausted', `blockhash expired on all ${d.attempt} attempts without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
+          return fail('exhausted', `blockhash expired on all ${d.attempt - op.attemptBase} attempts${op.attemptBase ? ` of generation ${op.generation}` : ''} without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
         case 'expired': {
           const last = attempts[d.attempt - 1]!;
           const e = statusEvent(op, 'expired', { attempt: d.attempt, signature: last.signature, error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`, at: now() });
-          await withTransaction(ctx.pool, (c) => store.markExpired(c, op.opId, d.attempt, e));
+          await store.markExpired(ctx.pool, op.opId, d.attempt, e);
           ctx.metrics.operations.inc({ state: 'expired' });
           ctx.onStatus();
           log.warn({ signature: last.signature, attempt: d.attempt }, 'attempt expired; re-signing with a fresh blockhash');

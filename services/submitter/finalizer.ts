@@ -1,7 +1,7 @@
 // Confirmed operations become finalized once their slot is rooted: by signature status when the
 // op has a signature, else (an effect found already on chain) when the finalized slot passes it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withTransaction, type Pool } from '../lib/db.ts';
+import type { Pool } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { statusEvent } from './events.ts';
@@ -12,22 +12,20 @@ export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterM
   const ops = await store.confirmedOps(pool, 1_000);
   if (ops.length === 0) return 0;
   const finalizedSlot = await rpc.call('getSlot', (c) => c.getSlot('finalized'));
-  const signed = ops.filter((o) => o.signature !== null);
+  // An op that landed above the finalized slot cannot be final yet: its status is not worth a
+  // read. (One re-landed higher after a fork still has its first, lower slot here, so it is read.)
+  const signed = ops.filter((o) => o.signature !== null && (o.slot === null || o.slot <= finalizedSlot));
   const statuses = new Map<string, string | null>();
   for (let i = 0; i < signed.length; i += 256) {
     const chunk = signed.slice(i, i + 256).map((o) => o.signature!);
     const { value } = await rpc.call('getSignatureStatuses', (c) => c.getSignatureStatuses(chunk, { searchTransactionHistory: true }));
     chunk.forEach((s, j) => statuses.set(s, value[j]?.confirmationStatus ?? null));
   }
-  let n = 0;
-  for (const op of ops) {
-    const done = op.signature !== null ? statuses.get(op.signature) === 'finalized' : op.slot !== null && finalizedSlot >= op.slot;
-    if (!done) continue;
-    const e = statusEvent(op, 'finalized', { attempt: op.attempts, signature: op.signature, slot: op.slot, at: now() });
-    await withTransaction(pool, (c) => store.markFinalized(c, op.opId, e));
-    metrics.operations.inc({ state: 'finalized' });
-    n++;
-  }
+  const events = ops
+    .filter((op) => (op.signature !== null ? statuses.get(op.signature) === 'finalized' : op.slot !== null && finalizedSlot >= op.slot))
+    .map((op) => statusEvent(op, 'finalized', { attempt: op.attempts, signature: op.signature, slot: op.slot, at: now() }));
+  const n = await store.markFinalized(pool, events);
+  metrics.operations.inc({ state: 'finalized' }, n);
   return n;
 }
 

@@ -2,6 +2,10 @@
 // A batch is parsed and validated, written in one transaction (ops deduplicated by op id, poison
 // recorded as dead letters), and only then are its offsets committed (invariant 6). Nothing here
 // waits for the chain, so a partition is never held and the session never times out on it.
+//
+// A known op id arriving with a higher generation is a re-request (api retryOperation): same op,
+// same idempotency key. It re-opens the op only when re-running it is safe by construction (see
+// judgeRerequest); attempts keep their numbers and rows, so the history stays and invariant 2 holds.
 import type { Batch, KafkaMessage } from 'kafkajs';
 import type { PublicKey } from '@solana/web3.js';
 import { withTransaction, type Pool } from '../lib/db.ts';
@@ -22,6 +26,21 @@ export interface IntakeContext {
   now?: () => number;
 }
 
+export type Rerequest = 'reopen' | 'raise' | 'refuse';
+
+/**
+ * What a newer generation of a known op does. Only an op that failed as exhausted is run again:
+ * every attempt's blockhash expired with its signature unseen, so none of them can land any more,
+ * and the executor still looks at the chain before signing (an effect that did land is confirmed,
+ * not repeated). A permanent failure (refused, failed on chain, conflicting account) would fail the
+ * same way, and a failure of unknown kind is not known to be safe: refused, with a dead letter.
+ * An op that has not failed (not run yet, running, done) takes the generation as it is.
+ */
+export function judgeRerequest(row: Pick<store.GenerationRow, 'state' | 'failureKind'>): Rerequest {
+  if (row.state !== 'failed') return 'raise';
+  return row.failureKind === 'exhausted' ? 'reopen' : 'refuse';
+}
+
 type Verdict = { ok: true; op: Operation } | { ok: false; reason: string; partial: Partial; message: KafkaMessage };
 
 async function judge(ctx: IntakeContext, message: KafkaMessage): Promise<Verdict> {
@@ -33,7 +52,7 @@ async function judge(ctx: IntakeContext, message: KafkaMessage): Promise<Verdict
 }
 
 /** Takes in one batch; returns what it did, for logs and tests. */
-export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'partition' | 'messages'>): Promise<{ inserted: number; duplicates: number; deadLettered: number }> {
+export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'partition' | 'messages'>): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
   const now = ctx.now ?? Date.now;
   const verdicts = await Promise.all(batch.messages.map((m) => judge(ctx, m)));
   const candidates = verdicts.filter((v): v is Extract<Verdict, { ok: true }> => v.ok).map((v) => v.op);
@@ -49,6 +68,44 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
   return withTransaction(ctx.pool, async (client) => {
     const inserted = await store.insertOps(client, valid);
     let deadLettered = 0;
+    let [reopened, refused, raised] = [0, 0, 0];
+    const known = await store.lockForRerequest(client, valid);
+    const fresh = new Set(inserted);
+    for (const op of valid) {
+      const row = known.get(op.opId);
+      // Each op once per batch (a redelivery may repeat it); the generation of an op first seen
+      // in a re-request is simply recorded.
+      if (!row || !known.delete(op.opId)) continue;
+      if (fresh.has(op.opId)) {
+        await store.raiseGeneration(client, op.opId, op.generation);
+        continue;
+      }
+      const log = { opId: op.opId, mint: op.mint, generation: op.generation, previous: row.generation, state: row.state };
+      const verdict = judgeRerequest(row);
+      if (verdict === 'reopen') {
+        await store.reopenOp(client, row, op.generation);
+        reopened++;
+        ctx.logger.info(log, 're-requested: failed operation re-opened under the same op id and idempotency key');
+        continue;
+      }
+      await store.raiseGeneration(client, op.opId, op.generation);
+      if (verdict === 'raise') {
+        raised++;
+        ctx.logger.warn(log, 're-request of an operation that has not failed: it goes on as it is');
+        continue;
+      }
+      refused++;
+      const reason = `re-request (generation ${op.generation}) refused: the operation failed ${row.failureKind ?? 'for an unknown reason'} (${row.lastError ?? 'no error recorded'}); running it again is not known to be safe`;
+      const dl: DeadLetter = {
+        opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(op), errorKind: 'permanent', reason, attempts: row.attempts,
+        sourceTopic: batch.topic, sourcePartition: batch.partition, sourceOffset: '', at: now(),
+      };
+      if (await store.insertDeadLetter(client, `op:${op.opId}:g${op.generation}:refused`, dl)) {
+        await store.insertStatus(client, statusEvent(op, 'dead_lettered', { attempt: row.attempts, error: reason, errorKind: 'permanent', at: now() }));
+        deadLettered++;
+      }
+      ctx.logger.warn({ ...log, reason }, 're-request refused');
+    }
     for (const p of poison) {
       const m = p.message;
       const eventId = m.headers?.id?.toString();
@@ -70,15 +127,17 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
       const { opId, idempotencyKey, mint, type } = p.partial;
       // A status event needs the fields the status schema requires; garbage gets only its DLQ record.
       if (opId && idempotencyKey && mint && type) {
-        await store.insertStatus(client, statusEvent({ opId, idempotencyKey, mint, type, to: p.partial.to ?? null }, 'dead_lettered', { attempt: 0, error: p.reason, at: now() }));
+        await store.insertStatus(client, statusEvent({ opId, idempotencyKey, mint, type, to: p.partial.to ?? null }, 'dead_lettered', { attempt: 0, error: p.reason, errorKind: 'invalid_input', at: now() }));
       }
       ctx.logger.warn({ opId, mint, reason: p.reason, partition: batch.partition, offset: m.offset }, 'dead-lettered invalid operation');
     }
     ctx.metrics.intake.inc({ result: 'taken' }, inserted.length);
-    ctx.metrics.intake.inc({ result: 'duplicate' }, valid.length - inserted.length);
+    const duplicates = valid.length - inserted.length - reopened - refused - raised;
+    ctx.metrics.intake.inc({ result: 'duplicate' }, duplicates);
+    ctx.metrics.intake.inc({ result: 'reopened' }, reopened);
     ctx.metrics.intake.inc({ result: 'dead_lettered' }, deadLettered);
     ctx.metrics.deadLetters.inc({ kind: 'invalid_input' }, deadLettered);
     if (deadLettered) ctx.metrics.operations.inc({ state: 'dead_lettered' }, deadLettered);
-    return { inserted: inserted.length, duplicates: valid.length - inserted.length, deadLettered };
+    return { inserted: inserted.length, duplicates, deadLettered, reopened };
   });
 }

@@ -13,7 +13,9 @@ const valid = () => ({ opId: randomUUID(), idempotencyKey: 'k', type: 'transfer'
 describe('parseOperation', () => {
   it('accepts a valid operation and fills absent optional fields with null', () => {
     const v = valid();
-    expect(parseOperation(JSON.stringify(v), schema)).toEqual({ ok: true, op: v });
+    // An op written before re-requests existed is the first generation.
+    expect(parseOperation(JSON.stringify(v), schema)).toEqual({ ok: true, op: { ...v, generation: 1 } });
+    expect(parseOperation(JSON.stringify({ ...v, generation: 3 }), schema)).toMatchObject({ ok: true, op: { generation: 3 } });
     const { from: _f, ...mint } = { ...v, type: 'mint' };
     expect(parseOperation(JSON.stringify(mint), schema)).toMatchObject({ ok: true, op: { from: null } });
   });
@@ -25,6 +27,8 @@ describe('parseOperation', () => {
     ['missing field', JSON.stringify({ ...valid(), ticketId: undefined }), /schema at: ticketId/],
     ['transfer without from', JSON.stringify({ ...valid(), from: null }), /transfer needs a from/],
     ['not a uuid', JSON.stringify({ ...valid(), opId: 'abc' }), /not a UUID/],
+    ['generation 0', JSON.stringify({ ...valid(), generation: 0 }), /generation 0 is below 1/],
+    ['fractional generation', JSON.stringify({ ...valid(), generation: 1.5 }), /schema at: generation/],
     ['array', '[]', /not a JSON object/],
   ])('rejects %s with a clear reason', (_name, raw, reason) => {
     const r = parseOperation(raw, schema);
@@ -48,7 +52,7 @@ describe('parseOperation', () => {
 
   it('checks the mint address and names the expected owner', () => {
     const v = valid();
-    const op = { ...v, type: 'mint' as const };
+    const op = { ...v, type: 'mint' as const, generation: 1 };
     expect(checkMintAddress(op, v.mint)).toBeUndefined();
     expect(checkMintAddress(op, addr())).toMatch(/is not the address of ticket t1/);
     expect(expectedOwner({ type: 'burn', to: null })).toBeNull();

@@ -15,6 +15,8 @@ export interface Operation {
   to: string | null;
   ticketId: string;
   requestedAt: number;
+  /** 1 for the first request; a re-request of a failed operation carries a higher one. */
+  generation: number;
 }
 
 /** What could be read from a payload even when it is rejected: enough to say which op it was. */
@@ -73,9 +75,11 @@ export function parseOperation(raw: string | null, schema: avro.Type): Parsed {
     to: (v.to as string | null | undefined) ?? null,
     ticketId: v.ticketId as string,
     requestedAt: v.requestedAt as number,
+    generation: (v.generation as number | undefined) ?? 1,
   };
   if (!UUID.test(op.opId)) return fail(`opId "${op.opId}" is not a UUID`);
   if (op.ticketId.trim() === '') return fail('ticketId is empty');
+  if (op.generation < 1) return fail(`generation ${op.generation} is below 1`);
   if (!parsePublicKey(op.mint)) return fail(`invalid address in mint: "${op.mint}"`);
   for (const field of ['from', 'to'] as const) {
     const addr = op[field];

@@ -12,11 +12,15 @@ import * as store from './store.ts';
 
 type Table = 'submitter_status_outbox' | 'submitter_dead_letters';
 
+const DLQ_CHECK_MS = 500;
+
 export class OutboxPublisher {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private lastOk = true;
+  private dlqCheckedAt = 0;
+  private dlqBacklog = false;
 
   constructor(
     private readonly pool: Pool,
@@ -52,7 +56,14 @@ export class OutboxPublisher {
       let published = 0;
       try {
         published += await this.flush('submitter_status_outbox', TOPICS.opsStatus, this.schemaIds.status);
-        published += await this.flush('submitter_dead_letters', TOPICS.opsDlq, this.schemaIds.dlq);
+        // Dead letters are rare: looked for at most every DLQ_CHECK_MS (each look is a
+        // transaction), unless the last look found some or the publisher is stopping.
+        if (this.stopping || this.dlqBacklog || Date.now() - this.dlqCheckedAt >= DLQ_CHECK_MS) {
+          const n = await this.flush('submitter_dead_letters', TOPICS.opsDlq, this.schemaIds.dlq);
+          this.dlqCheckedAt = Date.now();
+          this.dlqBacklog = n > 0;
+          published += n;
+        }
         this.lastOk = true;
         failures = 0;
       } catch (err) {

@@ -19,6 +19,8 @@ export interface SchedulerOptions {
 export class Scheduler {
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private wake: (() => void) | undefined;
+  /** A poke that came while a fill ran: fill again at once instead of after a whole scan period. */
+  private poked = false;
   private loops: Promise<void>[] = [];
   private readonly stop = new AbortController();
 
@@ -35,6 +37,7 @@ export class Scheduler {
 
   /** New work may be there (intake committed, or a mint finished). */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -53,11 +56,15 @@ export class Scheduler {
 
   private async scanLoop(): Promise<void> {
     while (!this.stop.signal.aborted) {
+      this.poked = false;
+      let filled = true;
       try {
         await this.fill();
       } catch (err) {
+        filled = false;
         this.logger.warn({ err }, 'scheduler scan failed; retrying');
       }
+      if (filled && this.poked) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.opts.scanMs);
         this.wake = () => {
@@ -92,16 +99,20 @@ export class Scheduler {
   /** The mint's ops one after another while this instance holds its lease. */
   private async runMint(mint: string, signal: AbortSignal): Promise<void> {
     try {
-      while (!signal.aborted) {
-        const op = await store.headOp(this.pool, mint);
-        if (!op) break;
+      let op = await store.headOp(this.pool, mint);
+      while (op && !signal.aborted) {
         await runOp(this.exec, op, signal);
+        if (signal.aborted) break;
+        op = await store.nextOpOrRelease(this.pool, this.opts.holder, mint);
+        // Nothing left: nextOpOrRelease has released the lease already.
+        if (!op) return;
       }
     } catch (err) {
       this.logger.error({ err, mint }, 'mint worker failed; the lease lapses and the op is resumed later');
       await sleep(1_000);
       return;
     }
+    // Nothing to do from the start, or stopped with work left (shutdown, lease lost): hand the mint back.
     await store.releaseLeases(this.pool, this.opts.holder, [mint]).catch((err: unknown) => this.logger.warn({ err, mint }, 'lease release failed; it will expire'));
   }
 

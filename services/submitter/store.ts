@@ -10,6 +10,8 @@ export interface StoredOp extends Operation {
   seq: number;
   state: 'pending' | 'submitted' | 'confirmed' | 'finalized' | 'failed';
   attempts: number;
+  /** Attempts signed by earlier generations: this generation's budget starts after them. */
+  attemptBase: number;
 }
 
 export interface StoredAttempt {
@@ -32,6 +34,8 @@ const opOf = (r: Record<string, unknown>): StoredOp => ({
   seq: Number(r.seq),
   state: r.state as StoredOp['state'],
   attempts: r.attempts as number,
+  generation: Number(r.generation ?? 1),
+  attemptBase: Number(r.attempt_base ?? 0),
 });
 
 export async function existingTickets(db: Queryable, ids: string[]): Promise<Set<string>> {
@@ -122,6 +126,21 @@ export async function headOp(db: Queryable, mint: string): Promise<StoredOp | un
   return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
 }
 
+/**
+ * After an op of `mint` finished: its next active op, or, when there is none, the lease released
+ * in the same round trip. An op taken in just after this runs is found by the next scheduler
+ * fill, as after any release.
+ */
+export async function nextOpOrRelease(db: Queryable, holder: string, mint: string): Promise<StoredOp | undefined> {
+  const { rows } = await db.query(
+    `WITH next AS (SELECT * FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
+          released AS (DELETE FROM submitter_leases WHERE holder = $1 AND mint = $2 AND NOT EXISTS (SELECT 1 FROM next))
+     SELECT * FROM next`,
+    [holder, mint],
+  );
+  return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
+}
+
 export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAttempt[]> {
   const { rows } = await db.query<{ attempt: number; signature: string; tx_bytes: Buffer; blockhash: string; last_valid_block_height: string }>(
     'SELECT attempt, signature, tx_bytes, blockhash, last_valid_block_height FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt',
@@ -130,33 +149,58 @@ export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAtt
   return rows.map((r) => ({ attempt: r.attempt, signature: r.signature, txBytes: new Uint8Array(r.tx_bytes), blockhash: r.blockhash, lastValidBlockHeight: Number(r.last_valid_block_height) }));
 }
 
-/** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event. */
-export async function recordAttempt(client: PoolClient, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
-  await client.query(
-    `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight],
+/**
+ * Inserts the status event in the same statement as the state change it describes (`withEvent`):
+ * one round trip, and a single statement is atomic without BEGIN/COMMIT. Parameters $1 (op id)
+ * and the last four (mint, state, attempt, payload) belong to the event; the same (op, state,
+ * attempt) twice is one event.
+ */
+function withEvent(changes: string[], first: number): string {
+  const event = `INSERT INTO submitter_status_outbox (op_id, mint, state, attempt, payload) VALUES ($1, $${first}, $${first + 1}, $${first + 2}, $${first + 3})
+       ON CONFLICT (op_id, state, attempt) DO NOTHING`;
+  return `WITH ${[...changes, event].map((c, i) => `w${i} AS (${c})`).join(',\n     ')}\n     SELECT 1`;
+}
+const eventParams = (e: StatusEvent) => [e.mint, e.state, e.attempt, JSON.stringify(e)];
+
+/** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event (one statement). */
+export async function recordAttempt(db: Queryable, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
+  await db.query(
+    withEvent(
+      [
+        `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`,
+      ],
+      7,
+    ),
+    [opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight, ...eventParams(submitted)],
   );
-  await client.query(`UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`, [opId, a.attempt, a.signature]);
-  await insertStatus(client, submitted);
 }
 
 export async function markSent(db: Queryable, signature: string): Promise<void> {
   await db.query('UPDATE submitter_attempts SET sent_at = now() WHERE signature = $1 AND sent_at IS NULL', [signature]);
 }
 
-export async function markExpired(client: PoolClient, opId: string, attempt: number, e: StatusEvent): Promise<void> {
-  await client.query(`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, [opId, attempt]);
-  await client.query(`UPDATE submitter_ops SET last_error = $2, updated_at = now() WHERE op_id = $1`, [opId, e.error]);
-  await insertStatus(client, e);
+export async function markExpired(db: Queryable, opId: string, attempt: number, e: StatusEvent): Promise<void> {
+  await db.query(
+    withEvent(
+      [`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, `UPDATE submitter_ops SET last_error = $3, updated_at = now() WHERE op_id = $1`],
+      4,
+    ),
+    [opId, attempt, e.error, ...eventParams(e)],
+  );
 }
 
-export async function markConfirmed(client: PoolClient, opId: string, e: StatusEvent): Promise<void> {
-  if (e.signature) await client.query(`UPDATE submitter_attempts SET outcome = 'confirmed' WHERE signature = $1`, [e.signature]);
-  await client.query(
-    `UPDATE submitter_ops SET state = 'confirmed', last_signature = COALESCE($2, last_signature), last_slot = $3, confirmed_at = now(), updated_at = now() WHERE op_id = $1`,
-    [opId, e.signature, e.slot],
+export async function markConfirmed(db: Queryable, opId: string, e: StatusEvent): Promise<void> {
+  await db.query(
+    withEvent(
+      [
+        `UPDATE submitter_attempts SET outcome = 'confirmed' WHERE $2::text IS NOT NULL AND signature = $2`,
+        `UPDATE submitter_ops SET state = 'confirmed', last_signature = COALESCE($2, last_signature), last_slot = $3, confirmed_at = now(), updated_at = now() WHERE op_id = $1`,
+      ],
+      4,
+    ),
+    [opId, e.signature, e.slot, ...eventParams(e)],
   );
-  await insertStatus(client, e);
 }
 
 /** A permanent or exhausted failure: the op's state, its `failed` event and its dead letter, together. */
@@ -172,9 +216,22 @@ export async function confirmedOps(db: Queryable, limit: number): Promise<Array<
   return rows.map((r: Record<string, unknown>) => ({ ...opOf(r), signature: (r.last_signature as string | null) ?? null, slot: r.last_slot === null ? null : Number(r.last_slot) }));
 }
 
-export async function markFinalized(client: PoolClient, opId: string, e: StatusEvent): Promise<void> {
-  await client.query(`UPDATE submitter_ops SET state = 'finalized', updated_at = now() WHERE op_id = $1 AND state = 'confirmed'`, [opId]);
-  await insertStatus(client, e);
+/**
+ * Marks confirmed ops finalized with their `finalized` events, all in one statement. An op no
+ * longer in `confirmed` is left alone and gets no event. Returns how many were finalized.
+ */
+export async function markFinalized(db: Queryable, events: StatusEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const { rows } = await db.query<{ n: string }>(
+    `WITH e AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(op_id uuid, mint text, attempt int, payload jsonb)),
+          f AS (UPDATE submitter_ops o SET state = 'finalized', updated_at = now() FROM e WHERE o.op_id = e.op_id AND o.state = 'confirmed' RETURNING o.op_id),
+          ins AS (INSERT INTO submitter_status_outbox (op_id, mint, state, attempt, payload)
+                  SELECT e.op_id, e.mint, 'finalized', e.attempt, e.payload FROM e JOIN f ON f.op_id = e.op_id
+                  ON CONFLICT (op_id, state, attempt) DO NOTHING)
+     SELECT count(*) AS n FROM f`,
+    [JSON.stringify(events.map((e) => ({ op_id: e.opId, mint: e.mint, attempt: e.attempt, payload: e })))],
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function custodialIndex(db: Queryable, address: string): Promise<number | undefined> {
@@ -203,3 +260,46 @@ export async function markPublished(client: PoolClient, table: 'submitter_status
 }
 
 export type { Pool };
+
+/** What the intake needs to judge a re-request: the op's state, generation and how it failed. */
+export interface GenerationRow {
+  opId: string;
+  state: StoredOp['state'];
+  generation: number;
+  attempts: number;
+  lastError: string | null;
+  failureKind: DeadLetter['errorKind'] | null;
+}
+
+/** Locks the rows of ops re-requested in a newer generation than the one stored. */
+export async function lockForRerequest(client: PoolClient, ops: ReadonlyArray<Pick<Operation, 'opId' | 'generation'>>): Promise<Map<string, GenerationRow>> {
+  if (ops.length === 0) return new Map();
+  const { rows } = await client.query<{ op_id: string; state: StoredOp['state']; generation: number; attempts: number; last_error: string | null; error_kind: DeadLetter['errorKind'] | null }>(
+    `SELECT o.op_id, o.state, o.generation, o.attempts, o.last_error, d.error_kind
+       FROM submitter_ops o
+       JOIN jsonb_to_recordset($1::jsonb) AS x(op_id uuid, generation int) ON x.op_id = o.op_id AND x.generation > o.generation
+       LEFT JOIN submitter_dead_letters d ON d.dedupe_key = 'op:' || o.op_id
+        FOR UPDATE OF o`,
+    [JSON.stringify(ops.map((o) => ({ op_id: o.opId, generation: o.generation })))],
+  );
+  return new Map(rows.map((r) => [r.op_id, { opId: r.op_id, state: r.state, generation: r.generation, attempts: r.attempts, lastError: r.last_error, failureKind: r.error_kind }]));
+}
+
+/**
+ * Re-opens a failed op for `generation`: pending again, with the attempts so far as the new
+ * generation's base (their rows stay in submitter_attempts). The earlier generation's dead letter
+ * is renamed so this generation's failure, if any, gets its own.
+ */
+export async function reopenOp(client: PoolClient, row: GenerationRow, generation: number): Promise<void> {
+  await client.query(
+    `UPDATE submitter_ops SET state = 'pending', generation = $2, attempt_base = attempts, last_error = NULL, updated_at = now() WHERE op_id = $1`,
+    [row.opId, generation],
+  );
+  await client.query(`INSERT INTO submitter_op_generations (op_id, generation, previous_error, attempts_before) VALUES ($1, $2, $3, $4)`, [row.opId, generation, row.lastError, row.attempts]);
+  await client.query(`UPDATE submitter_dead_letters SET dedupe_key = dedupe_key || ':g' || $2 WHERE dedupe_key = 'op:' || $1`, [row.opId, row.generation]);
+}
+
+/** Records that a newer generation was asked for without re-running anything (see intake). */
+export async function raiseGeneration(db: Queryable, opId: string, generation: number): Promise<void> {
+  await db.query('UPDATE submitter_ops SET generation = $2, updated_at = now() WHERE op_id = $1 AND generation < $2', [opId, generation]);
+}

@@ -6,7 +6,7 @@ import type { Keypair } from '@solana/web3.js';
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createPool } from '../lib/db.ts';
-import { createKafka } from '../lib/kafka.ts';
+import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
 import { backoffPolicy } from '../lib/retry.ts';
@@ -72,7 +72,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const finalizer = runFinalizer(pool, rpc, metrics, log, config.SUBMITTER_FINALIZE_MS, stop.signal, () => publisher.poke());
 
   const intakeCtx = { pool, schema: avroType(config.SCHEMAS_DIR, 'operation.avsc'), authority: authority.publicKey, logger: log.child({ component: 'intake' }), metrics };
-  const consumer = kafka.consumer({ groupId: config.SUBMITTER_GROUP_ID });
+  const consumer = kafka.consumer({ groupId: config.SUBMITTER_GROUP_ID, ...FETCH_PACING.latency });
   let consumerUp = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (consumerUp = true));
   consumer.on(consumer.events.CRASH, ({ payload }) => {
