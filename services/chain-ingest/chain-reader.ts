@@ -17,6 +17,8 @@ export interface ChainReader {
   scan(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]>;
   /** Token accounts by address (null: closed or not a token account), each batch with its slot. */
   readTokenAccounts(addresses: readonly string[], commitment: Web3Commitment): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
+  /** Which of these addresses hold an account (of any kind) at `commitment`. */
+  existing(addresses: readonly string[], commitment: Web3Commitment): Promise<Set<string>>;
   tipSlot(): Promise<number>;
 }
 
@@ -91,6 +93,18 @@ export function rpcChainReader(conn: Connection, opts: ReaderOptions): ChainRead
         batch.forEach((address, j) => {
           const info = res.value[j];
           out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decodeTokenAccount(info.data) : null });
+        });
+      }
+      return out;
+    },
+    async existing(addresses, commitment) {
+      const out = new Set<string>();
+      for (let i = 0; i < addresses.length; i += 100) {
+        const batch = addresses.slice(i, i + 100);
+        // A zero-byte slice: only whether each account is there matters, not its data.
+        const res = await wrap('getMultipleAccounts', conn.getMultipleAccountsInfo(batch.map((a) => new PublicKey(a)), { commitment, dataSlice: { offset: 0, length: 0 } }), { accounts: batch.length });
+        batch.forEach((address, j) => {
+          if (res[j]) out.add(address);
         });
       }
       return out;

@@ -13,6 +13,8 @@ export const ingestSpec = {
   INGEST_TRACK_FROM_TOPIC: bool('also follow every mint already in chain.ownership (off: only TRACKED_MINTS and newly confirmed mints)', true),
   INGEST_FOLLOW_STATUS: bool('follow mints confirmed on chain.ops.status', true),
   INGEST_STATUS_GROUP: str('consumer group reading chain.ops.status for newly confirmed mints', 'chain-ingest-status'),
+  INGEST_FOLLOW_REQUESTS: bool('follow mints as soon as they are requested on chain.ops.requested, so their landing is published from the stream at once', true),
+  INGEST_REQUEST_GROUP: str('consumer group reading chain.ops.requested for mints about to be created', 'chain-ingest-requests'),
 } satisfies Spec;
 
 export type IngestConfig = ConfigOf<typeof ingestSpec>;

@@ -21,3 +21,20 @@ export function shouldPublish(last: Published | undefined, next: Published): boo
 
 /** The last record is waiting for the root to pass its slot before it can be marked finalized. */
 export const awaitsFinality = (last: Published, root: number) => last.commitment === 'confirmed' && last.slot <= root;
+
+/**
+ * How a re-read looks at a mint, cheapest first. NFTs have supply 1, so an account that still
+ * holds the token is the holder, and one batched read of the known holders' accounts settles
+ * every mint that did not move ('holder'); a mint never seen may not have landed, and a batched
+ * existence read says whether there is anything to list ('exists'); the rest need their token
+ * accounts listed ('scan'). A burn that is final needs nothing on a sweep ('skip'): supply 0 with
+ * no mint authority stays so.
+ */
+export type RereadStep = 'holder' | 'exists' | 'scan' | 'skip';
+
+export function rereadStep(m: { holderAccount: string | null; seen: boolean; last: Published | undefined; sweep: boolean }): RereadStep {
+  if (m.holderAccount !== null) return 'holder';
+  if (!m.seen) return 'exists';
+  if (m.sweep && m.last && m.last.owner === null && m.last.commitment === 'finalized') return 'skip';
+  return 'scan';
+}

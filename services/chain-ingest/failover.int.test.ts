@@ -26,7 +26,7 @@ it('a standby takes over from a SIGKILLed leader during transfers and nothing is
   topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, keys);
 
   const lock = String(randomInt(1_000_000, 2 ** 40));
-  const ingestEnv = { ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_STANDBY_RETRY_MS: '1000', TRACKED_MINTS: keys.join(',') };
+  const ingestEnv = { ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_FOLLOW_REQUESTS: 'false', INGEST_STANDBY_RETRY_MS: '1000', TRACKED_MINTS: keys.join(',') };
   procs.push(await startIngestProcess(ingestEnv), await startIngestProcess(ingestEnv));
   await waitFor('a leader ready', async () => (await Promise.all(procs.map((p) => p.ready()))).some((r) => r.ok), 120_000);
   const leader = (await role(procs[0]!)) === 'leader' ? procs[0]! : procs[1]!;

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { shouldPublish, type Published } from './decide.ts';
-import { holdingAt, type TokenObservation } from './holding.ts';
+import { rereadStep, shouldPublish, type Published } from './decide.ts';
+import { holdingAt, seenSince, type TokenObservation } from './holding.ts';
 
 const MINT = 'Mint1111';
 const ACCOUNTS = ['ta-a', 'ta-b', 'ta-c', 'ta-d'];
@@ -148,5 +148,25 @@ describe('shouldPublish, fed one observation at a time', () => {
     expect(shouldPublish(last, { ...last, commitment: 'finalized' })).toBe(true);
     expect(shouldPublish({ ...last, commitment: 'finalized' }, { ...last, commitment: 'finalized' })).toBe(false);
     expect(shouldPublish(undefined, { owner: null, tokenAccount: null, amount: 0n, slot: 3, commitment: 'confirmed' })).toBe(false);
+  });
+});
+
+describe('seenSince', () => {
+  test.prop([fc.array(fc.nat({ max: 100 }), { maxLength: 6 }), fc.nat({ max: 100 })])('is true exactly when an observation is at or after the slot, whatever their order', (slots, slot) => {
+    const obs = slots.map((s, i): TokenObservation => ({ mint: 'm', tokenAccount: `ta-${i}`, owner: null, amount: 0n, slot: s }));
+    expect(seenSince(obs, slot)).toBe(slots.some((s) => s >= slot));
+    expect(seenSince([...obs].reverse(), slot)).toBe(seenSince(obs, slot));
+  });
+});
+
+describe('rereadStep', () => {
+  const lastArb = fc.option(fc.record({ owner: fc.option(fc.constant('w'), { nil: null }), tokenAccount: fc.constant(null), amount: fc.constant(0n), slot: fc.nat(), commitment: fc.constantFrom('confirmed' as const, 'finalized' as const) }), { nil: undefined });
+  test.prop([fc.option(fc.constant('ta'), { nil: null }), fc.boolean(), lastArb, fc.boolean()])('lists a mint\'s accounts only when no holder is known, and skips only a final burn on a sweep', (holderAccount, seen, last, sweep) => {
+    const step = rereadStep({ holderAccount, seen, last, sweep });
+    expect(step === 'holder').toBe(holderAccount !== null);
+    if (step === 'skip') expect(sweep && last?.owner === null && last.commitment === 'finalized').toBe(true);
+    if (step === 'exists') expect(seen).toBe(false);
+    // A mint that was seen and holds nobody is never taken for "not landed".
+    if (seen && holderAccount === null) expect(['scan', 'skip']).toContain(step);
   });
 });

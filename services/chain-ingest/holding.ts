@@ -58,3 +58,13 @@ export function holdingAt(observations: Iterable<TokenObservation>, atSlot = Num
     ? { owner: holder.owner, tokenAccount: holder.tokenAccount, amount: holder.amount, slot }
     : { owner: null, tokenAccount: null, amount: 0n, slot };
 }
+
+/**
+ * Whether the stream has shown this mint's token accounts at or after `slot`: a mint-account
+ * change at a slot comes with a token-account change in the same transaction, so once one of
+ * those is seen the change needs no re-read.
+ */
+export function seenSince(observations: Iterable<TokenObservation>, slot: number): boolean {
+  for (const o of observations) if (o.slot >= slot) return true;
+  return false;
+}

@@ -14,8 +14,10 @@ type View = { slot: number; accounts: Array<Omit<TokenObservation, 'slot'>> };
 /** A chain with a confirmed and a finalized view that tests set by hand. */
 function fakeChain() {
   const views: Record<'confirmed' | 'finalized', View> = { confirmed: { slot: 0, accounts: [] }, finalized: { slot: 0, accounts: [] } };
+  const scanned: string[][] = [];
   const reader: ChainReader = {
     async scan(mints, commitment) {
+      scanned.push([...mints]);
       const v = views[commitment as 'confirmed' | 'finalized'];
       return mints.map((mint): MintScan => ({ mint, slot: v.slot, accounts: v.accounts.filter((a) => a.mint === mint).map((a) => ({ ...a, slot: v.slot })) }));
     },
@@ -26,14 +28,19 @@ function fakeChain() {
         return { address, slot: v.slot, account: a && a.owner ? { mint: a.mint, owner: a.owner, amount: a.amount } : null };
       });
     },
+    async existing(addresses, commitment) {
+      const v = views[commitment as 'confirmed' | 'finalized'];
+      // A mint exists once an account of it does (the fake holds token accounts only).
+      return new Set(addresses.filter((a) => v.accounts.some((x) => x.mint === a || x.tokenAccount === a)));
+    },
     tipSlot: async () => views.confirmed.slot,
   };
-  return { views, reader };
+  return { views, reader, scanned };
 }
 
 let clock = 0;
 function setup(published = new Map<string, Published>()) {
-  const { views, reader } = fakeChain();
+  const { views, reader, scanned } = fakeChain();
   const sent: OwnershipChange[] = [];
   const ingestor = new Ingestor({
     chain: reader,
@@ -43,7 +50,7 @@ function setup(published = new Map<string, Published>()) {
     published,
     now: () => ++clock * 10_000,
   });
-  return { views, ingestor, sent };
+  return { views, ingestor, sent, scanned };
 }
 
 const tokenData = (mint: Uint8Array, owner: Uint8Array, amount: bigint) => {
@@ -134,5 +141,77 @@ describe('Ingestor', () => {
     expect(sent.at(-1)).toMatchObject({ owner: wallet(1), tokenAccount: 'ta-1', slot: 23, commitment: 'confirmed', source: 'backfill' });
     const slots = sent.map((r) => r.slot);
     expect(slots).toEqual([...slots].sort((a, b) => a - b));
+  });
+
+  it('publishes a requested mint from the stream when it lands, without reading it', async () => {
+    const { ingestor, sent, views } = await started();
+    const NEW = wallet(7);
+    const newMint = walletBytes(7);
+    const scan = views.confirmed;
+    ingestor.expect([NEW]);
+    await ingestor.idle();
+    expect(sent.filter((r) => r.mint === NEW)).toEqual([]);
+    ingestor.onTokenAccount('ta-7', tokenData(newMint, walletBytes(8), 1n), 50);
+    await ingestor.idle();
+    expect(sent.at(-1)).toMatchObject({ mint: NEW, owner: wallet(8), tokenAccount: 'ta-7', slot: 50, source: 'stream' });
+    // Its confirmation arriving later needs no read: the stream got there first. (A read here
+    // would see a chain view without the account and publish it as closed.)
+    const before = sent.length;
+    views.confirmed = { ...scan, slot: 51 };
+    await ingestor.track([NEW]);
+    await ingestor.idle();
+    expect(sent.length).toBe(before);
+  });
+
+  it('reads a confirmed mint whose landing the stream did not report', async () => {
+    const { ingestor, sent, views } = await started();
+    const NEW = wallet(7);
+    ingestor.expect([NEW]);
+    views.confirmed = { slot: 60, accounts: [...views.confirmed.accounts, { mint: NEW, tokenAccount: 'ta-7', owner: wallet(8), amount: 1n }] };
+    await ingestor.track([NEW]);
+    expect(sent.at(-1)).toMatchObject({ mint: NEW, owner: wallet(8), slot: 60, source: 'backfill' });
+  });
+
+  it('a mint-account change the stream showed with its token account costs no read; one it did not is re-read', async () => {
+    const { ingestor, sent, views, scanned } = await started();
+    const before = scanned.length;
+    // A burn at slot 70: the token account's notification comes with the supply change.
+    ingestor.onTokenAccount('ta-1', new Uint8Array(0), 70);
+    ingestor.onMintAccount(MINT, 70);
+    await ingestor.idle();
+    expect(scanned.length).toBe(before);
+    expect(sent.at(-1)).toMatchObject({ owner: null, slot: 70, source: 'stream' });
+
+    // A later supply change whose token-account notification got lost: the mint is re-read.
+    views.confirmed = { slot: 80, accounts: [{ mint: MINT, tokenAccount: 'ta-4', owner: wallet(4), amount: 1n }] };
+    ingestor.onMintAccount(MINT, 80);
+    await ingestor.idle();
+    expect(scanned.slice(before)).toEqual([[MINT]]);
+    expect(sent.at(-1)).toMatchObject({ owner: wallet(4), slot: 80, source: 'backfill' });
+  });
+
+  it('a sweep reads the holders\' accounts and lists token accounts only of mints that moved or landed', async () => {
+    const { ingestor, sent, views, scanned } = await started();
+    const LANDED = wallet(20);
+    const NOT_YET = wallet(21);
+    ingestor.expect([LANDED, NOT_YET]);
+    const before = scanned.length;
+    await ingestor.sweep();
+    // Nothing moved and nothing landed: no listing at all.
+    expect(scanned.length).toBe(before);
+
+    // MINT moved to ta-6 while the stream missed it; LANDED landed unseen.
+    views.confirmed = {
+      slot: 90,
+      accounts: [
+        { mint: MINT, tokenAccount: 'ta-6', owner: wallet(6), amount: 1n },
+        { mint: LANDED, tokenAccount: 'ta-20', owner: wallet(22), amount: 1n },
+      ],
+    };
+    await ingestor.sweep();
+    expect(scanned.slice(before).flat().sort()).toEqual([MINT, LANDED].sort());
+    expect(sent.filter((r) => r.slot === 90)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ mint: MINT, owner: wallet(6), source: 'backfill' }), expect.objectContaining({ mint: LANDED, owner: wallet(22), source: 'backfill' })]),
+    );
   });
 });

@@ -6,8 +6,8 @@ import { retry, backoffPolicy } from '../lib/retry.ts';
 import { isRetryable } from '../lib/errors.ts';
 import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
 import type { ChainReader, MintScan } from './chain-reader.ts';
-import { awaitsFinality, sameHolding, shouldPublish, type Published } from './decide.ts';
-import { holdingAt, observe, type Holding, type TokenObservation } from './holding.ts';
+import { awaitsFinality, rereadStep, sameHolding, shouldPublish, type Published } from './decide.ts';
+import { holdingAt, observe, seenSince, type Holding, type TokenObservation } from './holding.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { OwnershipChange, OwnershipSource, RecordSink } from './sink.ts';
 
@@ -24,6 +24,12 @@ export interface IngestorDeps {
 const FINALIZE_BATCH = 2_000;
 /** At most one finality check this often: roots arrive every slot. */
 const FINALIZE_EVERY_MS = 2_000;
+/**
+ * How long a mint-account change waits for the token-account change of the same transaction
+ * before the mint is re-read. Publishing never waits for it: the token account's notification
+ * publishes; the re-read only covers that notification getting lost.
+ */
+const MINT_CHANGE_GRACE_MS = 1_000;
 
 export type BackfillReason = 'start' | 'gap' | 'sweep' | 'track' | 'correction' | 'mint-change';
 
@@ -35,6 +41,9 @@ export class Ingestor {
   private readonly last: Map<string, Published>;
   private sending: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Mints whose mint account changed, with the slot of the change, until the grace has passed. */
+  private readonly mintChanges = new Map<string, number>();
+  private mintChangeTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
 
   // Gap bookkeeping: a gap opens at start, on a disconnect or a silent slot stream, and closes only
@@ -76,12 +85,19 @@ export class Ingestor {
     return this.last.get(mint);
   }
 
-  /** Adds mints and reads them at once, so a newly confirmed mint is published without waiting for a sweep. */
+  /**
+   * Confirmed mints: followed from now on, and read at once unless something was published for
+   * them already (the stream got there first), so a mint is never left waiting for a sweep.
+   */
   async track(mints: readonly string[]): Promise<void> {
-    const fresh = mints.filter((m) => !this.tracked.has(m));
-    for (const m of fresh) this.tracked.add(m);
-    this.deps.metrics.tracked.set(this.tracked.size);
-    if (fresh.length > 0) await this.reread(fresh, 'track');
+    const unread = mints.filter((m) => !this.tracked.has(m) || !this.last.has(m));
+    this.addTracked(mints);
+    if (unread.length > 0) await this.reread(unread, 'track');
+  }
+
+  /** Requested mints: not on chain yet, so nothing to read; the stream reports them when they land. */
+  expect(mints: readonly string[]): void {
+    this.addTracked(mints);
   }
 
   /** Mints known before the stream opened; read by the start backfill. */
@@ -105,10 +121,21 @@ export class Ingestor {
     if (mint) this.apply({ mint, tokenAccount: pubkey, owner: null, amount: 0n, slot }, 'stream');
   }
 
-  onMintAccount(mint: string): void {
-    // Supply changes come with token-account changes the stream also carries; a re-read of the
-    // mint costs one filtered call and covers a token-account notification lost in between.
-    if (this.tracked.has(mint) && !this.gapOpen) void this.reread([mint], 'mint-change').catch((err) => this.deps.logger.warn({ err, mint }, 'mint re-read failed'));
+  onMintAccount(mint: string, slot: number): void {
+    // Supply changes (a mint, a burn) come with token-account changes the stream also carries.
+    // One lost in between is caught by re-reading the mint, but only if the stream has not shown
+    // a token account of it since: otherwise every mint and burn would cost a filtered read.
+    if (!this.tracked.has(mint) || this.gapOpen) return;
+    this.mintChanges.set(mint, Math.max(slot, this.mintChanges.get(mint) ?? 0));
+    this.mintChangeTimer ??= setTimeout(() => this.checkMintChanges(), MINT_CHANGE_GRACE_MS);
+  }
+
+  private checkMintChanges(): Promise<void> {
+    if (this.mintChangeTimer) clearTimeout(this.mintChangeTimer);
+    this.mintChangeTimer = undefined;
+    const unseen = [...this.mintChanges].filter(([mint, slot]) => !seenSince(this.books.get(mint)?.values() ?? [], slot)).map(([mint]) => mint);
+    this.mintChanges.clear();
+    return this.reread(unseen, 'mint-change').catch((err) => this.deps.logger.warn({ err, mints: unseen.length }, 'mint re-read failed'));
   }
 
   onSlot(slot: number): void {
@@ -168,12 +195,44 @@ export class Ingestor {
     await this.reread([...this.tracked], reason);
   }
 
+  /**
+   * Brings these mints up to date from reads at confirmed: the known holders' accounts in
+   * batches, never-seen mints' existence in batches, and a listing of token accounts only for
+   * mints that moved, landed or are in doubt (rereadStep). A sweep of mints that did not move
+   * costs one account read per mint, and no scan of the Token program.
+   */
   private async reread(mints: readonly string[], reason: BackfillReason): Promise<void> {
     if (mints.length === 0) return;
-    const scans = await retry(() => this.deps.chain.scan(mints, 'confirmed'), { retryable: isRetryable, policy: backoffPolicy({ initialMs: 200, maxMs: 2_000, maxAttempts: 5 }) });
+    const policy = { retryable: isRetryable, policy: backoffPolicy({ initialMs: 200, maxMs: 2_000, maxAttempts: 5 }) };
+    const holders: Array<[string, string]> = [];
+    const unseen: string[] = [];
+    const toScan: string[] = [];
+    for (const mint of mints) {
+      const book = this.books.get(mint);
+      const seen = (book !== undefined && book.size > 0) || this.last.has(mint);
+      const holderAccount = seen ? (holdingAt(this.bookOf(mint).values())?.tokenAccount ?? null) : null;
+      const step = rereadStep({ holderAccount, seen, last: this.last.get(mint), sweep: reason === 'sweep' });
+      if (step === 'holder') holders.push([mint, holderAccount!]);
+      // A mint tracked because its mint operation confirmed has landed: no need to ask.
+      else if (step === 'exists') (reason === 'track' ? toScan : unseen).push(mint);
+      else if (step === 'scan') toScan.push(mint);
+    }
+    if (holders.length > 0) {
+      const reads = await retry(() => this.deps.chain.readTokenAccounts(holders.map(([, a]) => a), 'confirmed'), policy);
+      holders.forEach(([mint, address], i) => {
+        const r = reads[i]!;
+        if (r.account && r.account.mint === mint && r.account.amount > 0n) this.apply({ mint, tokenAccount: address, owner: r.account.owner, amount: r.account.amount, slot: r.slot }, 'backfill');
+        else toScan.push(mint);
+      });
+    }
+    if (unseen.length > 0) {
+      const landed = await retry(() => this.deps.chain.existing(unseen, 'confirmed'), policy);
+      for (const mint of unseen) if (landed.has(mint)) toScan.push(mint);
+    }
+    const scans = toScan.length > 0 ? await retry(() => this.deps.chain.scan(toScan, 'confirmed'), policy) : [];
     for (const s of scans) this.applyScan(s);
     this.deps.metrics.backfills.inc({ reason });
-    this.deps.metrics.backfilledMints.inc(scans.length);
+    this.deps.metrics.backfilledMints.inc(mints.length);
     await this.flush();
   }
 
@@ -302,6 +361,7 @@ export class Ingestor {
   }
 
   async idle(): Promise<void> {
+    if (this.mintChangeTimer) await this.checkMintChanges();
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;

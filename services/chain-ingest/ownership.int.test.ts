@@ -33,7 +33,7 @@ const nfts: Nft[] = [];
 let ingest: IngestProcess;
 let topic: Awaited<ReturnType<typeof followOwnership>>;
 const lock = String(randomInt(1_000_000, 2 ** 40));
-const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
+const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_FOLLOW_REQUESTS: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
 const mints = () => nfts.map((n) => n.mint.toBase58());
 
 /** The topic's latest record per mint equals the chain, and per mint the published slots never decrease. */

@@ -10,13 +10,14 @@ import type { IngestConfig } from './config.ts';
 import { Ingestor } from './ingestor.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { kafkaSink } from './sink.ts';
+import { startRequestConsumer } from './request-consumer.ts';
 import { startStatusConsumer } from './status-consumer.ts';
 import { openStream, type StreamHandlers } from './stream.ts';
 import { loadPublished } from './topic-state.ts';
 
 export type SessionConfig = Pick<
   IngestConfig,
-  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS'
+  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS' | 'INGEST_FOLLOW_REQUESTS' | 'INGEST_REQUEST_GROUP'
 >;
 
 export interface SessionDeps {
@@ -55,10 +56,13 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       return ok;
     });
     ingestor.addTracked(config.INGEST_TRACK_FROM_TOPIC ? [...configured, ...published.keys()] : configured);
-    let consumer: Consumer | undefined;
+    if (config.INGEST_FOLLOW_REQUESTS) {
+      const requests: Consumer = await startRequestConsumer({ kafka, groupId: config.INGEST_REQUEST_GROUP, logger, expect: (m) => ingestor.expect(m) });
+      cleanups.push(() => requests.disconnect());
+    }
     if (config.INGEST_FOLLOW_STATUS) {
-      consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
-      cleanups.push(() => consumer?.disconnect());
+      const status: Consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
+      cleanups.push(() => status.disconnect());
     }
 
     ingestor.openGap('start');
@@ -67,7 +71,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     let tip = 0;
     const handlers: StreamHandlers = {
       onTokenAccount: (pubkey, data, slot) => ingestor.onTokenAccount(pubkey, data, slot),
-      onMintAccount: (pubkey) => ingestor.onMintAccount(pubkey),
+      onMintAccount: (pubkey, slot) => ingestor.onMintAccount(pubkey, slot),
       onSlot: (slot) => {
         lastSlotAt = Date.now();
         tip = Math.max(tip, slot);

@@ -2,6 +2,7 @@
 // only after the mint was read and published, so a crash in between re-reads the status event.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Consumer, Kafka } from 'kafkajs';
+import { FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OperationStatus } from '../lib/records.ts';
 import { TOPICS } from '../lib/topics.ts';
@@ -17,7 +18,7 @@ export async function startStatusConsumer(opts: {
   logger: Logger;
   track: (mints: string[]) => Promise<void>;
 }): Promise<Consumer> {
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId });
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId, ...FETCH_PACING.background });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.opsStatus, fromBeginning: true });
   await consumer.run({

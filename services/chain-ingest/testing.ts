@@ -7,21 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, type Signer } from '@solana/web3.js';
 import {
-  AuthorityType,
   MINT_SIZE,
   TOKEN_PROGRAM_ID,
   createAssociatedTokenAccountIdempotentInstruction,
   createBurnInstruction,
   createCloseAccountInstruction,
-  createInitializeMint2Instruction,
-  createMintToInstruction,
-  createSetAuthorityInstruction,
   createTransferInstruction,
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
+import { nftInstructions } from '../lib/solana/transactions.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { OwnershipChange } from './sink.ts';
 
@@ -58,16 +55,12 @@ export async function fundedKeypair(conn: Connection, sol = 10): Promise<Keypair
 /** A finished NFT (supply 1, decimals 0, no mint authority) held by `owner`'s associated account. */
 export async function createNft(conn: Connection, payer: Keypair, owner: PublicKey): Promise<PublicKey> {
   const mint = Keypair.generate();
-  const ata = getAssociatedTokenAddressSync(mint.publicKey, owner);
   const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
   await land(
     conn,
     new Transaction().add(
       SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
-      createInitializeMint2Instruction(mint.publicKey, 0, payer.publicKey, null),
-      createAssociatedTokenAccountIdempotentInstruction(payer.publicKey, ata, owner, mint.publicKey),
-      createMintToInstruction(mint.publicKey, ata, payer.publicKey, 1),
-      createSetAuthorityInstruction(mint.publicKey, payer.publicKey, AuthorityType.MintTokens, null),
+      ...nftInstructions(payer.publicKey, mint.publicKey, owner),
     ),
     [payer, mint],
   );
