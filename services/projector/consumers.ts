@@ -32,7 +32,7 @@ export function startOwnershipConsumer(ctx: ProjectorContext, opts: { topic: str
       const v = decode(m.value, context);
       return v instanceof Promise ? v.then((x) => asOwnershipChange(x, context)) : asOwnershipChange(v, context);
     },
-    apply: async (client, changes) => (await applyOwnershipBatch(client, target, changes)).rows.size,
+    apply: (client, changes) => applyOwnershipBatch(client, target, changes),
   });
 }
 
@@ -48,6 +48,8 @@ export function startStatusConsumer(ctx: ProjectorContext, opts: { topic: string
     ...ctx,
     ...opts,
     name: 'status',
+    // chain_operations is for reading, not on the path from a request to its owner.
+    pacing: 'background',
     decode: (m, partition) => {
       const context = { topic: opts.topic, partition, offset: m.offset };
       const v = decode(m.value, context);

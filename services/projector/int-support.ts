@@ -69,7 +69,12 @@ export const partitionOf = (mint: string) => [...mint].reduce((h, c) => (h * 31 
 export async function produceEncoded<T extends { mint: string }>(producer: Producer, registry: SchemaRegistry, subject: string, topic: string, values: T[]): Promise<Array<Sent<T>>> {
   const id = await registry.getLatestSchemaId(subject);
   const byPartition = new Map<number, T[]>();
-  for (const v of values) byPartition.set(partitionOf(v.mint), [...(byPartition.get(partitionOf(v.mint)) ?? []), v]);
+  for (const v of values) {
+    const p = partitionOf(v.mint);
+    const list = byPartition.get(p);
+    if (list) list.push(v);
+    else byPartition.set(p, [v]);
+  }
   const sent: Array<Sent<T>> = [];
   for (const [partition, list] of byPartition) {
     const messages = await Promise.all(list.map(async (v) => ({ key: v.mint, value: await registry.encode(id, v), partition })));
@@ -93,7 +98,7 @@ export function ownershipChange(mint: string, slot: number, owner: string | null
 }
 
 /** Resolves once the group's stored offsets reach every partition's end. */
-export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, topic: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, topic: string, timeoutMs = 60_000, pollMs = 100): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -104,7 +109,7 @@ export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, 
       const at = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
       if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
       if (Date.now() > deadline) throw new Error(`group ${group} did not reach the end of ${topic}: ${JSON.stringify(rows)} vs ${JSON.stringify(ends)}`);
-      await sleep(100);
+      await sleep(pollMs);
     }
   } finally {
     await admin.disconnect();

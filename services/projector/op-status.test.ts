@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { advances, applyStatus, isTerminal, OP_EVENT_STATES, reduceStatuses, type OperationStatus, type OpRow } from './op-status.ts';
 
 const OP = '00000000-0000-4000-8000-000000000001';
-const fresh: OpRow = { opId: OP, state: 'requested', attempts: 0, lastSignature: null, lastSlot: null, lastError: null, confirmedAt: null, updatedAt: 0 };
+const fresh: OpRow = { opId: OP, state: 'requested', generation: 1, attempts: 0, lastSignature: null, lastSlot: null, lastError: null, lastErrorKind: null, confirmedAt: null, updatedAt: 0 };
 
 let clock = 0;
-const event = (state: OperationStatus['state'], attempt: number): OperationStatus => ({
+const event = (state: OperationStatus['state'], attempt: number, generation = 1): OperationStatus => ({
   opId: OP,
   idempotencyKey: 'k',
   mint: 'm',
@@ -18,6 +18,7 @@ const event = (state: OperationStatus['state'], attempt: number): OperationStatu
   slot: state === 'confirmed' || state === 'finalized' ? 100 + attempt : null,
   error: state === 'expired' || state === 'failed' ? `${state} ${attempt}` : null,
   at: ++clock,
+  generation,
 });
 
 /** What a submitter can emit for one operation: attempts that expire or fail, then an outcome. */
@@ -44,11 +45,37 @@ const deliveryArb = historyArb.chain((h) =>
   fc.tuple(fc.constant(h), fc.shuffledSubarray(h)).chain(([all, dups]) => fc.tuple(fc.constant(all), fc.shuffledSubarray([...all, ...dups], { minLength: all.length + dups.length }))),
 );
 
-const anyEventArb = fc.record({ state: fc.constantFrom(...OP_EVENT_STATES), attempt: fc.integer({ min: 1, max: 5 }) }).map(({ state, attempt }) => event(state, attempt));
+const anyEventArb = fc
+  .record({ state: fc.constantFrom(...OP_EVENT_STATES), attempt: fc.integer({ min: 1, max: 5 }), generation: fc.integer({ min: 1, max: 3 }) })
+  .map(({ state, attempt, generation }) => event(state, attempt, generation));
+
+/**
+ * A first generation whose attempts all expired unseen (exhausted: failed), then a re-request:
+ * the second generation's attempts continue the numbering (the submitter keeps the history) and
+ * start by expiring the last old attempt again before signing a new one.
+ */
+const regenArb = fc
+  .record({ firstAttempts: fc.integer({ min: 1, max: 3 }), expiredAgain: fc.nat({ max: 2 }), end: fc.constantFrom('submitted', 'confirmed', 'finalized', 'failed') })
+  .map(({ firstAttempts, expiredAgain, end }) => {
+    const first: OperationStatus[] = [];
+    for (let a = 1; a <= firstAttempts; a++) first.push(event('submitted', a), ...(a < firstAttempts ? [event('expired', a)] : []));
+    first.push({ ...event('failed', firstAttempts), errorKind: 'exhausted' });
+    const second: OperationStatus[] = [event('expired', firstAttempts, 2)];
+    let a = firstAttempts;
+    for (let i = 0; i < expiredAgain; i++) second.push(event('submitted', ++a, 2), event('expired', a, 2));
+    second.push(event('submitted', ++a, 2));
+    if (end === 'failed') second.push({ ...event('failed', a, 2), errorKind: 'exhausted' });
+    if (end === 'confirmed' || end === 'finalized') second.push(event('confirmed', a, 2));
+    if (end === 'finalized') second.push(event('finalized', a, 2));
+    return { first, second };
+  });
+
+/** The API's re-request: the row is at the new generation, requested again, before any of its events. */
+const requestedAgain = (row: OpRow): OpRow => ({ ...row, state: 'requested', generation: row.generation + 1, lastError: null });
 
 const run = (events: readonly OperationStatus[], from = fresh) => reduceStatuses(new Map([[OP, from]]), events).rows.get(OP) ?? from;
 
-const key = (r: OpRow) => [isTerminal(r.state) ? 2 : r.state === 'confirmed' ? 1 : 0, r.attempts, OP_EVENT_STATES.indexOf(r.state as never)];
+const key = (r: OpRow) => [r.generation, isTerminal(r.state) ? 2 : r.state === 'confirmed' ? 1 : 0, r.attempts, OP_EVENT_STATES.indexOf(r.state as never)];
 const notBelow = (a: number[], b: number[]) => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return true;
@@ -93,6 +120,35 @@ describe('operation status transitions', () => {
   it('terminal states stick', () => {
     expect(run([event('dead_lettered', 1), event('submitted', 2), event('confirmed', 2)]).state).toBe('dead_lettered');
     expect(run([event('finalized', 1), event('dead_lettered', 3)]).state).toBe('finalized');
+  });
+
+  test.prop([regenArb.chain((h) => fc.tuple(fc.constant(h), fc.shuffledSubarray([...h.first, ...h.second, ...h.first], { minLength: 1 })))])(
+    're-requested: once the row is at the new generation, the old generation arriving in any order, duplicated, changes nothing',
+    ([{ first, second }, noise]) => {
+      const failed = run(first);
+      expect(failed.state).toBe('failed');
+      const again = requestedAgain(failed);
+      const inOrder = run(second, again);
+      // Old-generation events mixed in anywhere, the new generation in order: the same row.
+      const mixed = run([...noise.filter((e) => e.generation === 1), ...second, ...noise], again);
+      expect({ state: mixed.state, generation: mixed.generation, attempts: mixed.attempts }).toEqual({ state: inOrder.state, generation: 2, attempts: inOrder.attempts });
+      expect(reduceStatuses(new Map([[OP, again]]), first).rows.size).toBe(0);
+    },
+  );
+
+  test.prop([regenArb])('a newer generation moves a failed operation on even before the row knows it; the failed generation cannot come back', ({ first, second }) => {
+    const failed = run(first);
+    const moved = run(second, failed);
+    expect(moved.generation).toBe(2);
+    expect(moved.state).not.toBe('requested');
+    expect(run(first, moved)).toEqual(moved);
+  });
+
+  it('a newer generation does not leave a terminal state', () => {
+    expect(advances({ state: 'dead_lettered', attempts: 1, generation: 1 }, event('submitted', 2, 2))).toBe(false);
+    expect(advances({ state: 'finalized', attempts: 1, generation: 1 }, event('submitted', 2, 2))).toBe(false);
+    // A record without a generation is the first request.
+    expect(advances({ state: 'requested', attempts: 3, generation: 2 }, { ...event('failed', 3), generation: undefined })).toBe(false);
   });
 
   it('an unknown op id is reported, not applied', () => {

@@ -6,11 +6,16 @@
  *   by a stale step of another attempt);
  * - otherwise a newer attempt supersedes an older one, and within an attempt the state only
  *   moves forward (submitted < expired < failed < confirmed < finalized < dead_lettered).
- * Equivalently: an event wins when its key (tier, attempt, rank) is greater than the stored one's,
- * and nothing wins over a terminal state; so for a history with at most one terminal event, the
- * result is the same in any order.
+ * - a re-request (api retryOperation) is a new generation of the same operation: an event of a
+ *   newer generation supersedes anything of an older one (this is what moves a failed operation
+ *   on), and an event of an older generation never moves a newer one (the API writes the newer
+ *   generation into the row before any of its events exist, so a late event of the failed
+ *   generation cannot put the row back to failed).
+ * Equivalently: an event wins when its key (generation, tier, attempt, rank) is greater than the
+ * stored one's, and nothing wins over a terminal state; so for a history with at most one terminal
+ * event, the result is the same in any order.
  */
-import type { OperationStatus, OperationStatusState } from '../lib/records.ts';
+import { generationOf, type FailureKind, type OperationStatus, type OperationStatusState } from '../lib/records.ts';
 
 export type { OperationStatus };
 export const OP_EVENT_STATES = ['submitted', 'expired', 'failed', 'confirmed', 'finalized', 'dead_lettered'] as const satisfies readonly OperationStatusState[];
@@ -21,10 +26,14 @@ export type OpState = 'requested' | OpEventState;
 export interface OpRow {
   opId: string;
   state: OpState;
+  /** The request generation the row stands for (the API raises it when it re-requests). */
+  generation: number;
   attempts: number;
   lastSignature: string | null;
   lastSlot: number | null;
   lastError: string | null;
+  /** How the last failure failed (null when unknown or after a confirmation). */
+  lastErrorKind: FailureKind | null;
   confirmedAt: number | null;
   updatedAt: number;
 }
@@ -35,11 +44,11 @@ const tier = (s: OpState) => (s === 'finalized' || s === 'dead_lettered' ? 2 : s
 export const isTerminal = (s: OpState) => tier(s) === 2;
 
 /** Whether `event` moves an operation that is in `state` after `attempt` (see the rules above). */
-export function advances(current: { state: OpState; attempts: number }, event: { state: OpEventState; attempt: number }): boolean {
+export function advances(current: { state: OpState; attempts: number; generation?: number }, event: { state: OpEventState; attempt: number; generation?: number }): boolean {
   if (isTerminal(current.state)) return false;
-  const a = [tier(current.state), current.attempts, RANK[current.state]];
-  const b = [tier(event.state), event.attempt, RANK[event.state]];
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return b[i]! > a[i]!;
+  const a = [generationOf(current), tier(current.state), current.attempts, RANK[current.state]];
+  const b = [generationOf(event), tier(event.state), event.attempt, RANK[event.state]];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return b[i]! > a[i]!;
   return false;
 }
 
@@ -50,11 +59,13 @@ export function applyStatus(row: OpRow, event: OperationStatus): OpRow | undefin
   return {
     opId: row.opId,
     state: event.state,
+    generation: generationOf(event),
     attempts: event.attempt,
     lastSignature: event.signature ?? row.lastSignature,
     lastSlot: event.slot ?? row.lastSlot,
     // A confirmation clears the error of the attempts before it; a failure step records its own.
     lastError: reached ? null : (event.error ?? row.lastError),
+    lastErrorKind: reached ? null : (event.errorKind ?? (event.error ? null : row.lastErrorKind)),
     confirmedAt: row.confirmedAt ?? (reached ? event.at : null),
     updatedAt: event.at,
   };

@@ -47,8 +47,9 @@ afterAll(async () => {
 function histories(mints: string[], slotsPerMint: number, slotBase = 0) {
   const records: OwnershipChange[] = [];
   const expected = new Map<string, { owner: string | null; slot: number }>();
-  for (const mint of mints) {
-    const owners = Array.from({ length: slotsPerMint }, (_, i) => (i === slotsPerMint - 1 && mint.endsWith('1') ? null : `wallet-${rand(4)}`));
+  for (const [m, mint] of mints.entries()) {
+    // Every fifth mint ends burned.
+    const owners = Array.from({ length: slotsPerMint }, (_, i) => (i === slotsPerMint - 1 && m % 5 === 0 ? null : `wallet-${rand(4)}`));
     owners.forEach((owner, i) => {
       const slot = slotBase + (i + 1) * 10;
       records.push(ownershipChange(mint, slot, owner));
@@ -106,7 +107,10 @@ describe('ownership projection on the real stack', () => {
     const { rows: audit } = await ctx.pool.query<{ mint: string; old_owner: string | null; new_owner: string | null }>(`SELECT mint, old_owner, new_owner FROM ${target.audit} ORDER BY id`);
     for (const [mint, want] of expected) {
       const trail = audit.filter((a) => a.mint === mint);
-      expect(trail.length).toBeGreaterThan(0);
+      // A burned mint whose burn record arrived before its older records was never seen owned:
+      // no owner change, so no trail. Every other mint has one.
+      if (trail.length === 0 && want.owner === null) continue;
+      expect(trail.length, mint).toBeGreaterThan(0);
       expect(trail[0]!.old_owner).toBeNull();
       trail.slice(1).forEach((a, i) => expect(a.old_owner).toBe(trail[i]!.new_owner));
       expect(trail.at(-1)!.new_owner).toBe(want.owner);

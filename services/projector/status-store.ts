@@ -4,8 +4,8 @@ import { reduceStatuses, type OperationStatus, type OpRow, type OpState } from '
 const MS = (col: string) => `(extract(epoch FROM ${col}) * 1000)::bigint`;
 
 export async function loadOps(client: Queryable, opIds: string[]): Promise<Map<string, OpRow>> {
-  const { rows } = await client.query<{ op_id: string; state: OpState; attempts: number; last_signature: string | null; last_slot: string | null; last_error: string | null; confirmed_ms: string | null; updated_ms: string }>(
-    `SELECT op_id, state, attempts, last_signature, last_slot, last_error, ${MS('confirmed_at')} AS confirmed_ms, ${MS('updated_at')} AS updated_ms
+  const { rows } = await client.query<{ op_id: string; state: OpState; generation: number; attempts: number; last_signature: string | null; last_slot: string | null; last_error: string | null; last_error_kind: OpRow['lastErrorKind']; confirmed_ms: string | null; updated_ms: string }>(
+    `SELECT op_id, state, generation, attempts, last_signature, last_slot, last_error, last_error_kind, ${MS('confirmed_at')} AS confirmed_ms, ${MS('updated_at')} AS updated_ms
        FROM chain_operations WHERE op_id = ANY($1::uuid[]) FOR UPDATE`,
     [opIds],
   );
@@ -15,10 +15,12 @@ export async function loadOps(client: Queryable, opIds: string[]): Promise<Map<s
       {
         opId: r.op_id,
         state: r.state,
+        generation: r.generation,
         attempts: r.attempts,
         lastSignature: r.last_signature,
         lastSlot: r.last_slot === null ? null : Number(r.last_slot),
         lastError: r.last_error,
+        lastErrorKind: r.last_error_kind,
         confirmedAt: r.confirmed_ms === null ? null : Number(r.confirmed_ms),
         updatedAt: Number(r.updated_ms),
       },
@@ -30,10 +32,10 @@ async function updateOps(client: Queryable, rows: OpRow[]): Promise<void> {
   if (rows.length === 0) return;
   const at = `timestamptz 'epoch' + interval '1 millisecond' *`;
   await client.query(
-    `UPDATE chain_operations c SET state = u.state, attempts = u.attempts, last_signature = u.last_signature, last_slot = u.last_slot,
-            last_error = u.last_error, confirmed_at = ${at} u.confirmed_ms, updated_at = ${at} u.updated_ms
-       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[])
-            AS u(op_id, state, attempts, last_signature, last_slot, last_error, confirmed_ms, updated_ms)
+    `UPDATE chain_operations c SET state = u.state, generation = greatest(c.generation, u.generation), attempts = u.attempts, last_signature = u.last_signature, last_slot = u.last_slot,
+            last_error = u.last_error, last_error_kind = u.last_error_kind, confirmed_at = ${at} u.confirmed_ms, updated_at = ${at} u.updated_ms
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::text[])
+            AS u(op_id, state, attempts, last_signature, last_slot, last_error, confirmed_ms, updated_ms, generation, last_error_kind)
       WHERE c.op_id = u.op_id`,
     [
       rows.map((r) => r.opId),
@@ -44,6 +46,8 @@ async function updateOps(client: Queryable, rows: OpRow[]): Promise<void> {
       rows.map((r) => r.lastError),
       rows.map((r) => r.confirmedAt),
       rows.map((r) => r.updatedAt),
+      rows.map((r) => r.generation),
+      rows.map((r) => r.lastErrorKind),
     ],
   );
 }
