@@ -51,7 +51,7 @@ export interface BatchOutcome {
   rows: Map<string, OwnershipRow>;
   /** Every owner change, in application order: what to append to the audit trail. */
   ownerChanges: OwnerChange[];
-  /** Per mint, the ticket's owner and status after the batch (only mints whose owner changed). */
+  /** Per mint, the ticket's owner and status after the batch (mints first seen or whose owner changed). */
   tickets: Map<string, { owner: string | null; status: TicketStatus }>;
 }
 
@@ -71,11 +71,10 @@ export function reduceOwnership(current: ReadonlyMap<string, OwnershipRow>, chan
     state.set(change.mint, row);
     rows.set(change.mint, row);
     const oldOwner = before?.owner ?? null;
-    if (oldOwner !== row.owner) {
-      ownerChanges.push({ mint: row.mint, oldOwner, newOwner: row.owner, slot: row.slot, observedAt: row.updatedAt });
-      // A change to null always comes from an owner (oldOwner !== null): that is a burn.
-      tickets.set(row.mint, { owner: row.owner, status: row.owner === null ? 'burned' : 'minted' });
-    }
+    if (oldOwner !== row.owner) ownerChanges.push({ mint: row.mint, oldOwner, newOwner: row.owner, slot: row.slot, observedAt: row.updatedAt });
+    // A mint first seen already burned (minted and burned between two looks at the chain) has no
+    // owner change, yet its ticket must still say burned: the chain wins.
+    if (oldOwner !== row.owner || !current.has(row.mint)) tickets.set(row.mint, { owner: row.owner, status: row.owner === null ? 'burned' : 'minted' });
   }
   return { rows, ownerChanges, tickets };
 }
