@@ -39,14 +39,19 @@ describe('classify', () => {
     expect(kinds(view({ ops: [op({ state: 'requested', since: NOW - T.stuckMs * 2 })] }))).toEqual([]);
     expect(kinds(view({ ops: [op({ state: 'requested', since: NOW - T.pendingMs - 1 })] }))).toEqual(['stuck_operation']);
   });
-  it('a dead-lettered op goes to review; a failed mint is retried only when the policy allows', () => {
-    const dead = classify(view({ ops: [op({ state: 'dead_lettered' })] }), T, NOW)[0]!;
+  it('a dead-lettered op goes to review; a failed mint is retried only when it failed as exhausted and the policy allows', () => {
+    const dead = classify(view({ ops: [op({ state: 'dead_lettered', errorKind: 'invalid_input' })] }), T, NOW)[0]!;
     expect(decide(dead, DEFAULT_POLICY)).toMatchObject({ action: 'review', state: 'needs_review' });
-    const failedMint = classify(view({ ops: [op({ state: 'failed', type: 'mint' })] }), T, NOW)[0]!;
-    expect(decide(failedMint, DEFAULT_POLICY).action).toBe('review');
-    expect(decide(failedMint, { ...DEFAULT_POLICY, failedOperation: 'retry' }).action).toBe('retry_op');
-    const failedTransfer = classify(view({ ops: [op({ state: 'failed' })] }), T, NOW)[0]!;
-    expect(decide(failedTransfer, { ...DEFAULT_POLICY, failedOperation: 'retry' }).action).toBe('review');
+    const failedMint = classify(view({ ops: [op({ state: 'failed', type: 'mint', errorKind: 'exhausted' })] }), T, NOW)[0]!;
+    expect(failedMint).toMatchObject({ opType: 'mint', generation: 1, errorKind: 'exhausted' });
+    expect(decide(failedMint, DEFAULT_POLICY)).toMatchObject({ action: 'retry_op', state: 'open' });
+    expect(decide(failedMint, { ...DEFAULT_POLICY, failedOperation: 'review' }).action).toBe('review');
+    expect(decide({ ...failedMint, generation: 3 }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/2 re-request/) });
+    expect(decide({ ...failedMint, errorKind: 'permanent' }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/fail the same way/) });
+    expect(decide({ ...failedMint, errorKind: null }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/not known to be safe/) });
+    const failedTransfer = classify(view({ ops: [op({ state: 'failed', errorKind: 'exhausted' })] }), T, NOW)[0]!;
+    expect(decide(failedTransfer, DEFAULT_POLICY).action).toBe('review');
+    expect(decide(failedTransfer, { ...DEFAULT_POLICY, retryTypes: ['mint', 'transfer'] }).action).toBe('retry_op');
   });
   it('owner mismatches are healed by default; missing kinds always go to review', () => {
     expect(decide({ mint: 'M', kind: 'owner_mismatch', opId: null, dbValue: 'X', chainValue: 'A', slot: 1 }, DEFAULT_POLICY).action).toBe('heal_owner');

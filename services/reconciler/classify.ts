@@ -10,7 +10,10 @@ export function isInFlight(op: OpView): boolean {
 }
 
 function stuckFinding(view: MintView, op: OpView): Finding {
-  return { mint: view.mint, kind: 'stuck_operation', opId: op.opId, dbValue: `${op.type}:${op.state}`, chainValue: view.chain.owner, slot: view.chain.slot, opState: op.state };
+  return {
+    mint: view.mint, kind: 'stuck_operation', opId: op.opId, dbValue: `${op.type}:${op.state}`, chainValue: view.chain.owner, slot: view.chain.slot,
+    opState: op.state, opType: op.type, generation: op.generation ?? 1, errorKind: op.errorKind ?? null,
+  };
 }
 
 /** Operations that are stuck: in flight past their threshold, failed, or dead-lettered. */

@@ -51,7 +51,7 @@ try {
           chunkKeys: config.RECONCILE_CHUNK_KEYS,
           concurrency: config.RECONCILE_RPC_CONCURRENCY,
           timeoutMs: config.RECONCILE_TIMEOUT_MS,
-          dlqThreshold: config.RECONCILE_DLQ_THRESHOLD,
+          strategy: config.RECONCILE_SNAPSHOT,
           ...(scope ? { scope } : {}),
         },
         'cli',

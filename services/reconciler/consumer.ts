@@ -22,6 +22,9 @@ export function toStatusEvent(v: Record<string, unknown>): StatusEvent {
     attempt: Number(v.attempt),
     error: (v.error as string | null) ?? null,
     at: Number(v.at),
+    // Absent in records written before re-requests existed (their writer schema has no such field).
+    generation: v.generation == null ? 1 : Number(v.generation),
+    errorKind: (v.errorKind as StatusEvent['errorKind']) ?? null,
   };
 }
 

@@ -5,6 +5,8 @@ import type { Queryable } from '../lib/db.ts';
 export interface Holding {
   mint: string;
   owner: string;
+  /** The owner's associated token account when left out. */
+  tokenAccount?: string;
 }
 
 /** POST /admin/seed on the local chain (localnet only), in batches so each request stays small. */

@@ -27,7 +27,6 @@ function deps(scope: string[], published: DiscrepancyEvent[], over: Partial<Full
     chunkKeys: 100,
     concurrency: 2,
     timeoutMs: 60_000,
-    dlqThreshold: 1_000,
     scope,
     ...over,
   };

@@ -4,12 +4,12 @@ import type pg from 'pg';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { classify } from './classify.ts';
-import { compareWithDb, rememberMints, trackedMints } from './db-view.ts';
+import { compareAndRemember, trackedMints } from './db-view.ts';
 import { healAll } from './heal.ts';
 import type { HealingPolicy } from './policy.ts';
 import type { Publish } from './publisher.ts';
 import { finishRun, startRun, type RunStatus, type RunTrigger } from './runs.ts';
-import { snapshotChain, type ChainReader } from './snapshot.ts';
+import { snapshotChain, type ChainReader, type ChainRow, type SnapshotStrategy } from './snapshot.ts';
 import { loadActive, recordPlan } from './store.ts';
 import { planTransitions, toHeal } from './transitions.ts';
 import type { Finding, Thresholds } from './types.ts';
@@ -24,8 +24,8 @@ export interface FullRunDeps {
   chunkKeys: number;
   concurrency: number;
   timeoutMs: number;
-  /** Dead-lettered operations in the last hour above which dlq_growth is reported. */
-  dlqThreshold: number;
+  /** How the chain snapshot is taken (snapshot.ts); chunks when left out. */
+  strategy?: SnapshotStrategy;
   /** Only these mints (tests, `reconcile --mints`); all tracked mints when left out. */
   scope?: readonly string[];
 }
@@ -44,15 +44,8 @@ export interface RunSummary {
   slot: number | null;
   durationMs: number;
   phases: Record<string, number>;
-}
-
-/** The marker mint of the pipeline-wide dlq_growth discrepancy (it belongs to no single NFT). */
-export const DLQ_MINT = 'chain.ops.dlq';
-
-async function dlqFinding(pool: pg.Pool, threshold: number): Promise<Finding[]> {
-  const res = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM chain_operations WHERE state = 'dead_lettered' AND updated_at > now() - interval '1 hour'`);
-  const n = Number(res.rows[0]?.n ?? 0);
-  return n > threshold ? [{ mint: DLQ_MINT, kind: 'dlq_growth', opId: null, dbValue: `${n} dead-lettered in the last hour`, chainValue: null, slot: null }] : [];
+  /** How the chain snapshot was taken. */
+  strategy: 'scan' | 'chunks';
 }
 
 export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<RunSummary> {
@@ -76,15 +69,24 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
         chunkKeys: d.chunkKeys,
         concurrency: d.concurrency,
         deadline: started + d.timeoutMs,
+        ...(d.strategy ? { strategy: d.strategy } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       }),
     );
+    if (snap.scanError) log.warn({ error: snap.scanError }, 'the Token program scan failed; the snapshot was read in chunks');
     errors += snap.failed.length;
     for (const f of snap.failed.slice(0, 5)) log.warn({ mint: f.mint, error: f.error }, 'mint could not be read from the chain');
 
+    // Where each NFT was found is remembered with the comparison (same transaction) when it moved
+    // since the last run, so the next run reads the right token account first.
+    const before = new Map(tracked.map((t) => [t.mint, t.remembered]));
+    const moved = (r: ChainRow) => {
+      const b = before.get(r.mint);
+      return !b || b.owner !== r.owner || b.tokenAccount !== r.tokenAccount;
+    };
     const now = Date.now();
-    const compared = await phase('compare', () => compareWithDb(d.pool, snap.rows, now));
+    const compared = await phase('compare', () => compareAndRemember(d.pool, snap.rows, moved, now));
     const findings: Finding[] = [];
     for (const c of compared) {
       try {
@@ -94,28 +96,19 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
         log.warn({ err, mint: c.view.mint }, 'classification failed');
       }
     }
+    // dlq_growth is not a per-mint comparison: the service checks it on its own (dlq.ts).
     const checked = new Set(snap.rows.map((r) => r.mint));
-    if (!d.scope) {
-      findings.push(...(await dlqFinding(d.pool, d.dlqThreshold)));
-      checked.add(DLQ_MINT);
-    }
     const plan = planTransitions(await loadActive(d.pool), findings, (m) => checked.has(m), d.policy);
     const recorded = await phase('record', () => recordPlan(d.pool, plan, { source: 'full_run', runId }));
     const healed = await phase('heal', () => healAll(d.pool, toHeal(plan, recorded.createdIds)));
     errors += healed.failed.length;
     for (const f of healed.failed) log.warn({ err: f.error, mint: f.mint, discrepancyId: f.id }, 'healing failed');
     try {
-      await d.publish([...recorded.events, ...healed.healed]);
+      await d.publish([...recorded.events, ...healed.healed, ...healed.reviewed]);
     } catch (err) {
       errors += 1;
       log.error({ err }, 'publishing discrepancies failed; the table holds them');
     }
-    const before = new Map(tracked.map((t) => [t.mint, t.remembered]));
-    const changed = snap.rows.filter((r) => {
-      const b = before.get(r.mint);
-      return r.present && (!b || b.owner !== r.owner || b.tokenAccount !== r.tokenAccount);
-    });
-    await phase('remember', () => rememberMints(d.pool, changed));
 
     const mismatches: Record<string, number> = {};
     for (const f of findings) mismatches[f.kind] = (mismatches[f.kind] ?? 0) + 1;
@@ -135,6 +128,7 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
       slot: snap.slot,
       durationMs: Date.now() - started,
       phases,
+      strategy: snap.strategy,
     };
     log.info(summary, 'full reconciliation finished');
     return summary;

@@ -1,12 +1,18 @@
-// Healing: the database corrected from the chain, one discrepancy per transaction so one failure
-// never undoes another. Invariant 4 holds: the owner written is the one the chain confirmed.
+// Healing, one discrepancy per transaction so one failure never undoes another: the database
+// corrected from the chain (invariant 4 holds: the owner written is the one the chain confirmed),
+// or a failed operation requested again through the application API, in the same transaction as
+// the discrepancy's closing (so a discrepancy is healed if and only if the re-request committed).
 import type pg from 'pg';
-import { withTransaction } from '../lib/db.ts';
-import { close, type DiscrepancyEvent } from './store.ts';
+import { retryOperation } from '../../api/operations.ts';
+import { withTransaction, type Queryable } from '../lib/db.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import { close, toReview, type DiscrepancyEvent } from './store.ts';
 import type { Planned } from './transitions.ts';
 
 export interface HealResult {
   healed: DiscrepancyEvent[];
+  /** Handed to review because the heal turned out not to be possible (the API refused a re-request). */
+  reviewed: DiscrepancyEvent[];
   failed: Array<{ id: string; mint: string; error: unknown }>;
   /** Not healed because the world moved on (the owner changed again); the next pass decides. */
   skipped: number;
@@ -21,10 +27,17 @@ export async function healAll(
   tasks: Array<{ id: string; planned: Planned }>,
   confirmOwner?: (mint: string) => Promise<string | null | undefined>,
 ): Promise<HealResult> {
-  const out: HealResult = { healed: [], failed: [], skipped: 0 };
+  const out: HealResult = { healed: [], reviewed: [], failed: [], skipped: 0 };
   for (const { id, planned } of tasks) {
     const f = planned.finding;
     try {
+      if (planned.decision.action === 'retry_op') {
+        const r = await withTransaction(pool, (client) => requestAgain(client, id, planned));
+        if (r?.state === 'healed') out.healed.push(r);
+        else if (r) out.reviewed.push(r);
+        else out.skipped += 1;
+        continue;
+      }
       if (planned.decision.action !== 'heal_owner') {
         out.skipped += 1;
         continue;
@@ -54,4 +67,22 @@ export async function healAll(
     }
   }
   return out;
+}
+
+/**
+ * The re-request of a failed operation, for the generation the finding saw fail: when someone
+ * re-requested it meanwhile, nothing is written and the next pass sees the new generation. A
+ * refusal (a later operation, a state that moved on) is not retried: it goes to review.
+ */
+async function requestAgain(client: Queryable, id: string, planned: Planned): Promise<DiscrepancyEvent | undefined> {
+  const f = planned.finding;
+  if (!f.opId) return toReview(client, id, 'no operation to request again');
+  try {
+    const r = await retryOperation(client, { opId: f.opId, generation: f.generation ?? 1, reason: `reconciler (discrepancy ${id}): ${planned.decision.reason}` });
+    if (!r.retried) return undefined;
+    return await close(client, id, 'healed', `operation ${f.opId} requested again as generation ${r.generation} (same op id and idempotency key)`);
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    return toReview(client, id, `not requested again: ${err.message}`);
+  }
 }

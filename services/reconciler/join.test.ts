@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { classify } from './classify.ts';
-import { applyOwnership, applyStatus, emptyMintState, streamView, type MintState, type OwnershipEvent, type StatusEvent } from './join.ts';
+import { applyOwnership, applyStatus, emptyMintState, relevantOps, streamView, type MintState, type OwnershipEvent, type StatusEvent } from './join.ts';
 import type { Thresholds, TicketView } from './types.ts';
 
 const T: Thresholds = { graceMs: 30_000, stuckMs: 300_000, pendingMs: 3_600_000 };
@@ -84,6 +84,56 @@ describe('the stream join', () => {
       s = applyOwnership(s, { mint: MINT, owner: chainOwner, tokenAccount: null, amount: 1, slot: 5, commitment: 'confirmed', observedAt: NOW - 1_000_000 });
       const view = streamView(MINT, s, { ticket: { ...ticket, owner: dbOwner }, ops: [], lastSettledAt: null })!;
       expect(classify(view, T, NOW)).toEqual([]);
+    },
+  );
+
+  test.prop([
+    fc.array(fc.record({ state: fc.constantFrom('submitted', 'expired', 'failed' as const), attempt: fc.integer({ min: 1, max: 3 }) }), { maxLength: 6 }),
+    fc.constantFrom('submitted', 'expired' as const),
+    fc.integer({ min: 0, max: T.stuckMs }),
+    fc.array(fc.nat({ max: 8 }), { maxLength: 8 }),
+  ])(
+    'a re-requested operation: its new generation in flight is not reported, whatever of the failed generation arrives again, in any order',
+    (oldSteps, current, age, replayAt) => {
+      const base = { opId: 'op-1', idempotencyKey: 'k', mint: MINT, type: 'mint' as const, expectedOwner: 'WalletB', error: null };
+      const failed: StatusEvent[] = [...oldSteps.map((x, i) => ({ ...base, ...x, at: NOW - 1_000_000 + i, generation: 1 })), { ...base, state: 'failed', attempt: 3, errorKind: 'exhausted', at: NOW - 900_000, generation: 1 }];
+      const next: StatusEvent = { ...base, state: current, attempt: 4, at: NOW - age, generation: 2 };
+      // The new generation's event with the old generation's records replayed around it.
+      const events = [...failed];
+      events.splice(Math.min(replayAt[0] ?? 0, events.length), 0, next);
+      for (const i of replayAt.slice(1)) events.push(failed[i % failed.length]!);
+      const s = events.reduce(applyStatus, emptyMintState());
+      expect(s.ops.get('op-1')).toMatchObject({ state: current, generation: 2 });
+      const view = streamView(MINT, applyOwnership(s, { mint: MINT, owner: null, tokenAccount: null, amount: 0, slot: 1, commitment: 'confirmed', observedAt: NOW - 2_000_000 }), {
+        ticket: { id: 't-1', status: 'mint_requested', owner: null },
+        ops: [],
+        lastSettledAt: null,
+      })!;
+      expect(classify(view, T, NOW)).toEqual([]);
+    },
+  );
+
+  test.prop([fc.integer({ min: 0, max: T.pendingMs - 1 })])('the database knows of a re-request before the stream does: the failed generation is not reported again', (age) => {
+    const failed = { opId: 'op-1', idempotencyKey: 'k', type: 'mint' as const, state: 'failed' as const, since: NOW - 600_000, from: null, to: 'WalletB', error: 'expired', generation: 1, errorKind: 'exhausted' as const };
+    const again = { ...failed, state: 'requested' as const, since: NOW - age, error: null, generation: 2, errorKind: null };
+    const { ops } = relevantOps([again], [failed]);
+    expect(ops).toEqual([again]);
+    const view = { mint: MINT, chain: { present: false, owner: null, slot: 1 }, ticket: { id: 't-1', status: 'mint_requested' as const, owner: null }, lastSettledAt: null, ops };
+    expect(classify(view, T, NOW)).toEqual([]);
+  });
+
+  test.prop([fc.constantFrom(...wallets), fc.constantFrom(...wallets), fc.integer({ min: 1, max: 100 }), fc.integer({ min: T.graceMs, max: 10 * T.graceMs })])(
+    "a transfer read as the sender's emptied account, then the receiver's, at one slot: the later record is the owner, and no mismatch is reported",
+    (sender, receiver, slot, age) => {
+      const at = (commitment: 'confirmed' | 'finalized', owner: string | null): OwnershipEvent => ({ mint: MINT, owner, tokenAccount: null, amount: owner ? 1 : 0, slot, commitment, observedAt: NOW - age });
+      let s = applyStatus(emptyMintState(), { opId: 'op-1', idempotencyKey: 'k', mint: MINT, type: 'transfer', state: 'confirmed', expectedOwner: receiver, attempt: 1, error: null, at: NOW - age });
+      s = [at('confirmed', sender), at('confirmed', null), at('confirmed', receiver)].reduce(applyOwnership, s);
+      expect(s.chain?.owner).toBe(receiver);
+      const view = streamView(MINT, s, { ticket: { ...ticket, owner: receiver }, ops: [], lastSettledAt: null })!;
+      expect(classify(view, T, NOW)).toEqual([]);
+      // A rooted slot is not corrected: a confirmed record after the finalized one is stale.
+      const rooted = [at('finalized', receiver), at('confirmed', null)].reduce(applyOwnership, s);
+      expect(rooted.chain).toMatchObject({ owner: receiver, commitment: 'finalized' });
     },
   );
 

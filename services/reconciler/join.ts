@@ -1,11 +1,11 @@
 // The per-mint join of the two streams: chain.ops.status (what the platform did and expects) and
 // chain.ownership (the chain owner at a slot). Pure reducers: the state after a set of events does
 // not depend on how the two streams interleave, so a rebuild from offset zero equals the live state.
-import type { OperationStatus, OwnershipChange } from '../lib/records.ts';
+import { generationOf, type OperationStatus, type OwnershipChange } from '../lib/records.ts';
 import type { ChainView, MintView, OpState, OpView, TicketView } from './types.ts';
 
 /** The fields of a chain.ops.status record the join reads. */
-export type StatusEvent = Pick<OperationStatus, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'state' | 'expectedOwner' | 'attempt' | 'error' | 'at'>;
+export type StatusEvent = Pick<OperationStatus, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'state' | 'expectedOwner' | 'attempt' | 'error' | 'at' | 'generation' | 'errorKind'>;
 
 /** The fields of a chain.ownership record the join reads (observedAt: the owner has been this since about then). */
 export type OwnershipEvent = Pick<OwnershipChange, 'mint' | 'owner' | 'tokenAccount' | 'amount' | 'slot' | 'commitment' | 'observedAt'>;
@@ -16,7 +16,7 @@ export interface TrackedOp extends OpView {
 }
 
 export interface MintState {
-  chain: (ChainView & { tokenAccount: string | null; observedAt: number }) | null;
+  chain: (ChainView & { tokenAccount: string | null; observedAt: number; commitment: OwnershipEvent['commitment'] }) | null;
   ops: ReadonlyMap<string, TrackedOp>;
 }
 
@@ -27,9 +27,17 @@ export const emptyMintState = (): MintState => ({ chain: null, ops: new Map() })
 const RANK: Record<OpState, number> = { requested: 0, submitted: 1, expired: 1, confirmed: 2, finalized: 3, failed: 3, dead_lettered: 3 };
 const SETTLED = new Set<OpState>(['confirmed', 'finalized']);
 
-/** Whether `next` supersedes `cur` for the same operation. */
-export function supersedes(cur: { state: OpState; since: number; attempt?: number } | undefined, next: { state: OpState; since: number; attempt?: number }): boolean {
+/**
+ * Whether `next` supersedes `cur` for the same operation. A newer request generation (a failed
+ * operation requested again) supersedes anything of an older one, final states included; within
+ * a generation, the rules above.
+ */
+export function supersedes(
+  cur: { state: OpState; since: number; attempt?: number; generation?: number } | undefined,
+  next: { state: OpState; since: number; attempt?: number; generation?: number },
+): boolean {
   if (!cur) return true;
+  if (generationOf(next) !== generationOf(cur)) return generationOf(next) > generationOf(cur);
   if (RANK[next.state] !== RANK[cur.state]) return RANK[next.state] > RANK[cur.state];
   if ((next.attempt ?? 0) !== (cur.attempt ?? 0)) return (next.attempt ?? 0) > (cur.attempt ?? 0);
   return next.since > cur.since || (next.since === cur.since && next.state > cur.state);
@@ -47,6 +55,8 @@ export function applyStatus(s: MintState, e: StatusEvent): MintState {
     error: e.error,
     attempt: e.attempt,
     expectedOwner: e.expectedOwner,
+    generation: generationOf(e),
+    errorKind: e.errorKind ?? null,
   };
   if (!supersedes(s.ops.get(e.opId), next)) return s;
   const ops = new Map(s.ops);
@@ -54,13 +64,19 @@ export function applyStatus(s: MintState, e: StatusEvent): MintState {
   return { ...s, ops };
 }
 
-/** The owner at the highest slot; at the same slot a finalized record replaces a confirmed one. */
+/**
+ * The owner at the highest slot. At the same slot the record read later wins, as in the
+ * projector (chain-ingest may publish a transfer's emptied sender account, then the receiver's, at
+ * one slot; within a partition records arrive in offset order), except that a confirmed record
+ * never replaces a finalized one (a rooted slot is not corrected: that is a stale duplicate).
+ */
 export function applyOwnership(s: MintState, e: OwnershipEvent): MintState {
   const cur = s.chain;
-  if (cur && (e.slot < cur.slot || (e.slot === cur.slot && e.commitment !== 'finalized'))) return s;
-  // A finalized record at the same slot confirms the owner; it does not make the change newer.
-  const observedAt = cur && e.slot === cur.slot ? Math.min(cur.observedAt, e.observedAt) : e.observedAt;
-  return { ...s, chain: { present: true, owner: e.amount > 0 ? e.owner : null, slot: e.slot, tokenAccount: e.tokenAccount, observedAt } };
+  if (cur && (e.slot < cur.slot || (e.slot === cur.slot && cur.commitment === 'finalized' && e.commitment !== 'finalized'))) return s;
+  const owner = e.amount > 0 ? e.owner : null;
+  // Another record of the same owner at the same slot (its finalization) does not make the change newer.
+  const observedAt = cur && e.slot === cur.slot && cur.owner === owner ? Math.min(cur.observedAt, e.observedAt) : e.observedAt;
+  return { ...s, chain: { present: true, owner, slot: e.slot, tokenAccount: e.tokenAccount, observedAt, commitment: e.commitment } };
 }
 
 /** When the newest settled operation settled. */

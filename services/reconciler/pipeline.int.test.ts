@@ -72,7 +72,7 @@ describe('reconciler on the running pipeline', () => {
     await new Promise((r) => setTimeout(r, GRACE_MS + 12_000));
     expect(await everRecorded(mints)).toEqual([]);
     const run = await fullReconciliation(
-      { pool, reader: web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed')), publish: async () => undefined, logger: silentLogger(), thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 }, policy: DEFAULT_POLICY, chunkKeys: 100, concurrency: 2, timeoutMs: 60_000, dlqThreshold: 1_000_000, scope: mints },
+      { pool, reader: web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed')), publish: async () => undefined, logger: silentLogger(), thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 }, policy: DEFAULT_POLICY, chunkKeys: 100, concurrency: 2, timeoutMs: 60_000, scope: mints },
       'test',
     );
     expect(run).toMatchObject({ status: 'succeeded', checked: ids.length, mismatches: {}, errors: 0 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@solana/web3.js';
 import { createPool } from '../lib/db.ts';
 import { startHealthServer, type HealthServer } from '../lib/health.ts';
-import { createKafka } from '../lib/kafka.ts';
+import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { createRegistry } from '../lib/schemas.ts';
@@ -12,6 +12,7 @@ import type { Shutdown } from '../lib/shutdown.ts';
 import { ensureTopics } from '../lib/topics.ts';
 import type { ReconcilerConfig } from './config.ts';
 import { runJoinConsumer } from './consumer.ts';
+import { checkDlq, dlqGrowth } from './dlq.ts';
 import { fullReconciliation, type FullRunDeps } from './full-run.ts';
 import { reconcilerMetrics } from './metrics.ts';
 import type { HealingPolicy } from './policy.ts';
@@ -23,7 +24,12 @@ import { StreamState } from './stream-state.ts';
 import type { Thresholds } from './types.ts';
 
 export const thresholdsOf = (c: ReconcilerConfig): Thresholds => ({ graceMs: c.RECONCILE_GRACE_MS, stuckMs: c.RECONCILE_STUCK_MS, pendingMs: c.RECONCILE_PENDING_MS });
-export const policyOf = (c: ReconcilerConfig): HealingPolicy => ({ ownerMismatch: c.HEAL_OWNER_MISMATCH, failedOperation: c.HEAL_FAILED_OPERATION });
+export const policyOf = (c: ReconcilerConfig): HealingPolicy => ({
+  ownerMismatch: c.HEAL_OWNER_MISMATCH,
+  failedOperation: c.HEAL_FAILED_OPERATION,
+  retryTypes: c.HEAL_RETRY_TYPES,
+  maxRetries: c.HEAL_MAX_RETRIES,
+});
 
 /** Runs `fn` every `ms` until the signal aborts; a failing pass is logged and the loop goes on. */
 async function every(ms: number, signal: AbortSignal, logger: Logger, name: string, fn: () => Promise<void>): Promise<void> {
@@ -55,7 +61,7 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
   const metrics = reconcilerMetrics(registry);
   const state = new StreamState();
 
-  const consumer = kafka.consumer({ groupId: config.RECONCILER_GROUP_ID });
+  const consumer = kafka.consumer({ groupId: config.RECONCILER_GROUP_ID, ...FETCH_PACING.background });
   await consumer.connect();
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => void (joined = true));
@@ -81,12 +87,17 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
     await metrics.refreshOpen(pool);
   });
 
+  const dlqLoop = every(config.RECONCILE_EVAL_INTERVAL_MS, shutdown.signal, logger, 'dlq', async () => {
+    const r = await checkDlq({ pool, publish, policy, threshold: config.RECONCILE_DLQ_THRESHOLD, windowMs: config.RECONCILE_DLQ_WINDOW_MS, count: (since) => dlqGrowth(admin, since) });
+    if (r.events.length) logger.info({ deadLetters: r.count, windowMs: config.RECONCILE_DLQ_WINDOW_MS, changes: r.events.map((e) => e.state) }, 'dlq_growth changed');
+  });
+
   const runDeps: FullRunDeps = {
     pool, reader, publish, logger, thresholds, policy,
     chunkKeys: config.RECONCILE_CHUNK_KEYS,
     concurrency: config.RECONCILE_RPC_CONCURRENCY,
     timeoutMs: config.RECONCILE_TIMEOUT_MS,
-    dlqThreshold: config.RECONCILE_DLQ_THRESHOLD,
+    strategy: config.RECONCILE_SNAPSHOT,
   };
   const runLoop =
     config.RECONCILE_INTERVAL_MS > 0
@@ -106,7 +117,7 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
           await metrics.refreshOpen(pool);
         })
       : Promise.resolve();
-  shutdown.onShutdown('loops', async () => void (await Promise.all([evalLoop, runLoop])));
+  shutdown.onShutdown('loops', async () => void (await Promise.all([evalLoop, dlqLoop, runLoop])));
 
   const health = await startHealthServer({
     port: config.HEALTH_PORT,

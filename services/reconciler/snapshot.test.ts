@@ -2,6 +2,7 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { MINT_ACCOUNT_SIZE, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
+import { PermanentError } from '../lib/errors.ts';
 import { snapshotChain, type ChainReader, type TrackedMint } from './snapshot.ts';
 
 // Minimal SPL layouts, written here so the test does not depend on the code under test.
@@ -80,5 +81,88 @@ describe('chain snapshot', () => {
       { mint: gone, present: false, owner: null, tokenAccount: null, slot: 42 },
       { mint: burned, present: true, owner: null, tokenAccount: null, slot: 42 },
     ]);
+  });
+});
+
+describe('snapshot strategies', () => {
+  // A small chain: NFTs at their owners' associated accounts, one moved elsewhere, one burned, one
+  // never minted, one whose token sits in two accounts, and an untracked NFT.
+  function world() {
+    const accounts = new Map<string, Uint8Array>();
+    const holders = new Map<string, string[]>();
+    const scanned: Array<{ mint: string; owner: string; tokenAccount: string }> = [];
+    const tracked: TrackedMint[] = [];
+    const hold = (mint: string, owner: string, account: string) => {
+      accounts.set(account, tokenData(mint, owner, 1n));
+      holders.set(mint, [...(holders.get(mint) ?? []), account]);
+      scanned.push({ mint, owner, tokenAccount: account });
+    };
+    for (let i = 0; i < 40; i++) {
+      const [mint, owner] = [key(), key()];
+      accounts.set(mint, mintData(1n));
+      hold(mint, owner, tokenAccountOf(new PublicKey(mint), new PublicKey(owner)).toBase58());
+      tracked.push({ mint, tokenAccount: null, dbOwner: owner });
+    }
+    const moved = key();
+    accounts.set(moved, mintData(1n));
+    hold(moved, key(), key());
+    tracked.push({ mint: moved, tokenAccount: null, dbOwner: key() });
+    const burned = key();
+    accounts.set(burned, mintData(0n));
+    tracked.push({ mint: burned, tokenAccount: null, dbOwner: key() });
+    tracked.push({ mint: key(), tokenAccount: null, dbOwner: key() }); // never minted
+    const split = key();
+    accounts.set(split, mintData(2n));
+    const [first, second] = [key(), key()];
+    hold(split, first, key());
+    hold(split, second, tokenAccountOf(new PublicKey(split), new PublicKey(second)).toBase58());
+    tracked.push({ mint: split, tokenAccount: null, dbOwner: second });
+    const stranger = key();
+    accounts.set(stranger, mintData(1n));
+    hold(stranger, key(), key());
+    return { accounts, holders, scanned, tracked, split, second };
+  }
+
+  const sorted = <T extends { mint: string }>(rows: T[]) => [...rows].sort((a, b) => a.mint.localeCompare(b.mint));
+  const withoutSlot = (rows: Array<{ mint: string; slot: number }>) => sorted(rows).map(({ slot: _slot, ...r }) => r);
+  const opts = { chunkKeys: 10, concurrency: 2, deadline: Date.now() + 60_000 };
+
+  it('the scan gives the snapshot the chunks give, reading only what the scan did not settle', async () => {
+    const w = world();
+    const { reader, calls } = fakeChain(w.accounts, w.holders);
+    let scans = 0;
+    const scanning: ChainReader = { ...reader, scanHolders: async () => (scans++, { slot: 40, holders: w.scanned }) };
+    const chunked = await snapshotChain(scanning, w.tracked, { ...opts, strategy: 'chunks' });
+    expect(chunked.strategy).toBe('chunks');
+    const before = calls.length;
+    const scanned = await snapshotChain(scanning, w.tracked, { ...opts, strategy: 'scan' });
+    expect(scans).toBe(1);
+    expect(scanned.strategy).toBe('scan');
+    expect(withoutSlot(scanned.rows)).toEqual(withoutSlot(chunked.rows));
+    expect(scanned.rows).toHaveLength(w.tracked.length);
+    // The mint in two accounts is read where the database points: the same answer as the chunks.
+    expect(scanned.rows.find((r) => r.mint === w.split)?.owner).toBe(w.second);
+    // Only the three mints the scan did not settle were read: their guessed accounts, then the
+    // mint accounts of the burned and the missing one.
+    expect(calls.slice(before).flat()).toHaveLength(5);
+    expect(scanned.slot).toBe(40);
+  });
+
+  it('auto scans a private cluster, reads a public one in chunks, and falls back to chunks when the scan fails', async () => {
+    const w = world();
+    const { reader } = fakeChain(w.accounts, w.holders);
+    const mainnet = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
+    const on = (genesis: string, scan: ChainReader['scanHolders']): ChainReader => ({ ...reader, genesisHash: async () => genesis, ...(scan ? { scanHolders: scan } : {}) });
+    const ok = async () => ({ slot: 40, holders: w.scanned });
+    expect((await snapshotChain(on(key(), ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('scan');
+    expect((await snapshotChain(on(mainnet, ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('chunks');
+    expect((await snapshotChain(on(key(), undefined), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('chunks');
+    const refused = async (): Promise<never> => {
+      throw new PermanentError('Token program excluded from account secondary indexes');
+    };
+    const fellBack = await snapshotChain(on(key(), refused), w.tracked, { ...opts, strategy: 'auto' });
+    expect(fellBack).toMatchObject({ strategy: 'chunks', scanError: 'Token program excluded from account secondary indexes' });
+    expect(fellBack.rows).toHaveLength(w.tracked.length);
+    await expect(snapshotChain(on(key(), refused), w.tracked, { ...opts, strategy: 'scan' })).rejects.toThrow(/excluded/);
   });
 });

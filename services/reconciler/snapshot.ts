@@ -1,10 +1,20 @@
-// The chain side of a full reconciliation: the tracked mints and their token accounts read in
-// chunks of at most 100 keys per getMultipleAccounts call, several calls in flight. Only mints
-// whose NFT left its known token account cost an extra lookup (getTokenLargestAccounts).
+// The chain side of a full reconciliation, two ways to the same snapshot:
+// - chunks: the tracked mints and their token accounts read in chunks of at most 100 keys per
+//   getMultipleAccounts call, several calls in flight. Only mints whose NFT left its known token
+//   account cost an extra lookup (getTokenLargestAccounts). Cost grows with the tracked mints:
+//   right for a public cluster, where the Token program holds hundreds of millions of accounts.
+// - scan: one getProgramAccounts over the Token program for the accounts holding exactly one
+//   token (dataSize + memcmp filters, only mint and owner sliced out), with its context slot;
+//   the tracked mints it does not settle (burned, missing, moved to several accounts) go the
+//   chunk way. Cost grows with the cluster's NFT holders: right for a local or private cluster,
+//   or an RPC that indexes the Token program.
 import { PublicKey, type Connection } from '@solana/web3.js';
-import { errorMessage, RetryableError } from '../lib/errors.ts';
+import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { getBase58Decoder } from '@solana/kit';
+import { ChainsyncError, errorMessage, PermanentError, RetryableError } from '../lib/errors.ts';
 import { retry } from '../lib/retry.ts';
-import { decodeMintAccount, decodeTokenAccount } from '../lib/solana/token-accounts.ts';
+import { base58 } from '../lib/solana/base58.ts';
+import { decodeMintAccount, decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
 
 export interface TrackedMint {
@@ -25,11 +35,75 @@ export interface ChainRow {
   slot: number;
 }
 
-/** The two chain reads the snapshot needs; web3.js in production, fakes in unit tests. */
+/** A token account holding exactly one token of its mint. */
+export interface Holder {
+  mint: string;
+  owner: string;
+  tokenAccount: string;
+}
+
+/** The chain reads the snapshot needs; web3.js and JSON-RPC in production, fakes in unit tests. */
 export interface ChainReader {
   getMultiple(keys: string[]): Promise<{ slot: number; data: Array<Uint8Array | null> }>;
   /** Token accounts of a mint holding a non-zero amount. */
   holders(mint: string): Promise<string[]>;
+  /** Every Token-program account holding exactly one token, all at one slot. */
+  scanHolders?(): Promise<{ slot: number; holders: Holder[] }>;
+  /** Genesis hash of the cluster, to tell a public cluster from a private one. */
+  genesisHash?(): Promise<string>;
+}
+
+/** Where scanning the whole Token program is not viable (and public RPCs refuse it). */
+export const PUBLIC_CLUSTERS: ReadonlyMap<string, string> = new Map([
+  ['5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d', 'mainnet-beta'],
+  ['EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG', 'devnet'],
+  ['4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY', 'testnet'],
+]);
+
+export const SNAPSHOT_STRATEGIES = ['auto', 'scan', 'chunks'] as const;
+export type SnapshotStrategy = (typeof SNAPSHOT_STRATEGIES)[number];
+
+// amount (u64 LE at offset 64) = 1, in base58 as memcmp wants it.
+const AMOUNT_ONE = getBase58Decoder().decode(Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0));
+const AMOUNT_OFFSET = 64;
+// JSON-RPC errors that will not go away by asking again: invalid params, method not found, the
+// program excluded from the node's secondary indexes.
+const PERMANENT_RPC_CODES = new Set([-32601, -32602, -32010]);
+
+async function jsonRpc(endpoint: string, method: string, params: unknown[]): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  } catch (err) {
+    throw new RetryableError(`${method} failed: ${errorMessage(err)}`, { endpoint }, err);
+  }
+  if (!res.ok) {
+    const text = (await res.text()).slice(0, 200);
+    const context = { endpoint, status: res.status };
+    throw res.status === 429 || res.status >= 500 ? new RetryableError(`${method}: HTTP ${res.status} ${text}`, context) : new PermanentError(`${method}: HTTP ${res.status} ${text}`, context);
+  }
+  const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+  if (body.error) {
+    const context = { endpoint, code: body.error.code };
+    throw new ChainsyncError(`${method}: ${body.error.message}`, { retryable: !PERMANENT_RPC_CODES.has(body.error.code), context });
+  }
+  return body.result;
+}
+
+interface ScanResult {
+  context?: { slot?: number };
+  value?: Array<{ pubkey: string; account: { data: [string, string] } }>;
+}
+
+/** Mint and owner of each sliced account (bytes 0..64 of the token account layout). */
+function holdersOf(value: NonNullable<ScanResult['value']>): Holder[] {
+  const out: Holder[] = [];
+  for (const { pubkey, account } of value) {
+    const bytes = Buffer.from(account.data[0], 'base64');
+    if (bytes.length !== 64) throw new PermanentError(`getProgramAccounts returned ${bytes.length} bytes for ${pubkey}, asked for 64`);
+    out.push({ mint: base58(bytes.subarray(0, 32)), owner: base58(bytes.subarray(32, 64)), tokenAccount: pubkey });
+  }
+  return out;
 }
 
 export function web3ChainReader(connection: Connection): ChainReader {
@@ -42,6 +116,23 @@ export function web3ChainReader(connection: Connection): ChainReader {
       const res = await connection.getTokenLargestAccounts(new PublicKey(mint), 'confirmed');
       return res.value.filter((h) => h.amount !== '0').map((h) => h.address.toBase58());
     },
+    // A plain JSON-RPC call: web3.js validates each of the (possibly 100,000s of) entries with
+    // superstruct, which costs more than the node's work.
+    async scanHolders() {
+      const res = (await jsonRpc(connection.rpcEndpoint, 'getProgramAccounts', [
+        TOKEN_PROGRAM_ID.toBase58(),
+        {
+          commitment: 'confirmed',
+          encoding: 'base64',
+          withContext: true,
+          dataSlice: { offset: 0, length: 64 },
+          filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: AMOUNT_OFFSET, bytes: AMOUNT_ONE } }],
+        },
+      ])) as ScanResult;
+      if (typeof res?.context?.slot !== 'number' || !Array.isArray(res.value)) throw new PermanentError('getProgramAccounts answered without a context slot (withContext unsupported)', { endpoint: connection.rpcEndpoint });
+      return { slot: res.context.slot, holders: holdersOf(res.value) };
+    },
+    genesisHash: () => connection.getGenesisHash(),
   };
 }
 
@@ -51,6 +142,8 @@ export interface SnapshotOptions {
   concurrency: number;
   /** Epoch ms after which no new chunk is started: the run records partial results. */
   deadline: number;
+  /** chunks when left out. */
+  strategy?: SnapshotStrategy;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -62,6 +155,9 @@ export interface Snapshot {
   skipped: number;
   /** The lowest context slot among the calls: every row is at least this recent. */
   slot: number | null;
+  /** How the snapshot was taken, and why a scan was given up for chunks. */
+  strategy: 'scan' | 'chunks';
+  scanError?: string;
 }
 
 const retryable = (err: unknown) => !(err instanceof TypeError);
@@ -137,7 +233,7 @@ export function chunkMints(mints: TrackedMint[], chunkKeys: number): TrackedMint
   return out;
 }
 
-export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
+async function readInChunks(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
   const chunks = chunkMints(mints, o.chunkKeys);
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
@@ -168,4 +264,48 @@ export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
   return { rows, failed, skipped, slot };
+}
+
+/**
+ * One scan settles every tracked mint held by exactly one account (an NFT's supply is 1, so that
+ * account is its holder); the rest (burned, missing, or spread over several accounts) is read the
+ * chunk way, so both strategies classify them alike.
+ */
+async function readByScan(reader: ChainReader & Required<Pick<ChainReader, 'scanHolders'>>, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
+  if (Date.now() >= o.deadline || o.signal?.aborted) return { rows: [], failed: [], skipped: mints.length, slot: null };
+  const scan = await withRetry(() => reader.scanHolders(), o.signal);
+  const byMint = new Map<string, Holder | null>();
+  for (const h of scan.holders) byMint.set(h.mint, byMint.has(h.mint) ? null : h);
+  const rows: ChainRow[] = [];
+  const rest: TrackedMint[] = [];
+  for (const m of mints) {
+    const h = byMint.get(m.mint);
+    if (h) rows.push({ mint: m.mint, present: true, owner: h.owner, tokenAccount: h.tokenAccount, slot: scan.slot });
+    else rest.push(m);
+  }
+  o.onProgress?.(rows.length, mints.length);
+  const more = await readInChunks(reader, rest, { ...o, onProgress: (done) => o.onProgress?.(rows.length + done, mints.length) });
+  return { ...more, rows: rows.concat(more.rows), slot: more.slot === null ? scan.slot : Math.min(scan.slot, more.slot) };
+}
+
+/** auto: scan unless the cluster is a public one (or the reader cannot scan). */
+export async function chooseStrategy(reader: ChainReader, wanted: SnapshotStrategy): Promise<'scan' | 'chunks'> {
+  if (wanted !== 'auto') return wanted;
+  if (!reader.scanHolders || !reader.genesisHash) return 'chunks';
+  return PUBLIC_CLUSTERS.has(await reader.genesisHash()) ? 'chunks' : 'scan';
+}
+
+export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
+  const wanted = o.strategy ?? 'chunks';
+  const strategy = await chooseStrategy(reader, wanted);
+  if (strategy === 'chunks') return { ...(await readInChunks(reader, mints, o)), strategy };
+  const { scanHolders } = reader;
+  if (!scanHolders) throw new PermanentError('the scan strategy was asked for, and this chain reader cannot scan');
+  try {
+    return { ...(await readByScan({ ...reader, scanHolders }, mints, o)), strategy };
+  } catch (err) {
+    // Asked for explicitly, a failed scan fails the run; auto falls back to the chunks.
+    if (wanted === 'scan') throw err;
+    return { ...(await readInChunks(reader, mints, o)), strategy: 'chunks', scanError: errorMessage(err) };
+  }
 }

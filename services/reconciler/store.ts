@@ -89,6 +89,15 @@ export async function recordPlan(pool: pg.Pool, plan: Plan, meta: { source: 'str
   });
 }
 
+/** Hands an open discrepancy to a human (a heal that turned out not to be possible); undefined if it was not open. */
+export async function toReview(client: Queryable, id: string, note: string): Promise<DiscrepancyEvent | undefined> {
+  const res = await client.query<EventRow>(`UPDATE discrepancies SET state = 'needs_review', resolution = $2, last_seen_at = now() WHERE id = $1 AND state = 'open' ${RETURNING}`, [id, note]);
+  const row = res.rows[0];
+  if (!row) return undefined;
+  await history(client, id, 'needs_review', note);
+  return toEvent(row);
+}
+
 /** Closes an active discrepancy as healed or resolved; undefined if it was no longer active. */
 export async function close(client: Queryable, id: string, state: 'healed' | 'resolved', resolution: string): Promise<DiscrepancyEvent | undefined> {
   const res = await client.query<EventRow>(

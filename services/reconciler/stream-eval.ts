@@ -52,7 +52,7 @@ export async function evaluateStream(d: StreamEvalDeps, now = Date.now()): Promi
       withChain.add(view.mint);
       findings.push(...classify(joined, d.thresholds, now));
     } else {
-      const merged = streamView(view.mint, { ...s, chain: { present: false, owner: null, slot: 0, tokenAccount: null, observedAt: 0 } }, db);
+      const merged = streamView(view.mint, { ...s, chain: { present: false, owner: null, slot: 0, tokenAccount: null, observedAt: 0, commitment: 'confirmed' } }, db);
       if (merged) findings.push(...classify(merged, d.thresholds, now).filter((f) => f.kind === 'stuck_operation'));
     }
   }
@@ -63,7 +63,7 @@ export async function evaluateStream(d: StreamEvalDeps, now = Date.now()): Promi
   const recorded = await recordPlan(d.pool, plan, { source: 'stream', runId: null });
   const healed = await healAll(d.pool, toHeal(plan, recorded.createdIds), d.confirmOwner);
   for (const f of healed.failed) d.logger.warn({ err: f.error, mint: f.mint, discrepancyId: f.id }, 'healing failed');
-  await d.publish([...recorded.events, ...healed.healed]);
+  await d.publish([...recorded.events, ...healed.healed, ...healed.reviewed]);
   if (recorded.events.length || healed.healed.length) {
     d.logger.info({ evaluated: mints.length, opened: plan.create.length, healed: healed.healed.length, resolved: plan.resolve.length }, 'stream join changed discrepancies');
   }

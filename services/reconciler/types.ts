@@ -1,4 +1,5 @@
 // The plain values the reconciler's decisions take and return.
+import type { FailureKind } from '../lib/records.ts';
 
 export type DiscrepancyKind = 'owner_mismatch' | 'missing_on_chain' | 'missing_in_db' | 'stuck_operation' | 'dlq_growth';
 export const DISCREPANCY_KINDS: readonly DiscrepancyKind[] = ['owner_mismatch', 'missing_on_chain', 'missing_in_db', 'stuck_operation', 'dlq_growth'];
@@ -20,6 +21,10 @@ export interface OpView {
   from: string | null;
   to: string | null;
   error: string | null;
+  /** The request generation (absent: 1); a newer one supersedes anything of an older one. */
+  generation?: number;
+  /** For failed and dead_lettered: how it failed, when known. */
+  errorKind?: FailureKind | null;
 }
 
 /** The chain's side of one mint, as a snapshot or the ownership stream saw it. */
@@ -55,8 +60,11 @@ export interface Finding {
   dbValue: string | null;
   chainValue: string | null;
   slot: number | null;
-  /** For stuck_operation: the state of the operation that is stuck. */
+  /** For stuck_operation: the state of the operation that is stuck, its type, generation and failure kind. */
   opState?: OpState;
+  opType?: OpType;
+  generation?: number;
+  errorKind?: FailureKind | null;
 }
 
 export interface Thresholds {
