@@ -1,5 +1,5 @@
 // The package's public API: what an application calls inside its own database transaction.
-export { createOpsApi, type OpsApi, type RequestedOperation } from './api/operations.ts';
+export { createOpsApi, retryOperation, type OpsApi, type RequestedOperation, type RetryRequest, type RetryResult } from './api/operations.ts';
 export { createTicket, registerCustodialWallet } from './api/tickets.ts';
 export { IdempotencyConflictError, type BurnRequest, type MintRequest, type TransferRequest, type OperationType } from './api/requests.ts';
 export { InvalidInputError } from './services/lib/errors.ts';

@@ -137,7 +137,6 @@ async function main(): Promise<void> {
       chunkKeys: 100,
       concurrency: 4,
       timeoutMs: 120_000,
-      dlqThreshold: 1_000_000,
       scope: mints,
     },
     'cli',

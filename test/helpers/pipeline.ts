@@ -25,7 +25,9 @@ export function pipeline(env: Record<string, string>, overrides: Partial<Record<
   const logs = new Map<ServiceName, string>();
   const start = (name: ServiceName) =>
     new Promise<void>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', `services/${name}/main.ts`], {
+      // CHAINSYNC_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the services of a bench run.
+      const nodeArgs = (process.env.CHAINSYNC_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `services/${name}/main.ts`], {
         cwd: ROOT,
         env: { ...process.env, ...env, HEALTH_PORT: '0', LOG_LEVEL: 'info', ...overrides[name] },
         stdio: ['ignore', 'pipe', 'pipe'],

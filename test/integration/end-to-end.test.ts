@@ -97,6 +97,7 @@ describe('end to end', () => {
         await sendAndConfirmTransaction(connection, tx, [holder], { commitment: 'confirmed' });
       }),
     );
+    const outsideConfirmedAt = Date.now();
     await waitFor('30 transfers and 5 burns confirmed', async () => ((await opsSettled([...transferOps, ...burnOps].map((o) => o.opId))) ? true : undefined), 240_000, 1000);
     const lastConfirmation = Date.now();
     console.log('transfers and burns confirmed');
@@ -117,8 +118,16 @@ describe('end to end', () => {
       120_000,
       250,
     );
-    // The issue's target is 5 s; timings are for benchmarks, so this only reports it.
-    console.log(`database equal to the chain ${converged} ms after the last confirmation`);
+    // The issue's target is 5 s; timings are for benchmarks, so this only reports it. The test's
+    // own polling and chain reads come after the fact, so the figure is taken from the timestamps
+    // the services wrote: the last owner change projected against the last confirmation seen.
+    const { rows: [t] } = await pool.query<{ confirmed: Date; projected: Date }>(
+      `SELECT (SELECT max(confirmed_at) FROM submitter_ops WHERE op_id = ANY($1::uuid[])) AS confirmed,
+              (SELECT max(at) FROM ownership_audit WHERE mint = ANY($2)) AS projected`,
+      [[...mintOps, ...transferOps, ...burnOps].map((o) => o.opId), mints],
+    );
+    const lastConfirmed = Math.max(t!.confirmed.getTime(), outsideConfirmedAt);
+    console.log(`database equal to the chain ${converged} ms after the test saw every operation settled; last owner change projected ${t!.projected.getTime() - lastConfirmed} ms after the last confirmation`);
     // The audit trail ends, per mint, at the owner the chain shows. (A mint burned before the
     // projection ever saw an owner has no owner change to record.)
     const audit = await pool.query<{ mint: string; new_owner: string | null }>(

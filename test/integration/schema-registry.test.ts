@@ -23,6 +23,7 @@ describe('schema registry (Apicurio, Confluent-compatible API)', () => {
       to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
       ticketId: 'ticket-42',
       requestedAt: Date.parse('2026-11-01T10:00:00Z'),
+      generation: 2,
     };
     const encoded = await registry().encode(id, op);
     // Confluent wire format: magic byte 0, then the 4-byte schema id.
