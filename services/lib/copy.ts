@@ -46,24 +46,24 @@ interface CopyConnection {
 }
 
 /**
- * COPY … FROM STDIN with `data` (COPY text format) on `client`, through node-postgres'
+ * COPY … FROM STDIN with `data` (text format as a string, or the bytes of another format the SQL
+ * names, such as copy-binary.ts's) on `client`, through node-postgres'
  * Submittable hook (what COPY stream packages build on), so no extra dependency. COPY loads
  * rows with a fraction of an INSERT's per-row work; it runs in the client's transaction.
  */
-export function copyFrom(client: Pick<pg.PoolClient, 'query'>, sql: string, data: string): Promise<void> {
+export function copyFrom(client: Pick<pg.PoolClient, 'query'>, sql: string, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    let failed: Error | undefined;
     const submittable = {
       submit: (connection: CopyConnection) => connection.query(sql),
       handleCopyInResponse: (connection: CopyConnection) => {
-        const buf = Buffer.from(data);
+        const buf = typeof data === 'string' ? Buffer.from(data) : data;
         for (let i = 0; i < buf.length; i += 1 << 20) connection.sendCopyFromChunk(buf.subarray(i, i + (1 << 20)));
         connection.endCopyFrom();
       },
-      handleError: (err: Error) => {
-        failed = err;
-      },
-      handleReadyForQuery: () => (failed ? reject(failed) : resolve()),
+      // node-postgres forgets the active query once the server reports an error, so the
+      // ReadyForQuery that follows never reaches it: the error itself must settle the promise.
+      handleError: (err: Error) => reject(err),
+      handleReadyForQuery: () => resolve(),
       handleCommandComplete: () => undefined,
       handleRowDescription: () => undefined,
       handleDataRow: () => undefined,
