@@ -56,6 +56,8 @@ export function asOwnershipChange(v: unknown, context: Record<string, unknown>):
   if (typeof c?.mint !== 'string' || c.mint === '') throw new InvalidInputError('ownership change without a mint', context);
   if (!isSlot(c.slot)) throw new InvalidInputError(`ownership change with an invalid slot ${String(c.slot)}`, { ...context, mint: c.mint });
   if (c.commitment !== 'confirmed' && c.commitment !== 'finalized') throw new InvalidInputError(`unknown commitment ${String(c.commitment)}`, { ...context, mint: c.mint });
+  // Postgres text cannot hold NUL: such a record could never be written, so it is poison, not a retry.
+  if ([c.mint, c.owner, c.tokenAccount].some((t) => typeof t === 'string' && t.includes('\0'))) throw new InvalidInputError('ownership change with a NUL character', { ...context, mint: c.mint });
   return c as OwnershipChange;
 }
 
