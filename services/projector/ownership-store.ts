@@ -1,4 +1,5 @@
-import { copyField, copyFrom, isoMillis } from '../lib/copy.ts';
+import { copyFrom } from '../lib/copy.ts';
+import { BinaryCopyWriter } from '../lib/copy-binary.ts';
 import type { PoolClient, Queryable } from '../lib/db.ts';
 import { reduceOwnership, type OwnershipChange, type OwnershipRow } from './ownership-reducer.ts';
 
@@ -87,6 +88,13 @@ async function updateTickets(client: Queryable, tickets: Array<[string, { owner:
   );
 }
 
+/** Appends `rows` to `table` with one binary COPY (rows that do not exist yet: COPY does not upsert). */
+export async function copyOwnershipRows(client: Pick<PoolClient, 'query'>, table: string, rows: readonly OwnershipRow[]): Promise<void> {
+  const data = new BinaryCopyWriter(rows.length * 200);
+  for (const r of rows) data.row(7).text(r.mint).text(r.owner).text(r.tokenAccount).int8(r.amount).int8(r.slot).text(r.commitment).timestamptz(r.updatedAt);
+  await copyFrom(client, `COPY ${ident(table)} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN (FORMAT binary)`, data.finish());
+}
+
 /**
  * One batch, inside the caller's transaction (`client` must be a client, not a pool: COPY runs
  * on it): read and lock, decide (pure), write. Rows of mints seen for the first time and the
@@ -100,18 +108,16 @@ export async function applyOwnershipBatch(client: Pick<PoolClient, 'query'>, tar
   if (changes.length === 0) return 0;
   const { current, ticketed } = await loadBatchState(client, target, [...new Set(changes.map((c) => c.mint))]);
   const outcome = reduceOwnership(current, changes);
-  const fresh: string[] = [];
+  const fresh: OwnershipRow[] = [];
   const stored: OwnershipRow[] = [];
-  for (const row of outcome.rows.values()) {
-    if (current.has(row.mint)) stored.push(row);
-    else fresh.push(`${copyField(row.mint)}\t${copyField(row.owner)}\t${copyField(row.tokenAccount)}\t${row.amount}\t${row.slot}\t${copyField(row.commitment)}\t${isoMillis(row.updatedAt)}\n`);
-  }
-  if (fresh.length) await copyFrom(client, `COPY ${ident(target.table)} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN`, fresh.join(''));
+  for (const row of outcome.rows.values()) (current.has(row.mint) ? stored : fresh).push(row);
+  if (fresh.length) await copyOwnershipRows(client, target.table, fresh);
   await upsertOwnership(client, target.table, stored);
   if (target.audit && outcome.ownerChanges.length) {
     // In application order, so the id sequence keeps it.
-    const lines = outcome.ownerChanges.map((c) => `${copyField(c.mint)}\t${copyField(c.oldOwner)}\t${copyField(c.newOwner)}\t${c.slot}\t${isoMillis(c.observedAt)}\n`);
-    await copyFrom(client, `COPY ${ident(target.audit)} (mint, old_owner, new_owner, slot, observed_at) FROM STDIN`, lines.join(''));
+    const data = new BinaryCopyWriter(outcome.ownerChanges.length * 160);
+    for (const c of outcome.ownerChanges) data.row(5).text(c.mint).text(c.oldOwner).text(c.newOwner).int8(c.slot).timestamptz(c.observedAt);
+    await copyFrom(client, `COPY ${ident(target.audit)} (mint, old_owner, new_owner, slot, observed_at) FROM STDIN (FORMAT binary)`, data.finish());
   }
   if (target.tickets) await updateTickets(client, [...outcome.tickets].filter(([mint]) => ticketed.has(mint)));
   return outcome.rows.size;
