@@ -43,9 +43,18 @@ export class BinaryCopyWriter {
     if (value === null) return this.nil();
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.room(4 + value.length * 3);
-    const written = this.buf.write(value, this.at + 4, 'utf8');
+    const start = this.at + 4;
+    // Addresses and names are short ASCII: copying the code units is several times cheaper than
+    // a Buffer.write call per field. Anything else goes through the UTF-8 encoder.
+    let i = 0;
+    if (value.length <= 128) for (; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) break;
+      this.buf[start + i] = c;
+    }
+    const written = i === value.length ? i : this.buf.write(value, start, 'utf8');
     this.buf.writeInt32BE(written, this.at);
-    this.at += 4 + written;
+    this.at = start + written;
     return this;
   }
 
