@@ -103,6 +103,11 @@ function initCluster(cfg: StackConfig, as: RunAs, bin: string, creds: StackCrede
       'max_replication_slots = 10',
       'max_connections = 200',
       'shared_buffers = 256MB',
+      // By default WAL buffers are 1/32 of shared_buffers: 8MB here, where a server with 512MB or
+      // more gets 16MB. The projector writes batch transactions of several MB, a few at a time;
+      // with 8MB its backends kept finding the buffers full and writing WAL themselves
+      // (pg_stat_wal.wal_buffers_full ~870 per 100k rows, ~15% fewer rows/s).
+      'wal_buffers = 16MB',
       '',
     ].join('\n'),
   );
