@@ -234,7 +234,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
           try {
             saveSnapshot();
           } catch (e) {
-            logger.error({ err: e }, 'snapshot failed');
+            // Not again at the next tick: serializing the whole chain costs the event loop, and
+            // the same state fails the same way (LiteSVM refuses states past its 4 MiB limit).
+            lastSnapshotAt = Date.now();
+            logger.error({ err: e }, 'snapshot failed; the chain since the last snapshot is not saved, next try after the usual interval');
           }
         }, options.snapshotIntervalMs)
       : null;
