@@ -9,7 +9,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stackEnv } from '../test/helpers/stack-env.ts';
 import { copyFrom } from '../services/lib/copy.ts';
-import { BinaryCopyWriter } from '../services/lib/copy-binary.ts';
 import { projectorSpec } from '../services/projector/config.ts';
 import { startOwnershipConsumer } from '../services/projector/consumers.ts';
 import { asOwnershipChange, createValueDecoder } from '../services/projector/decode.ts';
@@ -25,7 +24,7 @@ import {
   waitForDbOffsets,
 } from '../services/projector/int-support.ts';
 import { toRow } from '../services/projector/ownership-reducer.ts';
-import { upsertOwnership } from '../services/projector/ownership-store.ts';
+import { ownershipCopy, upsertOwnership } from '../services/projector/ownership-store.ts';
 
 const records = Number(process.argv[2] ?? 100_000);
 // The running projector's default unless given.
@@ -97,16 +96,17 @@ try {
 
   // 3. COPY of the projector's final rows, in the binary format the projector itself writes
   // (encoded before the timer starts: only loading them is measured).
-  const { rows } = await ctx.pool.query<{ mint: string; owner: string | null; token_account: string | null; amount: string; slot: string; commitment: string; updated_ms: string }>(
+  const { rows } = await ctx.pool.query<{ mint: string; owner: string | null; token_account: string | null; amount: string; slot: string; commitment: 'confirmed' | 'finalized'; updated_ms: string }>(
     `SELECT mint, owner, token_account, amount, slot, commitment, (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms FROM ${live.table}`,
   );
-  const data = new BinaryCopyWriter(rows.length * 200);
-  for (const r of rows) data.row(7).text(r.mint).text(r.owner).text(r.token_account).int8(Number(r.amount)).int8(Number(r.slot)).text(r.commitment).timestamptz(Number(r.updated_ms));
-  const payload = data.finish();
+  const { sql, data } = ownershipCopy(
+    copyTable.table,
+    rows.map((r) => ({ mint: r.mint, owner: r.owner, tokenAccount: r.token_account, amount: Number(r.amount), slot: Number(r.slot), commitment: r.commitment, updatedAt: Number(r.updated_ms) })),
+  );
   const client = await ctx.pool.connect();
   t0 = performance.now();
   try {
-    await copyFrom(client, `COPY ${copyTable.table} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN (FORMAT binary)`, payload);
+    await copyFrom(client, sql, data);
   } finally {
     client.release();
   }

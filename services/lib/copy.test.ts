@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { copyField, copyLine, isoMillis } from './copy.ts';
+import { copyField, copyLine } from './copy.ts';
 
 /** COPY's text format read back: what the server does with a field. */
 function parseField(field: string): string | null {
@@ -22,19 +22,5 @@ describe('COPY text format', () => {
     const line = copyLine(values);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1).split('\t').map(parseField)).toEqual(values.map((v) => (typeof v === 'number' ? String(v) : v)));
-  });
-
-  test.prop([fc.integer({ min: -8.64e15, max: 8.64e15 })])('isoMillis equals toISOString across the whole Date range', (ms) => {
-    expect(isoMillis(ms)).toBe(new Date(ms).toISOString());
-  });
-
-  test.prop([fc.array(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), { minLength: 2 })])('and in any order of nearby values (the cached day changes back and forth)', (values) => {
-    for (const ms of values) expect(isoMillis(ms)).toBe(new Date(ms).toISOString());
-  });
-
-  it('isoMillis fails where toISOString does (not a time)', () => {
-    expect(() => isoMillis(Number.NaN)).toThrow(RangeError);
-    expect(() => isoMillis(8.64e15 + 1)).toThrow(RangeError);
-    expect(isoMillis(1.7)).toBe(new Date(1.7).toISOString());
   });
 });

@@ -88,11 +88,14 @@ async function updateTickets(client: Queryable, tickets: Array<[string, { owner:
   );
 }
 
-/** Appends `rows` to `table` with one binary COPY (rows that do not exist yet: COPY does not upsert). */
-export async function copyOwnershipRows(client: Pick<PoolClient, 'query'>, table: string, rows: readonly OwnershipRow[]): Promise<void> {
+/**
+ * One binary COPY that appends `rows` to `table` (rows that do not exist yet: COPY does not
+ * upsert): the statement and its payload, apart so a caller can encode ahead of time.
+ */
+export function ownershipCopy(table: string, rows: readonly OwnershipRow[]): { sql: string; data: Buffer } {
   const data = new BinaryCopyWriter(rows.length * 200);
   for (const r of rows) data.row(7).text(r.mint).text(r.owner).text(r.tokenAccount).int8(r.amount).int8(r.slot).text(r.commitment).timestamptz(r.updatedAt);
-  await copyFrom(client, `COPY ${ident(table)} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN (FORMAT binary)`, data.finish());
+  return { sql: `COPY ${ident(table)} (mint, owner, token_account, amount, slot, commitment, updated_at) FROM STDIN (FORMAT binary)`, data: data.finish() };
 }
 
 /**
@@ -111,7 +114,10 @@ export async function applyOwnershipBatch(client: Pick<PoolClient, 'query'>, tar
   const fresh: OwnershipRow[] = [];
   const stored: OwnershipRow[] = [];
   for (const row of outcome.rows.values()) (current.has(row.mint) ? stored : fresh).push(row);
-  if (fresh.length) await copyOwnershipRows(client, target.table, fresh);
+  if (fresh.length) {
+    const { sql, data } = ownershipCopy(target.table, fresh);
+    await copyFrom(client, sql, data);
+  }
   await upsertOwnership(client, target.table, stored);
   if (target.audit && outcome.ownerChanges.length) {
     // In application order, so the id sequence keeps it.
