@@ -1,7 +1,7 @@
 // The submitter's SQL, one statement per function. State changes and the status events that
 // describe them are written in one transaction (the status outbox), so a crash can neither lose
 // an event nor publish one for a change that did not commit.
-import type { Pool, PoolClient, Queryable } from '../lib/db.ts';
+import { prepared, type Pool, type PoolClient, type Queryable } from '../lib/db.ts';
 import type { DeadLetter, StatusEvent } from './events.ts';
 import type { Operation } from './operation.ts';
 import type { QueuedOp } from './schedule.ts';
@@ -121,8 +121,13 @@ export async function releaseLeases(db: Queryable, holder: string, mints: string
   if (mints.length) await db.query('DELETE FROM submitter_leases WHERE holder = $1 AND mint = ANY($2::text[])', [holder, mints]);
 }
 
+/** What opOf reads. */
+const OP_COLUMNS = 'op_id, idempotency_key, type, mint, ticket_id, from_wallet, to_wallet, requested_at, seq, state, attempts, generation, attempt_base';
+
+const HEAD_OP = prepared('submitter_head_op', `SELECT ${OP_COLUMNS} FROM submitter_ops WHERE mint = $1 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1`);
+
 export async function headOp(db: Queryable, mint: string): Promise<StoredOp | undefined> {
-  const { rows } = await db.query(`SELECT * FROM submitter_ops WHERE mint = $1 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1`, [mint]);
+  const { rows } = await db.query(HEAD_OP([mint]));
   return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
 }
 
@@ -131,13 +136,15 @@ export async function headOp(db: Queryable, mint: string): Promise<StoredOp | un
  * in the same round trip. An op taken in just after this runs is found by the next scheduler
  * fill, as after any release.
  */
+const NEXT_OP_OR_RELEASE = prepared(
+  'submitter_next_op_or_release',
+  `WITH next AS (SELECT ${OP_COLUMNS} FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
+        released AS (DELETE FROM submitter_leases WHERE holder = $1 AND mint = $2 AND NOT EXISTS (SELECT 1 FROM next))
+   SELECT ${OP_COLUMNS} FROM next`,
+);
+
 export async function nextOpOrRelease(db: Queryable, holder: string, mint: string): Promise<StoredOp | undefined> {
-  const { rows } = await db.query(
-    `WITH next AS (SELECT * FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
-          released AS (DELETE FROM submitter_leases WHERE holder = $1 AND mint = $2 AND NOT EXISTS (SELECT 1 FROM next))
-     SELECT * FROM next`,
-    [holder, mint],
-  );
+  const { rows } = await db.query(NEXT_OP_OR_RELEASE([holder, mint]));
   return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
 }
 
@@ -163,44 +170,49 @@ function withEvent(changes: string[], first: number): string {
 const eventParams = (e: StatusEvent) => [e.mint, e.state, e.attempt, JSON.stringify(e)];
 
 /** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event (one statement). */
+const RECORD_ATTEMPT = prepared(
+  'submitter_record_attempt',
+  withEvent(
+    [
+      `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
+      `UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`,
+    ],
+    7,
+  ),
+);
+
 export async function recordAttempt(db: Queryable, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
-  await db.query(
-    withEvent(
-      [
-        `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
-        `UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`,
-      ],
-      7,
-    ),
-    [opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight, ...eventParams(submitted)],
-  );
+  await db.query(RECORD_ATTEMPT([opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight, ...eventParams(submitted)]));
 }
+
+const MARK_SENT = prepared('submitter_mark_sent', 'UPDATE submitter_attempts SET sent_at = now() WHERE signature = $1 AND sent_at IS NULL');
 
 export async function markSent(db: Queryable, signature: string): Promise<void> {
-  await db.query('UPDATE submitter_attempts SET sent_at = now() WHERE signature = $1 AND sent_at IS NULL', [signature]);
+  await db.query(MARK_SENT([signature]));
 }
+
+const MARK_EXPIRED = prepared(
+  'submitter_mark_expired',
+  withEvent([`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, `UPDATE submitter_ops SET last_error = $3, updated_at = now() WHERE op_id = $1`], 4),
+);
 
 export async function markExpired(db: Queryable, opId: string, attempt: number, e: StatusEvent): Promise<void> {
-  await db.query(
-    withEvent(
-      [`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, `UPDATE submitter_ops SET last_error = $3, updated_at = now() WHERE op_id = $1`],
-      4,
-    ),
-    [opId, attempt, e.error, ...eventParams(e)],
-  );
+  await db.query(MARK_EXPIRED([opId, attempt, e.error, ...eventParams(e)]));
 }
 
+const MARK_CONFIRMED = prepared(
+  'submitter_mark_confirmed',
+  withEvent(
+    [
+      `UPDATE submitter_attempts SET outcome = 'confirmed' WHERE $2::text IS NOT NULL AND signature = $2`,
+      `UPDATE submitter_ops SET state = 'confirmed', last_signature = COALESCE($2, last_signature), last_slot = $3, confirmed_at = now(), updated_at = now() WHERE op_id = $1`,
+    ],
+    4,
+  ),
+);
+
 export async function markConfirmed(db: Queryable, opId: string, e: StatusEvent): Promise<void> {
-  await db.query(
-    withEvent(
-      [
-        `UPDATE submitter_attempts SET outcome = 'confirmed' WHERE $2::text IS NOT NULL AND signature = $2`,
-        `UPDATE submitter_ops SET state = 'confirmed', last_signature = COALESCE($2, last_signature), last_slot = $3, confirmed_at = now(), updated_at = now() WHERE op_id = $1`,
-      ],
-      4,
-    ),
-    [opId, e.signature, e.slot, ...eventParams(e)],
-  );
+  await db.query(MARK_CONFIRMED([opId, e.signature, e.slot, ...eventParams(e)]));
 }
 
 /** A permanent or exhausted failure: the op's state, its `failed` event and its dead letter, together. */
