@@ -38,3 +38,14 @@ export function rereadStep(m: { holderAccount: string | null; seen: boolean; las
   if (m.sweep && m.last && m.last.owner === null && m.last.commitment === 'finalized') return 'skip';
   return 'scan';
 }
+
+/**
+ * How many tracked mints one tick of the rolling sweep re-reads: enough that every mint is read
+ * once per period, spread over its ticks. A whole pass at once took both cores of a small
+ * machine for seconds at 18k mints, every period, and stalled everything else meanwhile.
+ */
+export function sweepSliceSize(tracked: number, tickMs: number, periodMs: number): number {
+  if (tracked <= 0) return 0;
+  const ticksPerPeriod = Math.max(1, Math.floor(periodMs / tickMs));
+  return Math.ceil(tracked / ticksPerPeriod);
+}

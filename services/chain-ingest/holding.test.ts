@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { rereadStep, shouldPublish, type Published } from './decide.ts';
+import { rereadStep, shouldPublish, sweepSliceSize, type Published } from './decide.ts';
 import { holdingAt, seenSince, type TokenObservation } from './holding.ts';
 
 const MINT = 'Mint1111';
@@ -169,4 +169,18 @@ describe('rereadStep', () => {
     // A mint that was seen and holds nobody is never taken for "not landed".
     if (seen && holderAccount === null) expect(['scan', 'skip']).toContain(step);
   });
+});
+
+describe('sweepSliceSize', () => {
+  test.prop([fc.nat({ max: 1_000_000 }), fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 1, max: 3_600_000 })])(
+    'reads every tracked mint within one period, with the smallest slice that does',
+    (tracked, tickMs, extra) => {
+      const periodMs = tickMs + extra - 1; // a period of at least one tick
+      const slice = sweepSliceSize(tracked, tickMs, periodMs);
+      const ticks = Math.floor(periodMs / tickMs);
+      expect(slice * ticks).toBeGreaterThanOrEqual(tracked);
+      expect((slice - 1) * ticks).toBeLessThan(Math.max(tracked, 1));
+      expect(slice).toBeLessThanOrEqual(tracked);
+    },
+  );
 });

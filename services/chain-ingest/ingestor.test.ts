@@ -15,6 +15,8 @@ type View = { slot: number; accounts: Array<Omit<TokenObservation, 'slot'>> };
 function fakeChain() {
   const views: Record<'confirmed' | 'finalized', View> = { confirmed: { slot: 0, accounts: [] }, finalized: { slot: 0, accounts: [] } };
   const scanned: string[][] = [];
+  /** Addresses whose existence was asked. */
+  const asked: string[] = [];
   const reader: ChainReader = {
     async scan(mints, commitment) {
       scanned.push([...mints]);
@@ -29,18 +31,19 @@ function fakeChain() {
       });
     },
     async existing(addresses, commitment) {
+      asked.push(...addresses);
       const v = views[commitment as 'confirmed' | 'finalized'];
       // A mint exists once an account of it does (the fake holds token accounts only).
       return new Set(addresses.filter((a) => v.accounts.some((x) => x.mint === a || x.tokenAccount === a)));
     },
     tipSlot: async () => views.confirmed.slot,
   };
-  return { views, reader, scanned };
+  return { views, reader, scanned, asked };
 }
 
 let clock = 0;
 function setup(published = new Map<string, Published>()) {
-  const { views, reader, scanned } = fakeChain();
+  const { views, reader, scanned, asked } = fakeChain();
   const sent: OwnershipChange[] = [];
   const ingestor = new Ingestor({
     chain: reader,
@@ -50,7 +53,7 @@ function setup(published = new Map<string, Published>()) {
     published,
     now: () => ++clock * 10_000,
   });
-  return { views, ingestor, sent, scanned };
+  return { views, ingestor, sent, scanned, asked };
 }
 
 const tokenData = (mint: Uint8Array, owner: Uint8Array, amount: bigint) => {
@@ -188,6 +191,19 @@ describe('Ingestor', () => {
     await ingestor.idle();
     expect(scanned.slice(before)).toEqual([[MINT]]);
     expect(sent.at(-1)).toMatchObject({ owner: wallet(4), slot: 80, source: 'backfill' });
+  });
+
+  it('a rolling sweep reads every tracked mint once per pass, a slice at a time, then starts over', async () => {
+    const { ingestor, asked } = setup();
+    const mints = [30, 31, 32, 33, 34].map(wallet);
+    ingestor.expect(mints);
+    for (let i = 0; i < 3; i++) await ingestor.sweepNext(2);
+    expect(asked).toEqual(mints);
+    ingestor.expect([wallet(35)]); // tracked mid-pass: part of the next pass
+    await ingestor.sweepNext(4);
+    expect(asked.slice(5)).toEqual([...mints.slice(0, 4)]);
+    await ingestor.sweepNext(4);
+    expect(asked.slice(9)).toEqual([mints[4], wallet(35)]);
   });
 
   it('a sweep reads the holders\' accounts and lists token accounts only of mints that moved or landed', async () => {

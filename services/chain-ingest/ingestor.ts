@@ -77,6 +77,10 @@ export class Ingestor {
     return Math.max(0, tip - this.coveredSlot);
   }
 
+  get trackedCount(): number {
+    return this.tracked.size;
+  }
+
   trackedMints(): string[] {
     return [...this.tracked];
   }
@@ -186,9 +190,26 @@ export class Ingestor {
     return this.backfilling;
   }
 
-  /** The periodic sweep: a full re-read that catches what the stream may have missed. */
+  /** A full re-read of every tracked mint, catching what the stream may have missed. */
   sweep(): Promise<void> {
     return this.backfill('sweep');
+  }
+
+  private sweepOrder: string[] = [];
+  private sweepAt = 0;
+
+  /**
+   * The next `count` mints of a rolling pass over the tracked set (the sweep in slices, see
+   * sweepSliceSize); a pass that reached its end starts again over the set as it is then.
+   */
+  sweepNext(count: number): Promise<void> {
+    if (this.sweepAt >= this.sweepOrder.length) {
+      this.sweepOrder = [...this.tracked];
+      this.sweepAt = 0;
+    }
+    const slice = this.sweepOrder.slice(this.sweepAt, this.sweepAt + count);
+    this.sweepAt += slice.length;
+    return this.reread(slice, 'sweep');
   }
 
   private async backfill(reason: BackfillReason): Promise<void> {

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { isMintAddress, rpcChainReader } from './chain-reader.ts';
 import type { IngestConfig } from './config.ts';
+import { sweepSliceSize } from './decide.ts';
 import { Ingestor } from './ingestor.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { kafkaSink } from './sink.ts';
@@ -120,7 +121,19 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       }, 1_000),
     );
     if (config.INGEST_SWEEP_MS > 0) {
-      timers.push(setInterval(() => void ingestor.sweep().catch((err) => logger.warn({ err }, 'sweep failed')), config.INGEST_SWEEP_MS));
+      // Each mint is re-read once per period, a slice every tick rather than all at once.
+      const tickMs = Math.min(1_000, config.INGEST_SWEEP_MS);
+      let sweeping = false;
+      timers.push(
+        setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          void ingestor
+            .sweepNext(sweepSliceSize(ingestor.trackedCount, tickMs, config.INGEST_SWEEP_MS))
+            .catch((err: unknown) => logger.warn({ err }, 'sweep failed'))
+            .finally(() => (sweeping = false));
+        }, tickMs),
+      );
     }
 
     const failed = new Promise<Error>((resolve) => {
