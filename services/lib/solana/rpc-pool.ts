@@ -6,6 +6,7 @@ import { ChainsyncError } from '../errors.ts';
 import { backoffPolicy, retry, type BackoffPolicy } from '../retry.ts';
 import { breakerAllows, breakerOnFailure, breakerOnStart, breakerOnSuccess, closedBreaker, type BreakerPolicy, type BreakerState } from './circuit-breaker.ts';
 import { classifyFailure, failureInfo, type Classification } from './classify.ts';
+import { createHttpPost, type HttpPost } from './http-post.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 /** A classified RPC failure; retryable only when the classification says so. */
@@ -62,18 +63,17 @@ export class RpcPool {
   private readonly backoff: BackoffPolicy;
   private readonly now: () => number;
   private readonly timeoutMs: number;
+  private readonly post: HttpPost;
   private rpcId = 0;
 
   constructor(private readonly opts: RpcPoolOptions) {
     if (opts.urls.length === 0) throw new RangeError('RpcPool needs at least one endpoint');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    const timeoutMs = this.timeoutMs;
-    // A hung endpoint must fail over, not hold a worker forever.
-    const fetchWithTimeout = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) =>
-      fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as typeof fetch;
+    // A hung endpoint must fail over, not hold a worker forever: every request has the timeout.
+    this.post = createHttpPost(this.timeoutMs);
     this.endpoints = opts.urls.map((url) => ({
       url,
-      conn: new Connection(url, { commitment: opts.commitment ?? 'confirmed', disableRetryOnRateLimit: true, fetch: fetchWithTimeout }),
+      conn: new Connection(url, { commitment: opts.commitment ?? 'confirmed', disableRetryOnRateLimit: true, fetch: this.post as unknown as typeof fetch }),
       breaker: closedBreaker(),
     }));
     this.limiter = new RateLimiter(opts.ratePerSecond ?? 1000);
@@ -127,11 +127,10 @@ export class RpcPool {
       'sendTransaction',
       async (_conn, url) => {
         const params = [Buffer.from(bytes).toString('base64'), { encoding: 'base64', skipPreflight: opts.skipPreflight ?? false, preflightCommitment: 'confirmed', maxRetries: 0 }];
-        const res = await fetch(url, {
+        const res = await this.post(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ jsonrpc: '2.0', id: ++this.rpcId, method: 'sendTransaction', params }),
-          signal: AbortSignal.timeout(this.timeoutMs),
         });
         if (!res.ok) throw new RpcCallError(0, `${res.status} ${res.statusText}`, undefined, res.status);
         const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: { err?: unknown } } };
