@@ -84,10 +84,6 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    // Partitions are taken in side by side: one after another, a fetch's batches waited on each
-    // other's transaction and offset commit, which held a request hundreds of ms under load. A
-    // mint's operations share a partition (keyed by mint), so their order is kept.
-    partitionsConsumedConcurrently: 6,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += 500) {
         const chunk = batch.messages.slice(i, i + 500);
