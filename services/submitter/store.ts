@@ -134,11 +134,6 @@ export async function headOp(db: Queryable, mint: string): Promise<StoredOp | un
   return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
 }
 
-/**
- * After an op of `mint` finished: its next active op, or, when there is none, the lease released
- * in the same round trip. An op taken in just after this runs is found by the next scheduler
- * fill, as after any release.
- */
 const NEXT_OP_OR_RELEASE = prepared(
   'submitter_next_op_or_release',
   `WITH next AS (SELECT ${OP_COLUMNS} FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
@@ -146,6 +141,11 @@ const NEXT_OP_OR_RELEASE = prepared(
    SELECT ${OP_COLUMNS} FROM next`,
 );
 
+/**
+ * After an op of `mint` finished: its next active op, or, when there is none, the lease released
+ * in the same round trip. An op taken in just after this runs is found by the next scheduler
+ * fill, as after any release.
+ */
 export async function nextOpOrRelease(db: Queryable, holder: string, mint: string): Promise<StoredOp | undefined> {
   const { rows } = await db.query(NEXT_OP_OR_RELEASE([holder, mint]));
   return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
@@ -172,7 +172,6 @@ function withEvent(changes: string[], first: number): string {
 }
 const eventParams = (e: StatusEvent) => [e.mint, e.state, e.attempt, JSON.stringify(e)];
 
-/** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event (one statement). */
 const RECORD_ATTEMPT = prepared(
   'submitter_record_attempt',
   withEvent(
@@ -184,6 +183,7 @@ const RECORD_ATTEMPT = prepared(
   ),
 );
 
+/** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event (one statement). */
 export async function recordAttempt(db: Queryable, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
   await db.query(RECORD_ATTEMPT([opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight, ...eventParams(submitted)]));
 }

@@ -62,15 +62,13 @@ export class RpcPool {
   private readonly breakerPolicy: BreakerPolicy;
   private readonly backoff: BackoffPolicy;
   private readonly now: () => number;
-  private readonly timeoutMs: number;
   private readonly post: HttpPost;
   private rpcId = 0;
 
   constructor(private readonly opts: RpcPoolOptions) {
     if (opts.urls.length === 0) throw new RangeError('RpcPool needs at least one endpoint');
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
     // A hung endpoint must fail over, not hold a worker forever: every request has the timeout.
-    this.post = createHttpPost(this.timeoutMs);
+    this.post = createHttpPost(opts.timeoutMs ?? 10_000);
     this.endpoints = opts.urls.map((url) => ({
       url,
       conn: new Connection(url, { commitment: opts.commitment ?? 'confirmed', disableRetryOnRateLimit: true, fetch: this.post as unknown as typeof fetch }),

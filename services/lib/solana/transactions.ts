@@ -26,7 +26,8 @@ export interface Blockhash {
 export type { SignedTx };
 
 /** getAssociatedTokenAddressSync(mint, owner, true), derived a few times faster (pda.ts). */
-const ata = (mint: PublicKey, owner: PublicKey) => findProgramAddress([owner.toBytes(), TOKEN_PROGRAM_ID.toBytes(), mint.toBytes()], ASSOCIATED_TOKEN_PROGRAM_ID)[0];
+const TOKEN_PROGRAM_BYTES = TOKEN_PROGRAM_ID.toBytes();
+const ata = (mint: PublicKey, owner: PublicKey) => findProgramAddress([owner.toBytes(), TOKEN_PROGRAM_BYTES, mint.toBytes()], ASSOCIATED_TOKEN_PROGRAM_ID)[0];
 
 /** The authority pays and signs first; `others` sign after it. */
 function signed(p: { authority: Keypair; blockhash: Blockhash }, others: Keypair[], ...instructions: TransactionInstruction[]): SignedTx {
