@@ -1,7 +1,8 @@
 // chain.ops.requested → submitter_ops. Kafka is the notification; the table is the work queue.
-// A batch is parsed and validated, written in one transaction (ops deduplicated by op id, poison
-// recorded as dead letters), and only then are its offsets committed (invariant 6). Nothing here
-// waits for the chain, so a partition is never held and the session never times out on it.
+// A fetch's batches (one per partition, coalesced) are parsed and validated, written in one
+// transaction (ops deduplicated by op id, poison recorded as dead letters), and only then are
+// their offsets committed (invariant 6). Nothing here waits for the chain, so a partition is never
+// held and the session never times out on it.
 //
 // A known op id arriving with a higher generation is a re-request (api retryOperation): same op,
 // same idempotency key. It re-opens the op only when re-running it is safe by construction (see
@@ -42,6 +43,7 @@ export function judgeRerequest(row: Pick<store.GenerationRow, 'state' | 'failure
 }
 
 type Verdict = { ok: true; op: Operation } | { ok: false; reason: string; partial: Partial; message: KafkaMessage };
+type Source = { topic: string; partition: number };
 
 async function judge(ctx: IntakeContext, message: KafkaMessage): Promise<Verdict> {
   const parsed = parseOperation(message.value === null ? null : message.value.toString('utf8'), ctx.schema);
@@ -51,18 +53,31 @@ async function judge(ctx: IntakeContext, message: KafkaMessage): Promise<Verdict
   return parsed;
 }
 
-/** Takes in one batch; returns what it did, for logs and tests. */
-export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'partition' | 'messages'>): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
+export type IntakeBatch = Pick<Batch, 'topic' | 'partition' | 'messages'>;
+
+/**
+ * Takes in batches, of one partition each, in one transaction; returns what it did, for logs and
+ * tests. A mint's operations share a partition (keyed by mint), so keeping each batch's order
+ * keeps theirs.
+ */
+export async function takeIn(ctx: IntakeContext, batches: IntakeBatch | readonly IntakeBatch[]): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
   const now = ctx.now ?? Date.now;
-  const verdicts = await Promise.all(batch.messages.map((m) => judge(ctx, m)));
+  const sources = (Array.isArray(batches) ? batches : [batches]) as readonly IntakeBatch[];
+  const messages = sources.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, partition: b.partition, message })));
+  const verdicts = await Promise.all(messages.map((m) => judge(ctx, m.message)));
   const candidates = verdicts.filter((v): v is Extract<Verdict, { ok: true }> => v.ok).map((v) => v.op);
   const tickets = await store.existingTickets(ctx.pool, [...new Set(candidates.map((o) => o.ticketId))]);
   const valid: Operation[] = [];
-  const poison: Array<{ reason: string; partial: Partial; message: KafkaMessage }> = [];
+  const sourceOf = new Map<string, Source>();
+  const poison: Array<{ reason: string; partial: Partial; message: KafkaMessage; source: Source }> = [];
   verdicts.forEach((v, i) => {
-    if (!v.ok) poison.push(v);
-    else if (!tickets.has(v.op.ticketId)) poison.push({ reason: `ticket ${v.op.ticketId} does not exist`, partial: v.op, message: batch.messages[i]! });
-    else valid.push(v.op);
+    const source = messages[i]!;
+    if (!v.ok) poison.push({ ...v, source });
+    else if (!tickets.has(v.op.ticketId)) poison.push({ reason: `ticket ${v.op.ticketId} does not exist`, partial: v.op, message: source.message, source });
+    else {
+      valid.push(v.op);
+      sourceOf.set(v.op.opId, { topic: source.topic, partition: source.partition });
+    }
   });
 
   return withTransaction(ctx.pool, async (client) => {
@@ -98,7 +113,7 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
       const reason = `re-request (generation ${op.generation}) refused: the operation failed ${row.failureKind ?? 'for an unknown reason'} (${row.lastError ?? 'no error recorded'}); running it again is not known to be safe`;
       const dl: DeadLetter = {
         opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(op), errorKind: 'permanent', reason, attempts: row.attempts,
-        sourceTopic: batch.topic, sourcePartition: batch.partition, sourceOffset: '', at: now(),
+        sourceTopic: sourceOf.get(op.opId)!.topic, sourcePartition: sourceOf.get(op.opId)!.partition, sourceOffset: '', at: now(),
       };
       if (await store.insertDeadLetter(client, `op:${op.opId}:g${op.generation}:refused`, dl)) {
         await store.insertStatus(client, statusEvent(op, 'dead_lettered', { attempt: row.attempts, error: reason, errorKind: 'permanent', at: now() }));
@@ -109,7 +124,7 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
     for (const p of poison) {
       const m = p.message;
       const eventId = m.headers?.id?.toString();
-      const dedupeKey = eventId ? `event:${eventId}` : p.partial.opId ? `op:${p.partial.opId}` : `at:${batch.topic}/${batch.partition}/${m.offset}`;
+      const dedupeKey = eventId ? `event:${eventId}` : p.partial.opId ? `op:${p.partial.opId}` : `at:${p.source.topic}/${p.source.partition}/${m.offset}`;
       const dl: DeadLetter = {
         opId: p.partial.opId ?? null,
         mint: p.partial.mint ?? null,
@@ -117,8 +132,8 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
         errorKind: 'invalid_input',
         reason: p.reason,
         attempts: 0,
-        sourceTopic: batch.topic,
-        sourcePartition: batch.partition,
+        sourceTopic: p.source.topic,
+        sourcePartition: p.source.partition,
         sourceOffset: m.offset,
         at: now(),
       };
@@ -129,7 +144,7 @@ export async function takeIn(ctx: IntakeContext, batch: Pick<Batch, 'topic' | 'p
       if (opId && idempotencyKey && mint && type) {
         await store.insertStatus(client, statusEvent({ opId, idempotencyKey, mint, type, to: p.partial.to ?? null }, 'dead_lettered', { attempt: 0, error: p.reason, errorKind: 'invalid_input', at: now() }));
       }
-      ctx.logger.warn({ opId, mint, reason: p.reason, partition: batch.partition, offset: m.offset }, 'dead-lettered invalid operation');
+      ctx.logger.warn({ opId, mint, reason: p.reason, partition: p.source.partition, offset: m.offset }, 'dead-lettered invalid operation');
     }
     ctx.metrics.intake.inc({ result: 'taken' }, inserted.length);
     const duplicates = valid.length - inserted.length - reopened - refused - raised;

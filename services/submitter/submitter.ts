@@ -15,11 +15,16 @@ import { TOPICS } from '../lib/topics.ts';
 import { BlockhashCache } from './blockhash-cache.ts';
 import { rpcUrls, type SubmitterConfig } from './config.ts';
 import { runFinalizer } from './finalizer.ts';
-import { takeIn } from './intake.ts';
+import { Coalescer } from './coalescer.ts';
+import { takeIn, type IntakeBatch } from './intake.ts';
 import { createSubmitterMetrics, type SubmitterMetrics } from './metrics.ts';
 import { OutboxPublisher } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
 import { SignatureWatcher } from './signature-watcher.ts';
+
+/** As many as chain.ops.requested has partitions: a fetch's batches all go in one intake transaction. */
+const INTAKE_PARTITIONS_AT_ONCE = 6;
+type IntakeResult = Awaited<ReturnType<typeof takeIn>>;
 
 export interface SubmitterDeps {
   config: SubmitterConfig;
@@ -81,20 +86,28 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.opsRequested, fromBeginning: true });
+  // A fetch's partitions, handed to eachBatch side by side, are taken in by one transaction and
+  // committed by one offset commit (coalescer.ts). A chunk's offset is resolved only after both.
+  const intake = new Coalescer<IntakeBatch, IntakeResult>(async (batches) => {
+    const r = await takeIn(intakeCtx, batches);
+    const next = new Map<number, bigint>();
+    for (const b of batches) next.set(b.partition, BigInt(b.messages[b.messages.length - 1]!.offset) + 1n);
+    // The rows are committed: now, and only now, the offsets may move past them (invariant 6).
+    await consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic: TOPICS.opsRequested, partition, offset: offset.toString() })));
+    if (r.inserted) scheduler.poke();
+    if (r.deadLettered) publisher.poke();
+    return batches.map(() => r);
+  });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: INTAKE_PARTITIONS_AT_ONCE,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += 500) {
         const chunk = batch.messages.slice(i, i + 500);
-        const r = await takeIn(intakeCtx, { topic: batch.topic, partition: batch.partition, messages: chunk });
-        // The rows are committed: now, and only now, the offset may move past them (invariant 6).
-        const last = chunk[chunk.length - 1]!.offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await intake.add({ topic: batch.topic, partition: batch.partition, messages: chunk });
+        resolveOffset(chunk[chunk.length - 1]!.offset);
         await heartbeat();
-        if (r.inserted) scheduler.poke();
-        if (r.deadLettered) publisher.poke();
       }
     },
   });
