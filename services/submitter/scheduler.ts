@@ -82,12 +82,13 @@ export class Scheduler {
     const heads = await store.runnableHeads(this.pool, this.opts.holder, [...this.running.keys()], free);
     const picked = pickRunnable(heads, new Set(this.running.keys()), this.opts.capacity);
     const claimed = await store.claimLeases(this.pool, this.opts.holder, picked.map((p) => p.mint), this.opts.leaseTtlMs);
+    const first = await store.headOps(this.pool, claimed);
     for (const mint of claimed) {
       if (this.running.has(mint) || this.stop.signal.aborted) continue;
       const abort = new AbortController();
       const entry = { abort, done: Promise.resolve() };
       this.running.set(mint, entry);
-      entry.done = this.runMint(mint, abort.signal).finally(() => {
+      entry.done = this.runMint(mint, first.get(mint), abort.signal).finally(() => {
         this.running.delete(mint);
         this.exec.metrics.inFlight.set(this.running.size);
         this.poke();
@@ -96,10 +97,10 @@ export class Scheduler {
     this.exec.metrics.inFlight.set(this.running.size);
   }
 
-  /** The mint's ops one after another while this instance holds its lease. */
-  private async runMint(mint: string, signal: AbortSignal): Promise<void> {
+  /** The mint's ops one after another, from `head` (read after the lease was taken), while this instance holds its lease. */
+  private async runMint(mint: string, head: store.StoredOp | undefined, signal: AbortSignal): Promise<void> {
     try {
-      let op = await store.headOp(this.pool, mint);
+      let op = head;
       while (op && !signal.aborted) {
         await runOp(this.exec, op, signal);
         if (signal.aborted) break;

@@ -127,11 +127,16 @@ export async function releaseLeases(db: Queryable, holder: string, mints: string
 /** What opOf reads. */
 const OP_COLUMNS = 'op_id, idempotency_key, type, mint, ticket_id, from_wallet, to_wallet, requested_at, seq, state, attempts, generation, attempt_base';
 
-const HEAD_OP = prepared('submitter_head_op', `SELECT ${OP_COLUMNS} FROM submitter_ops WHERE mint = $1 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1`);
+const HEAD_OPS = prepared(
+  'submitter_head_ops',
+  `SELECT DISTINCT ON (mint) ${OP_COLUMNS} FROM submitter_ops WHERE mint = ANY($1::text[]) AND state IN ('pending', 'submitted') ORDER BY mint, seq`,
+);
 
-export async function headOp(db: Queryable, mint: string): Promise<StoredOp | undefined> {
-  const { rows } = await db.query(HEAD_OP([mint]));
-  return rows[0] ? opOf(rows[0] as Record<string, unknown>) : undefined;
+/** The oldest active op of each of `mints` (one round trip for a scheduler fill's claimed mints); a mint with none is absent. */
+export async function headOps(db: Queryable, mints: string[]): Promise<Map<string, StoredOp>> {
+  if (mints.length === 0) return new Map();
+  const { rows } = await db.query(HEAD_OPS([mints]));
+  return new Map(rows.map((r) => [r.mint as string, opOf(r as Record<string, unknown>)]));
 }
 
 const NEXT_OP_OR_RELEASE = prepared(
@@ -288,7 +293,8 @@ export interface GenerationRow {
 
 /** Locks the rows of ops re-requested in a newer generation than the one stored. */
 export async function lockForRerequest(client: PoolClient, ops: ReadonlyArray<Pick<Operation, 'opId' | 'generation'>>): Promise<Map<string, GenerationRow>> {
-  if (ops.length === 0) return new Map();
+  // Generations start at 1 (a CHECK on the column), so only a re-request can be newer than a row.
+  if (!ops.some((o) => o.generation > 1)) return new Map();
   const { rows } = await client.query<{ op_id: string; state: StoredOp['state']; generation: number; attempts: number; last_error: string | null; error_kind: DeadLetter['errorKind'] | null }>(
     `SELECT o.op_id, o.state, o.generation, o.attempts, o.last_error, d.error_kind
        FROM submitter_ops o
