@@ -13,6 +13,9 @@ import * as store from './store.ts';
 type Table = 'submitter_status_outbox' | 'submitter_dead_letters';
 
 const DLQ_CHECK_MS = 500;
+const BATCH = 500;
+/** How long a poke waits for the events written after it, so they are published together. */
+const LINGER_MS = 25;
 
 export class OutboxPublisher {
   private wake: (() => void) | undefined;
@@ -21,6 +24,7 @@ export class OutboxPublisher {
   private lastOk = true;
   private dlqCheckedAt = 0;
   private dlqBacklog = false;
+  private poked = false;
 
   constructor(
     private readonly pool: Pool,
@@ -36,6 +40,7 @@ export class OutboxPublisher {
   }
 
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -53,6 +58,8 @@ export class OutboxPublisher {
   private async run(): Promise<void> {
     let failures = 0;
     for (;;) {
+      // Cleared before the flush: a poke during it means rows the flush may have missed.
+      this.poked = false;
       let published = 0;
       try {
         published += await this.flush('submitter_status_outbox', TOPICS.opsStatus, this.schemaIds.status);
@@ -74,22 +81,32 @@ export class OutboxPublisher {
         await sleep(Math.min(5_000, 100 * 2 ** failures));
         continue;
       }
-      if (published > 0) continue;
-      if (this.stopping) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.intervalMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      // A full batch may have more behind it; otherwise what is left came after the lock.
+      if (published >= BATCH) continue;
+      // Stopping: until a look finds nothing (the writers have stopped before this).
+      if (this.stopping) {
+        if (published === 0) return;
+        continue;
+      }
+      if (!this.poked) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.intervalMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+      // An operation writes a status event at every step: publishing at each poke cost a
+      // transaction (four round trips) and a Kafka request per event or two under load.
+      if (this.poked && !this.stopping) await sleep(LINGER_MS);
     }
   }
 
   private flush(table: Table, topic: string, schemaId: number): Promise<number> {
     return withTransaction(this.pool, async (client) => {
-      const rows = await store.lockUnpublished(client, table, 500);
+      const rows = await store.lockUnpublished(client, table, BATCH);
       if (rows.length === 0) return 0;
       const messages = await Promise.all(
         rows.map(async (r) => ({ key: r.key === '' ? null : r.key, value: await this.registry.encode(schemaId, r.payload) })),
