@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PublicKey } from '@solana/web3.js';
 import { InvalidInputError } from '../services/lib/errors.ts';
-import type { Queryable } from '../services/lib/db.ts';
+import { prepared, type Queryable } from '../services/lib/db.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import { requestHash, resolveIdempotency, validateRequest, type AnyRequest, type BurnRequest, type MintRequest, type OperationType, type TransferRequest } from './requests.ts';
 
@@ -47,6 +47,24 @@ export interface RetryRequest {
 export type RetryResult = { retried: true; opId: string; generation: number } | { retried: false; opId: string; generation: number; why: string };
 
 /**
+ * The operation row, its outbox row and (for a mint) the ticket's new state, in one round trip:
+ * the platform's write path runs this for every request. Nothing is written when the key is taken.
+ */
+const INSERT_OPERATION = prepared(
+  'chainsync_insert_operation',
+  `WITH op AS (
+     INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, from_wallet, to_wallet)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING op_id),
+   outbox AS (
+     INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) SELECT op_id, 'operation', $6, $4, $9 FROM op),
+   ticket AS (
+     UPDATE tickets SET mint_address = $6, status = 'mint_requested', updated_at = now()
+      WHERE id = $5 AND $4::text = 'mint' AND EXISTS (SELECT 1 FROM op))
+   SELECT EXISTS (SELECT 1 FROM op) AS inserted`,
+);
+
+/**
  * The application API. Each call runs inside the caller's transaction (pass the client that
  * holds it): the operation row and the outbox row commit or roll back with the business rows.
  */
@@ -82,24 +100,13 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
     }
 
     const opId = randomUUID();
-    const inserted = await client.query(
-      `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, from_wallet, to_wallet)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [opId, req.idempotencyKey, hash, req.type, ticket.id, mint, from, to],
-    );
-    if (inserted.rowCount === 0) {
+    const payload = { opId, idempotencyKey: req.idempotencyKey, type: req.type, mint, from, to, ticketId: ticket.id, requestedAt: Date.now() };
+    const inserted = await client.query<{ inserted: boolean }>(INSERT_OPERATION([opId, req.idempotencyKey, hash, req.type, ticket.id, mint, from, to, JSON.stringify(payload)]));
+    if (!inserted.rows[0]?.inserted) {
       // A concurrent transaction committed the same key between our read and our insert.
       const raced = await findByKey(client, req.idempotencyKey);
       resolveIdempotency(raced, hash, req.idempotencyKey);
       return { ...raced!.op, created: false };
-    }
-    const payload = { opId, idempotencyKey: req.idempotencyKey, type: req.type, mint, from, to, ticketId: ticket.id, requestedAt: Date.now() };
-    await client.query(
-      `INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4)`,
-      [opId, mint, req.type, JSON.stringify(payload)],
-    );
-    if (req.type === 'mint') {
-      await client.query(`UPDATE tickets SET mint_address = $2, status = 'mint_requested', updated_at = now() WHERE id = $1`, [ticket.id, mint]);
     }
     return { opId, type: req.type, ticketId: ticket.id, mint, from, to, state: 'requested', created: true };
   };
