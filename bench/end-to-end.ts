@@ -98,27 +98,30 @@ async function main(): Promise<void> {
   // Watches from the first request on, so a row is timed when it appears, not when the request
   // phase is over. The projector appends an audit row in the transaction that writes an owner, so
   // reading the audit trail forward by id sees every new row cheaply. Ids are taken before their
-  // transactions commit, so a row can appear below ids already read: each read starts after the
-  // highest id below which every id has been seen (normally the last one read), and never more
-  // than LOOK_BACK ids back, so a gap in the sequence (a rolled-back batch) does not hold it.
-  // Re-reading a fixed window instead made this poller a tenth of the machine's CPU at 100 ops/s.
-  const LOOK_BACK = 1_000;
+  // transactions commit, so a row can appear below ids already read: ids skipped over are looked
+  // for again by id until they appear or GAP_MS has passed (a rolled-back batch leaves a gap in
+  // the sequence). Passing them by count instead lost rows whose transaction took longer than
+  // that count of ids to commit; re-reading a window made this poller a tenth of the machine's
+  // CPU at 100 ops/s.
+  const GAP_MS = 30_000;
   let watching = true;
   const watcher = (async () => {
-    let settled = Number((await pool.query<{ id: string }>('SELECT coalesce(max(id), 0) AS id FROM ownership_audit')).rows[0]!.id);
-    let top = settled;
-    const read = new Set<number>();
+    let top = Number((await pool.query<{ id: string }>('SELECT coalesce(max(id), 0) AS id FROM ownership_audit')).rows[0]!.id);
+    const missing = new Map<number, number>();
     while (watching) {
-      const { rows } = await pool.query<{ id: string; mint: string; owned: boolean }>('SELECT id, mint, new_owner IS NOT NULL AS owned FROM ownership_audit WHERE id > $1 ORDER BY id', [settled]);
+      const { rows } = await pool.query<{ id: string; mint: string; owned: boolean }>(
+        'SELECT id, mint, new_owner IS NOT NULL AS owned FROM ownership_audit WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id',
+        [top, [...missing.keys()]],
+      );
       const now = Date.now();
       for (const r of rows) {
-        if (r.owned && !seenAt.has(r.mint)) seenAt.set(r.mint, now);
         const id = Number(r.id);
-        read.add(id);
+        if (r.owned && !seenAt.has(r.mint)) seenAt.set(r.mint, now);
+        missing.delete(id);
+        for (let skipped = top + 1; skipped < id; skipped++) missing.set(skipped, now);
         top = Math.max(top, id);
       }
-      settled = Math.max(settled, top - LOOK_BACK);
-      while (read.delete(settled + 1)) settled++;
+      for (const [id, since] of missing) if (now - since > GAP_MS) missing.delete(id);
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
