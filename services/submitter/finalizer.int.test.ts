@@ -38,14 +38,14 @@ async function confirmedOp(signature: string, slot: number): Promise<string> {
 /** A chain whose finalized slot is `finalizedSlot` and which reports `finalized` for these signatures; it records what was asked. */
 function scriptedChain(finalizedSlot: number, finalized: Set<string>) {
   const asked: string[] = [];
-  const conn = {
-    getSlot: async () => finalizedSlot,
-    getSignatureStatuses: async (sigs: string[]) => {
+  const conn = { getSlot: async () => finalizedSlot } as unknown as Connection;
+  const rpc = {
+    call: <T>(_method: string, fn: (c: Connection, url: string) => Promise<T>) => fn(conn, 'scripted'),
+    signatureStatuses: async (sigs: string[]) => {
       asked.push(...sigs);
-      return { context: { slot: finalizedSlot + 10 }, value: sigs.map((s) => (finalized.has(s) ? { slot: 1, confirmations: null, err: null, confirmationStatus: 'finalized' } : null)) };
+      return sigs.map((s) => (finalized.has(s) ? { slot: 1, err: null, confirmationStatus: 'finalized' } : null));
     },
-  } as unknown as Connection;
-  const rpc = { call: <T>(_method: string, fn: (c: Connection, url: string) => Promise<T>) => fn(conn, 'scripted') } as unknown as RpcPool;
+  } as unknown as RpcPool;
   return { rpc, asked };
 }
 

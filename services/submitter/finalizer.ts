@@ -18,7 +18,7 @@ export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterM
   const statuses = new Map<string, string | null>();
   for (let i = 0; i < signed.length; i += 256) {
     const chunk = signed.slice(i, i + 256).map((o) => o.signature!);
-    const { value } = await rpc.call('getSignatureStatuses', (c) => c.getSignatureStatuses(chunk, { searchTransactionHistory: true }));
+    const value = await rpc.signatureStatuses(chunk);
     chunk.forEach((s, j) => statuses.set(s, value[j]?.confirmationStatus ?? null));
   }
   const events = ops

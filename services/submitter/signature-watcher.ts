@@ -57,11 +57,8 @@ export class SignatureWatcher {
     const statuses = new Map<string, SigStatus | null>();
     for (let i = 0; i < signatures.length; i += 256) {
       const chunk = signatures.slice(i, i + 256);
-      const { value } = await this.rpc.call('getSignatureStatuses', (c) => c.getSignatureStatuses(chunk, { searchTransactionHistory: true }), this.signal);
-      chunk.forEach((sig, j) => {
-        const s = value[j];
-        statuses.set(sig, s ? { slot: s.slot, err: s.err, confirmationStatus: s.confirmationStatus ?? null } : null);
-      });
+      const value = await this.rpc.signatureStatuses(chunk, this.signal);
+      chunk.forEach((sig, j) => statuses.set(sig, value[j] ?? null));
     }
     return { statuses, blockHeight };
   }

@@ -8,6 +8,7 @@ import { breakerAllows, breakerOnFailure, breakerOnStart, breakerOnSuccess, clos
 import { classifyFailure, failureInfo, type Classification } from './classify.ts';
 import { createHttpPost, type HttpPost } from './http-post.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { parseSignatureStatuses, type SignatureStatus } from './signature-statuses.ts';
 
 /** A classified RPC failure; retryable only when the classification says so. */
 export class RpcFailure extends ChainsyncError {
@@ -121,23 +122,41 @@ export class RpcPool {
    * transaction error (web3.js folds it into a message). Returns the signature.
    */
   sendRaw(bytes: Uint8Array, opts: { skipPreflight?: boolean } = {}, signal?: AbortSignal): Promise<string> {
+    const params = [Buffer.from(bytes).toString('base64'), { encoding: 'base64', skipPreflight: opts.skipPreflight ?? false, preflightCommitment: 'confirmed', maxRetries: 0 }];
     return this.call(
       'sendTransaction',
       async (_conn, url) => {
-        const params = [Buffer.from(bytes).toString('base64'), { encoding: 'base64', skipPreflight: opts.skipPreflight ?? false, preflightCommitment: 'confirmed', maxRetries: 0 }];
-        const res = await this.post(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: ++this.rpcId, method: 'sendTransaction', params }),
-        });
-        if (!res.ok) throw new RpcCallError(0, `${res.status} ${res.statusText}`, undefined, res.status);
-        const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: { err?: unknown } } };
-        if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data?.err);
-        if (typeof body.result !== 'string') throw new RpcCallError(0, 'sendTransaction returned no signature', undefined);
-        return body.result;
+        const result = await this.jsonRpc(url, 'sendTransaction', params);
+        if (typeof result !== 'string') throw new RpcCallError(0, 'sendTransaction returned no signature', undefined);
+        return result;
       },
       signal,
     );
+  }
+
+  /**
+   * getSignatureStatuses (searching the transaction history), one entry per signature in order,
+   * read without web3.js's superstruct checks (signature-statuses.ts says why).
+   */
+  signatureStatuses(signatures: string[], signal?: AbortSignal): Promise<Array<SignatureStatus | null>> {
+    return this.call(
+      'getSignatureStatuses',
+      async (_conn, url) => parseSignatureStatuses(await this.jsonRpc(url, 'getSignatureStatuses', [signatures, { searchTransactionHistory: true }]), signatures.length),
+      signal,
+    );
+  }
+
+  /** One JSON-RPC call over the pool's kept-alive sockets: its `result`, or an RpcCallError with the error's structured fields. */
+  private async jsonRpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+    const res = await this.post(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++this.rpcId, method, params }),
+    });
+    if (!res.ok) throw new RpcCallError(0, `${res.status} ${res.statusText}`, undefined, res.status);
+    const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: { err?: unknown } } };
+    if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data?.err);
+    return body.result;
   }
 }
 
