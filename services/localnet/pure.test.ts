@@ -1,5 +1,5 @@
 // Property tests on the pure cores: commitment views, blockhash ages, historical account views,
-// filters, token amounts, fault counters, when to snapshot.
+// filters, token amounts, fault counters, when to snapshot, which strings are addresses.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
@@ -8,6 +8,9 @@ import { emptyFaults, setDropTouching, takeDrop, takeFailure } from './faults.ts
 import { matchesFilters } from './filters.ts';
 import { snapshotDue } from './snapshot.ts';
 import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, uiTokenAmount } from './token.ts';
+import { getBase58Encoder } from '@solana/kit';
+import { base58 } from '../lib/solana/base58.ts';
+import { isPubkey } from './rpc/params.ts';
 
 const height = fc.nat({ max: 1_000_000 });
 
@@ -110,4 +113,21 @@ describe('snapshotDue', () => {
     if (sinceTx < opts.quietMs && sinceSnapshot < opts.maxDeferMs) expect(due).toBe(false);
     if (sinceTx >= opts.quietMs) expect(due).toBe(true);
   });
+});
+
+const ALPHABET_AND_STRAYS = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0OIl+';
+const kitSaysPubkey = (v: string) => {
+  try {
+    return v.length >= 32 && v.length <= 44 && getBase58Encoder().encode(v).length === 32;
+  } catch {
+    return false;
+  }
+};
+test.prop([
+  fc.oneof(
+    fc.uint8Array({ minLength: 28, maxLength: 36 }).map((b) => base58(b)),
+    fc.string({ unit: fc.constantFrom(...ALPHABET_AND_STRAYS), minLength: 28, maxLength: 48 }),
+  ),
+])('a string is an address exactly when it is base58 of 32 bytes (as kit decodes it)', (v) => {
+  expect(isPubkey(v)).toBe(kitSaysPubkey(v));
 });
