@@ -29,7 +29,7 @@ export function pipeline(env: Record<string, string>, overrides: Partial<Record<
       const nodeArgs = (process.env.CHAINSYNC_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
       const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `services/${name}/main.ts`], {
         cwd: ROOT,
-        env: { ...process.env, ...env, HEALTH_PORT: '0', LOG_LEVEL: 'info', ...overrides[name] },
+        env: { ...process.env, ...env, PGAPPNAME: `chainsync-${name}`, HEALTH_PORT: '0', LOG_LEVEL: 'info', ...overrides[name] },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.set(name, proc);
