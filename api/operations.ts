@@ -73,11 +73,12 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
     validateRequest(req);
     const hash = requestHash(req);
 
+    // Locks the ticket so concurrent requests for it see each other's operations in order. The
+    // key is looked up after the lock: a request that waited on it sees the operation the holder
+    // committed (a replay, answered with that operation) rather than the ticket state it left.
+    const ticket = (await client.query<TicketRow>('SELECT id, mint_address, status FROM tickets WHERE id = $1 FOR UPDATE', [req.ticketId])).rows[0];
     const existing = await findByKey(client, req.idempotencyKey);
     if (resolveIdempotency(existing, hash, req.idempotencyKey) === 'existing') return { ...existing!.op, created: false };
-
-    // Locks the ticket so concurrent requests for it see each other's operations in order.
-    const ticket = (await client.query<TicketRow>('SELECT id, mint_address, status FROM tickets WHERE id = $1 FOR UPDATE', [req.ticketId])).rows[0];
     if (!ticket) throw new InvalidInputError(`ticket ${req.ticketId} does not exist`, { ticketId: req.ticketId });
 
     const mint = (await mintAddressFor(opts.authority, ticket.id)).toBase58();
