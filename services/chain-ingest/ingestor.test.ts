@@ -106,7 +106,7 @@ describe('Ingestor', () => {
     const { ingestor, sent, views } = await started(published);
     expect(sent).toEqual([]);
     views.confirmed = { slot: 30, accounts: [] };
-    await ingestor.sweep();
+    await ingestor.sweepNext(ingestor.trackedCount); // a whole pass
     expect(sent).toMatchObject([{ owner: null, tokenAccount: null, slot: 30, source: 'backfill' }]);
   });
 
@@ -212,7 +212,7 @@ describe('Ingestor', () => {
     const NOT_YET = wallet(21);
     ingestor.expect([LANDED, NOT_YET]);
     const before = scanned.length;
-    await ingestor.sweep();
+    await ingestor.sweepNext(ingestor.trackedCount); // a whole pass
     // Nothing moved and nothing landed: no listing at all.
     expect(scanned.length).toBe(before);
 
@@ -224,7 +224,7 @@ describe('Ingestor', () => {
         { mint: LANDED, tokenAccount: 'ta-20', owner: wallet(22), amount: 1n },
       ],
     };
-    await ingestor.sweep();
+    await ingestor.sweepNext(ingestor.trackedCount); // a whole pass
     expect(scanned.slice(before).flat().sort()).toEqual([MINT, LANDED].sort());
     expect(sent.filter((r) => r.slot === 90)).toEqual(
       expect.arrayContaining([expect.objectContaining({ mint: MINT, owner: wallet(6), source: 'backfill' }), expect.objectContaining({ mint: LANDED, owner: wallet(22), source: 'backfill' })]),

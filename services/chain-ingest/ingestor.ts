@@ -190,17 +190,13 @@ export class Ingestor {
     return this.backfilling;
   }
 
-  /** A full re-read of every tracked mint, catching what the stream may have missed. */
-  sweep(): Promise<void> {
-    return this.backfill('sweep');
-  }
-
   private sweepOrder: string[] = [];
   private sweepAt = 0;
 
   /**
-   * The next `count` mints of a rolling pass over the tracked set (the sweep in slices, see
-   * sweepSliceSize); a pass that reached its end starts again over the set as it is then.
+   * The sweep, catching what the stream may have missed: the next `count` mints of a rolling pass
+   * over the tracked set (in slices, see sweepSliceSize); a pass that reached its end starts again
+   * over the set as it is then.
    */
   sweepNext(count: number): Promise<void> {
     if (this.sweepAt >= this.sweepOrder.length) {

@@ -20,7 +20,7 @@ import type { Block, ChainEvents, SimulateResult, SubmitResult, TokenBalance, Tx
 import { decodeMint, decodeTokenAccount, isTokenProgram, uiTokenAmount } from './token.ts';
 import { landsOnChain, txErrorJson, type TxErrorJson } from './txerror.ts';
 import { parseWireTransaction, type ParsedTx } from './txparse.ts';
-import { markChanged, programAccounts, programAccountsWithPrefix, readAccount, readAccountMeta, sendTx, simulateTx, snapOf, warpTo, writeAccount } from './svm.ts';
+import { markChanged, programAccounts, programAccountsWithPrefix, readAccount, sendTx, simulateTx, snapOf, warpTo, writeAccount } from './svm.ts';
 
 /** Signatures kept for getSignatureStatuses / getTransaction; older ones are forgotten. */
 const TX_HISTORY_LIMIT = 200_000;
@@ -319,7 +319,7 @@ export class Chain {
     if (issued === undefined || !blockhashUsable(issued, block.height)) return null;
     if (this.state.txs.has(tx.signature)) return null;
     // A read-only account is the same before and after: only its balances go into the record.
-    const pre = tx.accountKeys.map((k, i) => (tx.writable[i] ? readAccount(this.svm, k) : readAccountMeta(this.svm, k)));
+    const pre = tx.accountKeys.map((k, i) => readAccount(this.svm, k, { programData: tx.writable[i] }));
     const result = sendTx(this.svm, tx);
     // Accounts loaded through lookup tables are not among the static keys: then every index goes.
     const lookups = tx.json.message.addressTableLookups as unknown[] | undefined;

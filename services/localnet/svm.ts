@@ -79,7 +79,14 @@ function ownerName(bytes: Uint8Array): string {
   return name;
 }
 
-export function readAccount(svm: LiteSVM, key: string): AccountSnap | null {
+/**
+ * An account as LiteSVM holds it, or null if it has no lamports. `programData: false` leaves an
+ * executable account's data out, for a transaction's metadata (balances, token balances) of the
+ * accounts it only reads: copying a program out was most of a mint's account reads (the
+ * associated token program is 105 kB, ~180 µs a copy), and a program a transaction names is never
+ * written.
+ */
+export function readAccount(svm: LiteSVM, key: string, opts: { programData?: boolean } = {}): AccountSnap | null {
   const native = nativeOf(svm);
   if (!native) {
     const a = svm.getAccount(key as Address);
@@ -90,23 +97,8 @@ export function readAccount(svm: LiteSVM, key: string): AccountSnap | null {
   if (a === null) return null;
   const lamports = a.lamports();
   if (lamports === 0n) return null;
-  return { lamports, data: a.data(), owner: ownerName(a.owner()), executable: a.executable() };
-}
-
-/**
- * For a transaction's metadata (balances, token balances) of an account it only reads: a
- * program's data is left out. Copying it out was most of a mint's account reads (the associated
- * token program is 105 kB, ~180 µs a copy), and a program a transaction names is never written.
- */
-export function readAccountMeta(svm: LiteSVM, key: string): AccountSnap | null {
-  const native = nativeOf(svm);
-  if (!native) return readAccount(svm, key);
-  const a = native.getAccount(new PublicKey(key).toBytes());
-  if (a === null) return null;
-  const lamports = a.lamports();
-  if (lamports === 0n) return null;
   const executable = a.executable();
-  return { lamports, data: executable ? new Uint8Array(0) : a.data(), owner: ownerName(a.owner()), executable };
+  return { lamports, data: executable && opts.programData === false ? new Uint8Array(0) : a.data(), owner: ownerName(a.owner()), executable };
 }
 
 // Listing a program's accounts out of LiteSVM copies every one of them (tens of µs each, about a

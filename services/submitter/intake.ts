@@ -60,10 +60,9 @@ export type IntakeBatch = Pick<Batch, 'topic' | 'partition' | 'messages'>;
  * tests. A mint's operations share a partition (keyed by mint), so keeping each batch's order
  * keeps theirs.
  */
-export async function takeIn(ctx: IntakeContext, batches: IntakeBatch | readonly IntakeBatch[]): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
+export async function takeIn(ctx: IntakeContext, batches: readonly IntakeBatch[]): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
   const now = ctx.now ?? Date.now;
-  const sources = (Array.isArray(batches) ? batches : [batches]) as readonly IntakeBatch[];
-  const messages = sources.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, partition: b.partition, message })));
+  const messages = batches.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, partition: b.partition, message })));
   const verdicts = await Promise.all(messages.map((m) => judge(ctx, m.message)));
   const candidates = verdicts.filter((v): v is Extract<Verdict, { ok: true }> => v.ok).map((v) => v.op);
   const tickets = await store.existingTickets(ctx.pool, [...new Set(candidates.map((o) => o.ticketId))]);

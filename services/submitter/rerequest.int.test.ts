@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 const message = (op: Operation): KafkaMessage => ({ key: Buffer.from(op.mint), value: Buffer.from(JSON.stringify(op)), headers: { id: Buffer.from(randomUUID()) }, offset: '0', timestamp: String(Date.now()), attributes: 0 });
-const intake = (...ops: Operation[]) => takeIn(ctx, { topic: TOPICS.opsRequested, partition: 0, messages: ops.map(message) });
+const intake = (...ops: Operation[]) => takeIn(ctx, [{ topic: TOPICS.opsRequested, partition: 0, messages: ops.map(message) }]);
 
 /** A mint operation taken in, held by this test's lease. */
 async function takenIn(): Promise<Operation> {
