@@ -4,6 +4,8 @@
 // confirmation time (a mint sent straight to the chain), since the goal is p99 <= confirmation +
 // 1 s. The first `warmup` seconds run at the same rate and are not measured: freshly started
 // services (connection pools, sockets, JIT) are not the steady state the goal is about.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Connection, Keypair } from '@solana/web3.js';
 import { MINT_SIZE } from '@solana/spl-token';
 import { createOpsApi } from '../api/operations.ts';
@@ -20,7 +22,8 @@ import { pipeline, waitFor } from '../test/helpers/pipeline.ts';
 const RATE = Number(process.argv[2] ?? 100);
 const SECONDS = Number(process.argv[3] ?? 20);
 const WARMUP_SECONDS = Number(process.argv[4] ?? 10);
-const env = { ...stackEnv(loadStackConfig()), ...process.env } as Record<string, string>;
+const stack = loadStackConfig();
+const env = { ...stackEnv(stack), ...process.env } as Record<string, string>;
 const pool = createPool(env.DATABASE_URL!, silentLogger(), 20);
 const authority = loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH!);
 const api = createOpsApi({ authority: authority.publicKey });
@@ -79,6 +82,26 @@ async function printStages(ticketPattern: string): Promise<void> {
   stages.forEach(([name], i) => console.log(`    ${name}: ${Math.round(r[`p50_${i}`]! * 1000)} / ${Math.round(r[`p99_${i}`]! * 1000)}`));
 }
 
+/**
+ * The event-loop stalls each process reported during the run (lib/stall-watch): a latency tail
+ * is almost always one of them standing still, and the cause says whether it computed, collected
+ * or waited.
+ */
+function printStalls(since: number): void {
+  const lines: Array<[string, string]> = (['submitter', 'chain-ingest', 'projector'] as const).flatMap((name) => services.logs(name).split('\n').map((l) => [name, l] as [string, string]));
+  try {
+    for (const l of readFileSync(join(stack.logDir, 'localnet.log'), 'utf8').split('\n')) lines.push(['localnet', l]);
+  } catch {
+    // A chain not started by the stack scripts logs elsewhere.
+  }
+  const stalls = lines
+    .filter(([, l]) => l.includes('"msg":"event loop stalled"'))
+    .map(([name, l]) => ({ name, ...(JSON.parse(l) as { time: number; blockedMs: number; cpuMs: number; gcMs: number; cause: string }) }))
+    .filter((s) => s.time >= since);
+  console.log(`  event-loop stalls of 250 ms or more: ${stalls.length === 0 ? 'none' : ''}`);
+  for (const s of stalls) console.log(`    +${((s.time - since) / 1000).toFixed(1)} s ${s.name}: ${s.blockedMs} ms ${s.cause} (cpu ${s.cpuMs} ms, gc ${s.gcMs} ms)`);
+}
+
 async function main(): Promise<void> {
   console.log(`starting submitter, chain-ingest and projector…`);
   await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
@@ -126,6 +149,7 @@ async function main(): Promise<void> {
     }
   })();
   const started = Date.now();
+  let measuredFrom = started;
   const requests: Promise<void>[] = [];
   for (let i = 0; i < warmup + total; i++) {
     // Steady schedule: request i is due at i / RATE seconds, whatever the previous ones took.
@@ -133,6 +157,7 @@ async function main(): Promise<void> {
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const measured = i >= warmup;
+    if (i === warmup) measuredFrom = Date.now();
     const ticketId = measured ? `e2e-bench-${run}-${i - warmup}` : `e2e-warmup-${run}-${i}`;
     requests.push(
       withTransaction(pool, async (tx) => {
@@ -158,6 +183,7 @@ async function main(): Promise<void> {
   console.log(`  outbox commit → ownership row: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${Math.max(...latencies)} ms`);
   console.log(`  goal p99 <= chain confirmation p50 + 1 s = ${pct(direct, 50) + 1000} ms: ${pct(latencies, 99) <= pct(direct, 50) + 1000 ? 'met' : 'not met'}`);
   await printStages(`e2e-bench-${run}-%`);
+  printStalls(measuredFrom);
 }
 
 main()

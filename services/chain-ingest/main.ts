@@ -5,6 +5,7 @@ import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { startHealthServer } from '../lib/health.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
+import { watchStalls } from '../lib/stall-watch.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { createRegistry } from '../lib/schemas.ts';
 import { Shutdown } from '../lib/shutdown.ts';
@@ -14,6 +15,7 @@ import { ingestMetrics } from './metrics.ts';
 import { startLeaderSession, type LeaderSession } from './session.ts';
 
 const logger = createLogger('chain-ingest');
+watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
 
 let config: IngestConfig;
 try {

@@ -1,10 +1,12 @@
 // `npm run localnet`: the local chain as a process. Configuration from the environment (see
 // CONFIG_DOC), the snapshot written on SIGINT/SIGTERM; a second signal exits at once.
 import { createLogger } from '../lib/logger.ts';
+import { watchStalls } from '../lib/stall-watch.ts';
 import { CONFIG_DOC, loadKeypair, parseConfig } from './config.ts';
 import { startLocalnet } from './server.ts';
 
 const logger = createLogger('localnet');
+watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
 const parsed = parseConfig(process.env);
 if ('errors' in parsed) {
   for (const e of parsed.errors) logger.error(e);

@@ -4,6 +4,7 @@
 import { createPool } from '../lib/db.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
+import { watchStalls } from '../lib/stall-watch.ts';
 import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { startHealthServer } from '../lib/health.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
@@ -18,6 +19,7 @@ import { projectorMetrics } from './metrics.ts';
 import { rebuildOwnership } from './rebuild.ts';
 
 const logger = createLogger('projector');
+watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
 const command = process.argv[2] ?? 'run';
 if (command !== 'run' && command !== 'rebuild') {
   logger.error({ command }, 'usage: npm run projector [-- rebuild]');

@@ -2,12 +2,14 @@
 // The only file of the service that touches process (env, signals, exit codes).
 import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { watchStalls } from '../lib/stall-watch.ts';
 import { handleSignals } from '../lib/process-signals.ts';
 import { Shutdown } from '../lib/shutdown.ts';
 import { reconcilerSpec } from './config.ts';
 import { startReconciler } from './service.ts';
 
 const logger = createLogger('reconciler');
+watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
 let config;
 try {
   config = loadConfig(reconcilerSpec, process.env);

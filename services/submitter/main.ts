@@ -3,6 +3,7 @@
 import { ConfigError, describeConfig, loadConfig } from '../lib/config.ts';
 import { startHealthServer } from '../lib/health.ts';
 import { createLogger } from '../lib/logger.ts';
+import { watchStalls } from '../lib/stall-watch.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { handleSignals } from '../lib/process-signals.ts';
 import { Shutdown } from '../lib/shutdown.ts';
@@ -11,6 +12,7 @@ import { submitterSpec } from './config.ts';
 import { startSubmitter } from './submitter.ts';
 
 const logger = createLogger('submitter');
+watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
 
 let config;
 try {
