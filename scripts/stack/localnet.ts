@@ -28,7 +28,9 @@ export async function startLocalnet(cfg: StackConfig): Promise<'started' | 'alre
   const part = localnetPart(cfg);
   const opts = { timeoutMs: cfg.readyTimeoutMs, logTail: () => tailFile(part.logFile) };
   if (await reuseIfRunning(cfg, part, [cfg.ports.localnet, cfg.ports.localnet + 1], () => localnetReady(cfg))) return 'already up';
-  const pid = startDetached(part, process.execPath, ['--import', 'tsx', MAIN], {
+  // CHAINSYNC_LOCALNET_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the chain.
+  const nodeArgs = (process.env.CHAINSYNC_LOCALNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const pid = startDetached(part, process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

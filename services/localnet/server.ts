@@ -16,7 +16,7 @@ import { handleBody } from './rpc/dispatch.ts';
 import { INTERNAL_ERROR, PARSE_ERROR, RpcError } from './rpc/errors.ts';
 import { seedNftHoldings, type NftHolding, type SeededHolding } from './seed.ts';
 import { readSnapshot, snapshotDue, snapshotExists, writeSnapshot } from './snapshot.ts';
-import { newSvm, readAccount, writeAccount } from './svm.ts';
+import { accountsVersion, newSvm, readAccount, writeAccount } from './svm.ts';
 
 export interface LocalnetOptions {
   /** 0 picks a free port. */
@@ -220,16 +220,22 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
         }, slotMs)
       : null;
 
+  // The accounts' version at the last snapshot (or restore): a chain that has only produced empty
+  // blocks since is not worth a second of serialising; the next change or the shutdown saves them.
+  let savedVersion: number | null = restored ? accountsVersion(chain.svm) : null;
   const saveSnapshot = (): string | null => {
     if (!snapshotPath) return null;
+    const version = accountsVersion(chain.svm);
     writeSnapshot(snapshotPath, chain.svm, chain.state);
     lastSnapshotAt = Date.now();
+    savedVersion = version;
     return snapshotPath;
   };
   const snapshotTimer =
     snapshotPath && options.snapshotIntervalMs
       ? setInterval(() => {
           const interval = options.snapshotIntervalMs!;
+          if (savedVersion === accountsVersion(chain.svm)) return;
           if (!snapshotDue({ now: Date.now(), lastTxAt, lastSnapshotAt }, { quietMs: Math.min(2_000, interval), maxDeferMs: 30 * interval })) return;
           try {
             saveSnapshot();

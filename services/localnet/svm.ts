@@ -1,7 +1,7 @@
 // The narrow bridge to LiteSVM: its kit-typed accounts to and from AccountSnap, and the settings
 // the server relies on (blockhash ages and duplicate signatures are judged by the ledger, not by
 // LiteSVM, whose own check only knows a single latest blockhash).
-import { FailedTransactionMetadata, LiteSVM, SimulatedTransactionInfo, type TransactionMetadata } from 'litesvm';
+import { Account, FailedTransactionMetadata, LiteSVM, SimulatedTransactionInfo, type TransactionMetadata } from 'litesvm';
 import { PublicKey } from '@solana/web3.js';
 import { address, getTransactionDecoder, lamports, type Address } from '@solana/kit';
 import { SYSTEM_PROGRAM, type AccountSnap } from './accounts.ts';
@@ -45,8 +45,9 @@ interface NativeSvm {
   simulateVersionedTransaction(wire: Uint8Array): NativeSimulation | FailedTransactionMetadata;
   sendLegacyTransaction(wire: Uint8Array): TransactionMetadata | FailedTransactionMetadata;
   sendVersionedTransaction(wire: Uint8Array): TransactionMetadata | FailedTransactionMetadata;
+  setAccount(pubkey: Uint8Array, account: Account): void;
 }
-const NATIVE_METHODS = ['getAccount', 'simulateLegacyTransaction', 'simulateVersionedTransaction', 'sendLegacyTransaction', 'sendVersionedTransaction'];
+const NATIVE_METHODS = ['getAccount', 'setAccount', 'simulateLegacyTransaction', 'simulateVersionedTransaction', 'sendLegacyTransaction', 'sendVersionedTransaction'];
 function nativeOf(svm: LiteSVM): NativeSvm | null {
   const inner = (svm as unknown as { inner?: Record<string, unknown> }).inner;
   return inner && NATIVE_METHODS.every((m) => typeof inner[m] === 'function') ? (inner as unknown as NativeSvm) : null;
@@ -65,6 +66,16 @@ export function sendTx(svm: LiteSVM, tx: ParsedTx): FailedTransactionMetadata | 
   const native = nativeOf(svm);
   if (tx.kit !== null || !native) return svm.sendTransaction(tx.kit ?? getTransactionDecoder().decode(tx.wire));
   return tx.version === 'legacy' ? native.sendLegacyTransaction(tx.wire) : native.sendVersionedTransaction(tx.wire);
+}
+
+const ownerKeys = new Map<string, Uint8Array>();
+function ownerBytes(owner: string): Uint8Array {
+  let bytes = ownerKeys.get(owner);
+  if (bytes === undefined) {
+    if (ownerKeys.size >= 1024) ownerKeys.clear();
+    ownerKeys.set(owner, (bytes = new PublicKey(owner).toBytes()));
+  }
+  return bytes;
 }
 
 const ownerNames = new Map<string, string>();
@@ -166,12 +177,19 @@ interface SvmIndex {
   programs: Map<string, ProgramIndex>;
   /** Keys a transaction may have changed since the last listing. */
   dirty: Set<string>;
+  /**
+   * Every key written since the SVM was created, or null once a change's keys were unknown:
+   * LiteSVM cannot list all its accounts, and these (with a fresh SVM's own) are all of them.
+   */
+  written: Set<string> | null;
+  /** Counts changes (writes, transactions, unknown changes): equal counts mean the same accounts. */
+  version: number;
 }
 const indexes = new WeakMap<LiteSVM, SvmIndex>();
 
 function indexOf(svm: LiteSVM): SvmIndex {
   let ix = indexes.get(svm);
-  if (!ix) indexes.set(svm, (ix = { programs: new Map(), dirty: new Set() }));
+  if (!ix) indexes.set(svm, (ix = { programs: new Map(), dirty: new Set(), written: new Set(), version: 0 }));
   return ix;
 }
 
@@ -189,11 +207,16 @@ function place(ix: SvmIndex, key: string, snap: AccountSnap | null): void {
  */
 export function markChanged(svm: LiteSVM, keys?: Iterable<string>): void {
   const ix = indexOf(svm);
+  ix.version++;
   if (keys === undefined) {
     ix.programs.clear();
     ix.dirty.clear();
-  } else if (ix.programs.size > 0) {
-    for (const k of keys) ix.dirty.add(k);
+    ix.written = null;
+    return;
+  }
+  for (const k of keys) {
+    ix.written?.add(k);
+    if (ix.programs.size > 0) ix.dirty.add(k);
   }
 }
 
@@ -205,18 +228,53 @@ export function warpTo(svm: LiteSVM, slot: number): void {
 
 export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null): void {
   const s = snap ?? { lamports: 0n, data: new Uint8Array(0), owner: SYSTEM_PROGRAM, executable: false };
-  svm.setAccount({
-    address: address(key),
-    lamports: lamports(s.lamports),
-    data: s.data,
-    programAddress: address(s.owner),
-    executable: s.executable,
-    space: BigInt(s.data.length),
-  });
+  const native = nativeOf(svm);
+  // The wrapper's kit codecs cost ~1 ms a write under load: restoring a snapshot writes every account.
+  if (native) native.setAccount(new PublicKey(key).toBytes(), new Account(s.lamports, s.data, ownerBytes(s.owner), s.executable, 0n));
+  else {
+    svm.setAccount({
+      address: address(key),
+      lamports: lamports(s.lamports),
+      data: s.data,
+      programAddress: address(s.owner),
+      executable: s.executable,
+      space: BigInt(s.data.length),
+    });
+  }
   const ix = indexOf(svm);
   ix.dirty.delete(key);
+  ix.written?.add(key);
+  ix.version++;
   // A copy, as readAccount would return: the caller keeps its own.
   place(ix, key, snap && snap.lamports > 0n ? { ...snap, data: snap.data.slice() } : null);
+}
+
+/** A number that changes whenever the SVM's accounts may have: a snapshot of an unchanged SVM is skipped. */
+export function accountsVersion(svm: LiteSVM): number {
+  return indexOf(svm).version;
+}
+
+/**
+ * Every account written since the SVM was created, as it is now (the accounts a fresh SVM holds
+ * on its own aside); null when a change's keys were unknown (a transaction that loaded accounts
+ * through a lookup table). Indexed accounts come from the index: copying tens of thousands of
+ * token accounts out of LiteSVM would stop the server for seconds.
+ */
+export function writtenAccounts(svm: LiteSVM): Array<[string, AccountSnap]> | null {
+  const ix = indexOf(svm);
+  if (ix.written === null) return null;
+  const written = ix.written;
+  flushDirty(svm, ix);
+  const indexes = [...ix.programs.values()];
+  const out: Array<[string, AccountSnap]> = [];
+  for (const key of written) {
+    let snap: AccountSnap | null | undefined;
+    for (const p of indexes) if ((snap = p.accounts.get(key))) break;
+    snap ??= readAccount(svm, key);
+    if (snap) out.push([key, snap]);
+    else written.delete(key);
+  }
+  return out;
 }
 
 /** Lists `program` from LiteSVM now, so later listings cost nothing however many accounts it gains. */
@@ -245,12 +303,16 @@ export function programAccountsWithPrefix(svm: LiteSVM, program: string, prefix:
   return out;
 }
 
+/** Re-reads the keys transactions may have changed into every index. */
+function flushDirty(svm: LiteSVM, ix: SvmIndex): void {
+  if (ix.dirty.size === 0) return;
+  for (const k of ix.dirty) place(ix, k, readAccount(svm, k));
+  ix.dirty.clear();
+}
+
 function programIndex(svm: LiteSVM, program: string): ProgramIndex {
   const ix = indexOf(svm);
-  if (ix.dirty.size > 0) {
-    for (const k of ix.dirty) place(ix, k, readAccount(svm, k));
-    ix.dirty.clear();
-  }
+  flushDirty(svm, ix);
   let p = ix.programs.get(program);
   if (!p) {
     p = newProgramIndex();
