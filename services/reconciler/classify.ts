@@ -9,6 +9,15 @@ export function isInFlight(op: OpView): boolean {
   return IN_FLIGHT.has(op.state);
 }
 
+/**
+ * Whether the database's row of an operation has not yet caught up with a failure the streams
+ * showed: the reconciler reads chain.ops.status as the projector does, and may act on a `failed`
+ * before the projector has written it. Such a row is not a refusal to heal, only early.
+ */
+export function rowBehindFailure(row: { state: string; generation: number }, seenGeneration: number): boolean {
+  return row.generation < seenGeneration || (row.generation === seenGeneration && IN_FLIGHT.has(row.state));
+}
+
 function stuckFinding(view: MintView, op: OpView): Finding {
   return {
     mint: view.mint, kind: 'stuck_operation', opId: op.opId, dbValue: `${op.type}:${op.state}`, chainValue: view.chain.owner, slot: view.chain.slot,

@@ -116,6 +116,22 @@ async function holders(mint: string): Promise<{ supply: string; owners: string[]
 
 const MINUTES = 60_000;
 
+async function diagnosis(opId: string, mint: string): Promise<string> {
+  const q = async (sql: string) => JSON.stringify((await pool.query(sql, [opId])).rows);
+  const logTail = (name: 'submitter' | 'reconciler') =>
+    services.logs(name).split('\n').filter((l) => l.includes(opId) || l.includes(mint) || /"level":(40|50)/.test(l)).slice(-15).join('\n');
+  return [
+    `chain_operations: ${await q('SELECT state, generation, last_error_kind, updated_at FROM chain_operations WHERE op_id = $1')}`,
+    `submitter_ops: ${await q('SELECT state, generation, attempts, attempt_base, last_error FROM submitter_ops WHERE op_id = $1')}`,
+    `attempts: ${await q('SELECT attempt, outcome, created_at, sent_at FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt')}`,
+    `retries: ${await q('SELECT generation, previous_state, reason FROM chain_operation_retries WHERE op_id = $1 ORDER BY generation')}`,
+    `discrepancies: ${JSON.stringify(await discrepancies(mint))}`,
+    `status events: ${JSON.stringify(status.records.filter((e) => e.opId === opId).map((e) => [e.state, e.generation, e.errorKind]))}`,
+    `submitter log:\n${logTail('submitter')}`,
+    `reconciler log:\n${logTail('reconciler')}`,
+  ].join('\n');
+}
+
 describe('transactions dropped until retries are exhausted, on the running pipeline', () => {
   it('a transfer: stuck, then dead-lettered, then needs_review; a mint: stuck, dead-lettered, requested again, landed once; nothing left open', async () => {
     const ev = `dropped-${secureRandom()}`;
@@ -157,7 +173,11 @@ describe('transactions dropped until retries are exhausted, on the running pipel
       // way (then that one is dropped too, and the next one lands).
       await undrop(mintB);
 
-      const landed = await waitFor('the re-requested mint confirmed', settled(op.opId), 8 * MINUTES, 1000);
+      const landed = await waitFor('the re-requested mint confirmed', settled(op.opId), 8 * MINUTES, 1000).catch(async (err: unknown) => {
+        // What the pipeline did, should it time out again (it did when the reconciler acted on a failure
+        // before the projector had written it: see rowBehindFailure).
+        throw new Error(`${(err as Error).message}\n${await diagnosis(op.opId, mintB)}`);
+      });
       expect(landed.generation).toBeGreaterThanOrEqual(2);
       const healed = await waitFor('the stuck mint healed by the re-request', async () => (await discrepancies(mintB)).find((d) => d.id === stuck.id && d.state === 'healed'), MINUTES, 1000);
       expect(healed.resolution).toMatch(new RegExp(`${op.opId} requested again as generation 2 \\(same op id and idempotency key\\)`));

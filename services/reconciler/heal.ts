@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { retryOperation } from '../../api/operations.ts';
 import { withTransaction, type Queryable } from '../lib/db.ts';
 import { InvalidInputError } from '../lib/errors.ts';
+import { rowBehindFailure } from './classify.ts';
 import { close, toReview, type DiscrepancyEvent } from './store.ts';
 import type { Planned } from './transitions.ts';
 
@@ -16,6 +17,8 @@ export interface HealResult {
   failed: Array<{ id: string; mint: string; error: unknown }>;
   /** Not healed because the world moved on (the owner changed again); the next pass decides. */
   skipped: number;
+  /** Mints whose re-request waits for the projector to write the failure the stream showed. */
+  deferred: string[];
 }
 
 /**
@@ -27,13 +30,14 @@ export async function healAll(
   tasks: Array<{ id: string; planned: Planned }>,
   confirmOwner?: (mint: string) => Promise<string | null | undefined>,
 ): Promise<HealResult> {
-  const out: HealResult = { healed: [], reviewed: [], failed: [], skipped: 0 };
+  const out: HealResult = { healed: [], reviewed: [], failed: [], skipped: 0, deferred: [] };
   for (const { id, planned } of tasks) {
     const f = planned.finding;
     try {
       if (planned.decision.action === 'retry_op') {
         const r = await withTransaction(pool, (client) => requestAgain(client, id, planned));
-        if (r?.state === 'healed') out.healed.push(r);
+        if (r === 'deferred') out.deferred.push(f.mint);
+        else if (r?.state === 'healed') out.healed.push(r);
         else if (r) out.reviewed.push(r);
         else out.skipped += 1;
         continue;
@@ -71,12 +75,18 @@ export async function healAll(
 
 /**
  * The re-request of a failed operation, for the generation the finding saw fail: when someone
- * re-requested it meanwhile, nothing is written and the next pass sees the new generation. A
- * refusal (a later operation, a state that moved on) is not retried: it goes to review.
+ * re-requested it meanwhile, nothing is written and the next pass sees the new generation. A row
+ * the projector has not yet marked failed defers it (the API would refuse an operation in flight,
+ * and that refusal is not the human's to settle). A refusal (a later operation, a state that moved
+ * on) is not retried: it goes to review.
  */
-async function requestAgain(client: Queryable, id: string, planned: Planned): Promise<DiscrepancyEvent | undefined> {
+async function requestAgain(client: Queryable, id: string, planned: Planned): Promise<DiscrepancyEvent | 'deferred' | undefined> {
   const f = planned.finding;
   if (!f.opId) return toReview(client, id, 'no operation to request again');
+  const row = (
+    await client.query<{ state: string; generation: number }>(`SELECT state, generation FROM chain_operations WHERE op_id = $1 FOR UPDATE`, [f.opId])
+  ).rows[0];
+  if (row && rowBehindFailure(row, f.generation ?? 1)) return 'deferred';
   try {
     const r = await retryOperation(client, { opId: f.opId, generation: f.generation ?? 1, reason: `reconciler (discrepancy ${id}): ${planned.decision.reason}` });
     if (!r.retried) return undefined;

@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { classify } from './classify.ts';
-import { applyOwnership, applyStatus, emptyMintState, relevantOps, streamView, type MintState, type OwnershipEvent, type StatusEvent } from './join.ts';
-import type { Thresholds, TicketView } from './types.ts';
+import { classify, rowBehindFailure } from './classify.ts';
+import { applyOwnership, applyStatus, emptyMintState, relevantOps, supersedes, streamView, type MintState, type OwnershipEvent, type StatusEvent } from './join.ts';
+import type { OpState, Thresholds, TicketView } from './types.ts';
 
 const T: Thresholds = { graceMs: 30_000, stuckMs: 300_000, pendingMs: 3_600_000 };
 const NOW = 10_000_000;
@@ -142,5 +142,21 @@ describe('the stream join', () => {
     let s = applyStatus(emptyMintState(), { ...base, state: final, at: NOW });
     s = applyStatus(s, { ...base, state: 'submitted', at: NOW + later });
     expect(s.ops.get('op-1')?.state).toBe(final);
+  });
+});
+
+describe('a database row behind a failure the stream showed', () => {
+  const STATES: OpState[] = ['requested', 'submitted', 'expired', 'confirmed', 'finalized', 'failed', 'dead_lettered'];
+  const row = fc.record({ state: fc.constantFrom(...STATES), generation: fc.integer({ min: 1, max: 5 }) });
+
+  // Waiting is only safe for a row the failure will still overwrite: otherwise the re-request waits forever.
+  test.prop([row, fc.integer({ min: 1, max: 5 })])('is one the failure supersedes', (r, seen) => {
+    if (rowBehindFailure(r, seen)) expect(supersedes({ ...r, since: 0 }, { state: 'failed', generation: seen, since: 0 })).toBe(true);
+  });
+  test.prop([row, fc.integer({ min: 1, max: 5 })])('is never a row of a later generation, or one already final', (r, seen) => {
+    if (r.generation > seen || ['confirmed', 'finalized', 'failed', 'dead_lettered'].includes(r.state) && r.generation === seen) expect(rowBehindFailure(r, seen)).toBe(false);
+  });
+  test.prop([fc.constantFrom<OpState>('requested', 'submitted', 'expired'), fc.integer({ min: 1, max: 5 })])('is every row still in flight at that generation', (state, seen) => {
+    expect(rowBehindFailure({ state, generation: seen }, seen)).toBe(true);
   });
 });

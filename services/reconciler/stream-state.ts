@@ -60,6 +60,11 @@ export class StreamState {
     this.dirty.add(e.mint);
   }
 
+  /** Evaluated again on the next pass, as if they had changed. */
+  again(mints: Iterable<string>): void {
+    for (const mint of mints) if (this.mints.has(mint)) this.dirty.add(mint);
+  }
+
   get(mint: string): MintState | undefined {
     return this.mints.get(mint)?.state;
   }

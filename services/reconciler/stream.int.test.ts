@@ -2,8 +2,12 @@
 // topics would reach the other services): evaluation against Postgres, healing after a fresh
 // chain read, escalation of a stuck operation once it is dead-lettered, and the Avro records on
 // sync.discrepancies.
+import { randomUUID } from 'node:crypto';
 import { Connection, Keypair } from '@solana/web3.js';
 import pg from 'pg';
+import { createTicket } from '../../api/tickets.ts';
+import { loadKeypairFile } from '../lib/solana/keys.ts';
+import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
 import { createRegistry } from '../lib/schemas.ts';
@@ -28,6 +32,7 @@ afterAll(async () => {
   await pool.end();
 });
 const key = () => Keypair.generate().publicKey.toBase58();
+const authority = loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH).publicKey;
 const HOUR = 3_600_000;
 
 function deps(state: StreamState): StreamEvalDeps {
@@ -92,5 +97,44 @@ describe('stream evaluation', () => {
       'stuck:stuck_operation:needs_review',
       'stuck:stuck_operation:open',
     ]);
+  });
+
+  // The reconciler reads chain.ops.status as the projector does, so it can see an operation fail
+  // before the projector has written the failure. The re-request then waits for the row; before,
+  // the API's refusal ("is submitted") sent a mint that was safe to retry to review for good.
+  it('re-requests a failed mint only once the projector has written the failure, and keeps the discrepancy open meanwhile', async () => {
+    await producer.connect();
+    const ticketId = `stream-lag-${secureRandom()}`;
+    await createTicket(pool, { id: ticketId, eventId: 'stream-lag-test' });
+    const mint = (await mintAddressFor(authority, ticketId)).toBase58();
+    await pool.query(`UPDATE tickets SET mint_address = $2, status = 'mint_requested' WHERE id = $1`, [ticketId, mint]);
+    const opId = randomUUID();
+    const to = key();
+    // Written straight into chain_operations (no outbox row): no submitter ever sees generation 1.
+    await pool.query(
+      `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, to_wallet, state, attempts)
+       VALUES ($1, $2, 'h', 'mint', $3, $4, $5, 'submitted', 1)`,
+      [opId, `k-${opId}`, ticketId, mint, to],
+    );
+    const state = new StreamState();
+    state.assign([0]);
+    state.empty('status', 0);
+    state.empty('ownership', 0);
+    const now = Date.now();
+    const status = { opId, idempotencyKey: `k-${opId}`, mint, type: 'mint' as const, expectedOwner: to, attempt: 1, generation: 1 };
+    state.status(0, { ...status, state: 'submitted', error: null, errorKind: null, at: now - 10 * 60_000 });
+    state.status(0, { ...status, state: 'failed', error: 'blockhash expired on all 1 attempts', errorKind: 'exhausted', at: now - 1_000 });
+
+    const row = async () => (await pool.query('SELECT state, generation FROM chain_operations WHERE op_id = $1', [opId])).rows[0];
+    const discrepancy = async () => (await pool.query(`SELECT kind, state FROM discrepancies WHERE mint = $1`, [mint])).rows;
+    expect(await evaluateStream(deps(state), now)).toMatchObject({ evaluated: 1, opened: 1, healed: 0 });
+    expect(await discrepancy()).toEqual([{ kind: 'stuck_operation', state: 'open' }]);
+    expect(await row()).toEqual({ state: 'submitted', generation: 1 });
+
+    await pool.query(`UPDATE chain_operations SET state = 'failed', last_error = 'blockhash expired on all 1 attempts', last_error_kind = 'exhausted' WHERE op_id = $1`, [opId]);
+    // Evaluated again although nothing changed in the streams: no operation in flight, no chain change.
+    expect(await evaluateStream(deps(state), now + 2_000)).toMatchObject({ evaluated: 1, healed: 1 });
+    expect(await discrepancy()).toEqual([{ kind: 'stuck_operation', state: 'healed' }]);
+    expect(await row()).toEqual({ state: 'requested', generation: 2 });
   });
 });
