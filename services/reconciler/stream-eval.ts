@@ -65,6 +65,7 @@ export async function evaluateStream(d: StreamEvalDeps, now = Date.now()): Promi
   for (const f of healed.failed) d.logger.warn({ err: f.error, mint: f.mint, discrepancyId: f.id }, 'healing failed');
   // Nothing else would bring a failed mint back: no operation in flight, no chain change.
   d.state.again(healed.deferred);
+  if (healed.deferred.length) d.logger.debug({ mints: healed.deferred }, 're-request waits for the projector to write the failure');
   await d.publish([...recorded.events, ...healed.healed, ...healed.reviewed]);
   if (recorded.events.length || healed.healed.length) {
     d.logger.info({ evaluated: mints.length, opened: plan.create.length, healed: healed.healed.length, resolved: plan.resolve.length }, 'stream join changed discrepancies');
