@@ -83,16 +83,15 @@ export async function healAll(
 async function requestAgain(client: Queryable, id: string, planned: Planned): Promise<DiscrepancyEvent | 'deferred' | undefined> {
   const f = planned.finding;
   if (!f.opId) return toReview(client, id, 'no operation to request again');
-  const row = (
-    await client.query<{ state: string; generation: number }>(`SELECT state, generation FROM chain_operations WHERE op_id = $1 FOR UPDATE`, [f.opId])
-  ).rows[0];
-  if (row && rowBehindFailure(row, f.generation ?? 1)) return 'deferred';
   try {
     const r = await retryOperation(client, { opId: f.opId, generation: f.generation ?? 1, reason: `reconciler (discrepancy ${id}): ${planned.decision.reason}` });
     if (!r.retried) return undefined;
     return await close(client, id, 'healed', `operation ${f.opId} requested again as generation ${r.generation} (same op id and idempotency key)`);
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
+    // retryOperation locked the row before refusing: what it says now is what it refused.
+    const row = (await client.query<{ state: string; generation: number }>(`SELECT state, generation FROM chain_operations WHERE op_id = $1`, [f.opId])).rows[0];
+    if (row && rowBehindFailure(row, f.generation ?? 1)) return 'deferred';
     return toReview(client, id, `not requested again: ${err.message}`);
   }
 }
