@@ -9,12 +9,23 @@ export interface MethodFailureSpec {
   message?: string;
 }
 
+export interface RateLimitSpec {
+  /** Requests refused before the method answers again (left out: until cleared). */
+  count?: number;
+  /** Default 1. */
+  retryAfterSeconds?: number;
+  /** Send Retry-After as an HTTP-date instead of seconds. */
+  httpDate?: boolean;
+}
+
 /** The subset of the server's API the admin endpoint exposes. */
 export interface AdminApi {
   dropNextTransactions(n: number): void;
   /** Drops transactions naming `account`: `count` more (null: until cleared; 0 clears). */
   dropTransactionsTouching(account: string, count: number | null): void;
   failMethod(method: string, spec?: MethodFailureSpec | null): void;
+  /** Answers requests naming `method` ('*': any) with HTTP 429 and Retry-After; null clears. */
+  rateLimitMethod(method: string, spec: RateLimitSpec | null): void;
   delayMethod(method: string, ms: number): void;
   stallSlots(stalled: boolean): void;
   closeWebSockets(opts?: { refuseMs?: number }): number;
@@ -62,9 +73,20 @@ function applyDeepFork(api: AdminApi, spec: unknown): ConfirmedFork {
   return api.abandonConfirmed(account);
 }
 
+function parseRateLimit(method: string, spec: unknown): RateLimitSpec | null {
+  if (spec === null) return null;
+  if (typeof spec !== 'object' || Array.isArray(spec)) throw new AdminError(`rateLimitMethods.${method} must be an object or null`);
+  const { count, retryAfterSeconds, httpDate, ...rest } = spec as Record<string, unknown>;
+  if (Object.keys(rest).length) throw new AdminError(`unknown rateLimitMethods field ${Object.keys(rest)[0]}`);
+  if (count !== undefined && !isInt(count, 1)) throw new AdminError(`rateLimitMethods.${method}.count must be a positive integer`);
+  if (retryAfterSeconds !== undefined && !isInt(retryAfterSeconds)) throw new AdminError(`rateLimitMethods.${method}.retryAfterSeconds must be a non-negative integer`);
+  if (httpDate !== undefined && typeof httpDate !== 'boolean') throw new AdminError(`rateLimitMethods.${method}.httpDate must be a boolean`);
+  return { ...(count !== undefined ? { count } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(httpDate !== undefined ? { httpDate } : {}) };
+}
+
 /** Applies the keys of a POST /admin/faults body in a fixed order; unknown keys are an error. */
 export function applyFaults(api: AdminApi, body: Record<string, unknown>): Record<string, unknown> {
-  const known = new Set(['clear', 'dropTransactions', 'failMethods', 'delayMethods', 'stallSlots', 'closeWebSockets', 'fork']);
+  const known = new Set(['clear', 'dropTransactions', 'failMethods', 'rateLimitMethods', 'delayMethods', 'stallSlots', 'closeWebSockets', 'fork']);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new AdminError(`unknown fault ${k}`);
   const out: Record<string, unknown> = { ok: true };
   if (body.clear === true) api.clearFaults();
@@ -72,6 +94,11 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
   if (body.failMethods !== undefined) {
     if (typeof body.failMethods !== 'object' || body.failMethods === null) throw new AdminError('failMethods must be an object');
     for (const [m, spec] of Object.entries(body.failMethods)) api.failMethod(m, spec as MethodFailureSpec | null);
+  }
+  if (body.rateLimitMethods !== undefined) {
+    if (typeof body.rateLimitMethods !== 'object' || body.rateLimitMethods === null || Array.isArray(body.rateLimitMethods)) throw new AdminError('rateLimitMethods must be an object');
+    const specs = Object.entries(body.rateLimitMethods).map(([m, spec]) => [m, parseRateLimit(m, spec)] as const);
+    for (const [m, spec] of specs) api.rateLimitMethod(m, spec);
   }
   if (body.delayMethods !== undefined) {
     if (typeof body.delayMethods !== 'object' || body.delayMethods === null) throw new AdminError('delayMethods must be an object');

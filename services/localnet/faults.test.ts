@@ -145,6 +145,25 @@ test('failing and slow methods, via the API and the admin endpoint', async () =>
   expect(state.faults.failMethods).toEqual({});
 });
 
+test('a rate-limited method is answered HTTP 429 with Retry-After, in seconds or as a date, then served again', async () => {
+  const rpc = (method: string) => fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }) });
+  expect((await admin('faults', { rateLimitMethods: { getSlot: { count: 1, retryAfterSeconds: 7 }, getBlockHeight: { httpDate: true, retryAfterSeconds: 30 } } })).status).toBe(200);
+  expect((await admin('state')).body.faults.rateLimitMethods.getSlot).toEqual({ remaining: 1, retryAfterSeconds: 7, httpDate: false });
+  const limited = await rpc('getSlot');
+  expect(limited.status).toBe(429);
+  expect(limited.headers.get('retry-after')).toBe('7');
+  expect((await rpc('getSlot')).status).toBe(200);
+  const dated = await rpc('getBlockHeight');
+  expect(dated.status).toBe(429);
+  const until = Date.parse(dated.headers.get('retry-after')!);
+  expect(until).toBeGreaterThan(Date.now() + 20_000);
+  await expect(conn.getBalance(Keypair.generate().publicKey)).resolves.toBe(0);
+  expect((await admin('faults', { rateLimitMethods: { getBlockHeight: null } })).status).toBe(200);
+  expect((await rpc('getBlockHeight')).status).toBe(200);
+  expect((await admin('faults', { rateLimitMethods: { getSlot: { count: 0 } } })).status).toBe(400);
+  expect((await admin('faults', { rateLimitMethods: { getSlot: { retryAfter: 1 } } })).status).toBe(400);
+});
+
 test('closing WebSockets drops subscriptions and refuses reconnects for a while', async () => {
   const subscriptions = () => (net.describe() as { subscriptions: number }).subscriptions;
   const base = subscriptions();

@@ -8,6 +8,14 @@ export interface MethodFailure {
   message: string;
 }
 
+export interface MethodRateLimit {
+  /** How many more requests are refused; null refuses until cleared. */
+  remaining: number | null;
+  retryAfterSeconds: number;
+  /** Retry-After as an HTTP-date rather than a number of seconds (both forms are standard). */
+  httpDate: boolean;
+}
+
 export interface FaultState {
   dropNextTransactions: number;
   /**
@@ -17,6 +25,8 @@ export interface FaultState {
    */
   dropTouching: Map<string, number | null>;
   failures: Map<string, MethodFailure>;
+  /** Requests naming these methods are answered HTTP 429 with a Retry-After header. */
+  rateLimits: Map<string, MethodRateLimit>;
   delaysMs: Map<string, number>;
   slotsStalled: boolean;
   /** WebSocket upgrades are refused until this time (ms since epoch). */
@@ -24,7 +34,7 @@ export interface FaultState {
 }
 
 export function emptyFaults(): FaultState {
-  return { dropNextTransactions: 0, dropTouching: new Map(), failures: new Map(), delaysMs: new Map(), slotsStalled: false, refuseWebSocketsUntil: 0 };
+  return { dropNextTransactions: 0, dropTouching: new Map(), failures: new Map(), rateLimits: new Map(), delaysMs: new Map(), slotsStalled: false, refuseWebSocketsUntil: 0 };
 }
 
 /** Arms (count > 0 or null: until cleared) or clears (count 0) the drop of transactions naming `account`. */
@@ -58,6 +68,18 @@ export function takeFailure(f: FaultState, method: string): { code: number; mess
     if (failure.remaining <= 0) f.failures.delete(f.failures.has(method) ? method : '*');
   }
   return { code: failure.code, message: failure.message };
+}
+
+/**
+ * Consumes one refusal if any of a request's methods (one, or a batch's) is rate limited; returns
+ * the Retry-After header to answer HTTP 429 with. A batch is refused whole, as providers do.
+ */
+export function takeRateLimit(f: FaultState, methods: readonly string[], now: number): string | null {
+  const method = methods.find((m) => f.rateLimits.has(m)) ?? (f.rateLimits.has('*') && methods.length > 0 ? '*' : undefined);
+  const limit = method === undefined ? undefined : f.rateLimits.get(method);
+  if (method === undefined || !limit) return null;
+  if (limit.remaining !== null && --limit.remaining <= 0) f.rateLimits.delete(method);
+  return limit.httpDate ? new Date(now + limit.retryAfterSeconds * 1000).toUTCString() : String(limit.retryAfterSeconds);
 }
 
 export function delayFor(f: FaultState, method: string): number {

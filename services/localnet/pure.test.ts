@@ -4,7 +4,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
 import { blockhashUsable, lastValidBlockHeight, viewHeights, BLOCKHASH_MAX_AGE, FINALITY_DEPTH } from './commitment.ts';
-import { emptyFaults, setDropTouching, takeDrop, takeFailure } from './faults.ts';
+import { emptyFaults, setDropTouching, takeDrop, takeFailure, takeRateLimit } from './faults.ts';
 import { matchesFilters } from './filters.ts';
 import { snapshotDue } from './snapshot.ts';
 import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, uiTokenAmount } from './token.ts';
@@ -82,6 +82,27 @@ test.prop([fc.nat({ max: 20 }), fc.nat({ max: 30 })])('a counted failure fails e
   expect(failed).toBe(count === 0 ? calls : Math.min(count, calls));
   expect(takeFailure(f, 'getBalance')).toBeNull();
 });
+
+test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.array(fc.subarray(['getSlot', 'getBalance']), { maxLength: 30 }), fc.nat({ max: 3600 }), fc.boolean()])(
+  'a rate limit refuses the requests naming its method, count of them, each with a Retry-After of its seconds',
+  (count, requests, seconds, httpDate) => {
+    const f = emptyFaults();
+    f.rateLimits.set('getSlot', { remaining: count, retryAfterSeconds: seconds, httpDate });
+    const now = 1_700_000_000_000;
+    let left = count ?? Infinity;
+    for (const methods of requests) {
+      const header = takeRateLimit(f, methods, now);
+      const refused = methods.includes('getSlot') && left > 0;
+      if (refused) left--;
+      expect(header !== null).toBe(refused);
+      if (header === null) continue;
+      // An HTTP-date has whole seconds: it names a moment in the second the wait ends.
+      if (httpDate) expect(Math.floor(Date.parse(header) / 1000)).toBe(Math.floor((now + seconds * 1000) / 1000));
+      else expect(header).toBe(String(seconds));
+    }
+    expect(f.rateLimits.has('getSlot')).toBe(left > 0);
+  },
+);
 
 const txKeys = fc.array(fc.subarray(['A', 'B', 'C', 'D']), { maxLength: 30 });
 test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.nat({ max: 5 }), txKeys])(

@@ -6,9 +6,9 @@ import type { Duplex } from 'node:stream';
 import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../lib/logger.ts';
-import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec } from './admin.ts';
+import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec, type RateLimitSpec } from './admin.ts';
 import { Chain, genesisState } from './chain.ts';
-import { clearFaults, emptyFaults, setDropTouching, type FaultState } from './faults.ts';
+import { clearFaults, emptyFaults, setDropTouching, takeRateLimit, type FaultState } from './faults.ts';
 import type { SlotInfo } from './ledger-types.ts';
 import { SubscriptionHub } from './pubsub.ts';
 import type { RpcContext } from './rpc/context.ts';
@@ -79,6 +79,12 @@ function readBody(req: IncomingMessage, limit = 50 * 1024 * 1024): Promise<strin
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The methods a JSON-RPC body names (one request or a batch). */
+function methodsOf(body: unknown): string[] {
+  const requests = Array.isArray(body) ? body : [body];
+  return requests.flatMap((r) => (typeof (r as { method?: unknown })?.method === 'string' ? [(r as { method: string }).method] : []));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -179,6 +185,12 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
         body = JSON.parse(text);
       } catch {
         sendJson(res, 200, { jsonrpc: '2.0', id: null, error: { code: PARSE_ERROR, message: 'Parse error' } });
+        return;
+      }
+      const retryAfter = takeRateLimit(faults, methodsOf(body), Date.now());
+      if (retryAfter !== null) {
+        const text = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: 429, message: 'Too many requests (injected fault)' } });
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter, 'content-length': Buffer.byteLength(text) }).end(text);
         return;
       }
       sendJson(res, 200, await handleBody(body, ctx));
@@ -283,6 +295,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
         message: spec?.message ?? DEFAULT_FAILURE.message,
       });
     },
+    rateLimitMethod(method, spec: RateLimitSpec | null) {
+      if (spec === null) faults.rateLimits.delete(method);
+      else faults.rateLimits.set(method, { remaining: spec.count ?? null, retryAfterSeconds: spec.retryAfterSeconds ?? 1, httpDate: spec.httpDate ?? false });
+    },
     delayMethod(method, ms) {
       if (ms <= 0) faults.delaysMs.delete(method);
       else faults.delaysMs.set(method, ms);
@@ -339,6 +355,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
           dropNextTransactions: faults.dropNextTransactions,
           dropTouching: Object.fromEntries(faults.dropTouching),
           failMethods: Object.fromEntries(faults.failures),
+          rateLimitMethods: Object.fromEntries(faults.rateLimits),
           delayMethods: Object.fromEntries(faults.delaysMs),
           slotsStalled: faults.slotsStalled,
           refuseWebSocketsUntil: faults.refuseWebSocketsUntil,
