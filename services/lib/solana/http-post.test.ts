@@ -20,6 +20,7 @@ beforeAll(async () => {
       seen.push({ method: req.method!, contentType: req.headers['content-type'], body });
       if (req.url === '/hang') return;
       if (req.url === '/teapot') return void res.writeHead(418, "I'm a teapot").end('no');
+      if (req.url === '/busy') return void res.writeHead(429, { 'retry-after': '3' }).end('slow down');
       const rpc = JSON.parse(body) as { id: unknown; method: string };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(rpc.method === 'getSlot' ? { jsonrpc: '2.0', id: rpc.id, result: 4242 } : { jsonrpc: '2.0', id: rpc.id, result: body }));
@@ -53,6 +54,20 @@ describe('createHttpPost', () => {
     const res = await createHttpPost(5_000)(`${base}/teapot`, { body: '{}' });
     expect(res).toMatchObject({ ok: false, status: 418, statusText: "I'm a teapot" });
     expect(await res.text()).toBe('no');
+  });
+
+  it('exposes the response headers (Retry-After of a 429)', async () => {
+    const res = await createHttpPost(5_000)(`${base}/busy`, { body: '{}' });
+    expect(res).toMatchObject({ ok: false, status: 429 });
+    expect(res.headers.get('Retry-After')).toBe('3');
+    expect(res.headers.get('x-absent')).toBeNull();
+  });
+
+  it("a request's own timeout overrides the default", async () => {
+    const post = createHttpPost(60_000);
+    const err = await post(`${base}/hang`, { body: '{}', timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'TimeoutError', message: expect.stringContaining('100 ms') });
+    post.close();
   });
 
   it('gives up on a server that does not answer, as a retryable timeout', async () => {

@@ -10,6 +10,8 @@ export interface PostResponse {
   ok: boolean;
   status: number;
   statusText: string;
+  /** Read by the RPC pool for Retry-After. */
+  headers: { get(name: string): string | null };
   text(): Promise<string>;
   json(): Promise<unknown>;
 }
@@ -18,9 +20,15 @@ export interface PostInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** This request's own timeout (a scan of the Token program answers far more than other calls). */
+  timeoutMs?: number;
 }
 
-export type HttpPost = (url: string, init?: PostInit) => Promise<PostResponse>;
+export interface HttpPost {
+  (url: string, init?: PostInit): Promise<PostResponse>;
+  /** Closes the kept-alive sockets. */
+  close(): void;
+}
 
 /** A request that got no complete answer in time; classified like fetch's TimeoutError. */
 export class HttpTimeoutError extends Error {
@@ -30,8 +38,9 @@ export class HttpTimeoutError extends Error {
 export function createHttpPost(timeoutMs: number, maxSockets = 64): HttpPost {
   const agents = { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
   const urls = new Map<string, URL>();
-  return (url, init = {}) =>
+  const post = (url: string, init: PostInit = {}) =>
     new Promise<PostResponse>((resolve, reject) => {
+      const limitMs = init.timeoutMs ?? timeoutMs;
       let u = urls.get(url);
       if (!u) urls.set(url, (u = new URL(url)));
       const secure = u.protocol === 'https:';
@@ -47,7 +56,8 @@ export function createHttpPost(timeoutMs: number, maxSockets = 64): HttpPost {
             clearTimeout(timer);
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
-            resolve({ ok: status >= 200 && status < 300, status, statusText: res.statusMessage ?? '', text: async () => text, json: async () => JSON.parse(text) as unknown });
+            const headers = { get: (name: string) => (res.headersDistinct[name.toLowerCase()] ?? []).join(', ') || null };
+            resolve({ ok: status >= 200 && status < 300, status, statusText: res.statusMessage ?? '', headers, text: async () => text, json: async () => JSON.parse(text) as unknown });
           });
         },
       );
@@ -55,8 +65,14 @@ export function createHttpPost(timeoutMs: number, maxSockets = 64): HttpPost {
         clearTimeout(timer);
         reject(err);
       }
-      const timer = setTimeout(() => req.destroy(new HttpTimeoutError(`${init.method ?? 'POST'} ${u.origin} got no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => req.destroy(new HttpTimeoutError(`${init.method ?? 'POST'} ${u.origin} got no answer within ${limitMs} ms`)), limitMs);
       req.on('error', fail);
       req.end(body);
     });
+  return Object.assign(post, {
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  });
 }
