@@ -1,0 +1,106 @@
+// A service's main.ts as a child process, judged started by its health endpoint rather than by
+// its log text: what `npm start` runs, and what an orchestrator would probe.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export type ServiceName = 'submitter' | 'chain-ingest' | 'projector' | 'reconciler';
+
+export interface SpawnOptions {
+  /** What to wait for: `ready` (every readiness check passes), `live` (the process answers), or nothing. */
+  until?: 'ready' | 'live' | 'spawned';
+  timeoutMs?: number;
+  /** Extra arguments after main.ts (e.g. the projector's `rebuild`). */
+  args?: string[];
+  /** Node options such as --cpu-prof, for benches. */
+  nodeArgs?: string[];
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  proc: ChildProcess;
+  healthPort: number;
+  /** The exit code (null when ended by a signal); resolves once the process has gone. */
+  exited: Promise<number | null>;
+  /** What the process wrote to stdout and stderr, the last few hundred kB. */
+  logs(): string;
+  ready(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  /** The sum of every series of a Prometheus metric. */
+  metric(name: string): Promise<number>;
+  /** Signals the process and waits for it to exit; SIGKILL after `killAfterMs`. */
+  stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<number | null>;
+}
+
+const KEEP_CHARS = 400_000;
+
+export async function spawnService(name: ServiceName, env: Record<string, string>, opts: SpawnOptions = {}): Promise<ServiceProcess> {
+  const healthPort = await freePort();
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', `services/${name}/main.ts`, ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, PGAPPNAME: `chainsync-${name}`, LOG_LEVEL: 'info', ...env, HEALTH_PORT: String(healthPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    // Trimmed in steps: slicing at every line made a long-running helper cost a tenth of a core.
+    if (out.length > KEEP_CHARS) out = out.slice(-KEEP_CHARS / 2);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const base = `http://127.0.0.1:${healthPort}`;
+
+  const probe = async (path: string) => {
+    try {
+      const res = await fetch(`${base}${path}`);
+      return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
+    } catch {
+      return { ok: false, body: {} };
+    }
+  };
+
+  const service: ServiceProcess = {
+    name,
+    proc,
+    healthPort,
+    exited,
+    logs: () => out,
+    ready: () => probe('/health/ready'),
+    async metric(metric) {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) if (line.startsWith(`${metric} `) || line.startsWith(`${metric}{`)) sum += Number(line.split(' ').at(-1));
+      return sum;
+    },
+    async stop(signal = 'SIGTERM', killAfterMs = 20_000) {
+      if (gone) return proc.exitCode;
+      proc.kill(signal);
+      // A process that ignores the signal must not outlive the test (it may hold a lock or a group).
+      const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+
+  const until = opts.until ?? 'ready';
+  if (until === 'spawned') return service;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  const path = until === 'ready' ? '/health/ready' : '/health/live';
+  for (;;) {
+    if (gone) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ${until}:\n${out.slice(-2000)}`);
+    if ((await probe(path)).ok) return service;
+    if (Date.now() >= deadline) {
+      await service.stop('SIGKILL');
+      throw new Error(`${name} was not ${until} within ${timeoutMs} ms:\n${out.slice(-2000)}`);
+    }
+    await sleep(200);
+  }
+}
