@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 
-/** The topics DESIGN.md fixes. All keyed by mint address and co-partitioned: same partition count. */
+/** The topics of docs/architecture.md. All keyed by mint address and co-partitioned: same partition count. */
 export const TOPICS = {
   opsRequested: 'chain.ops.requested',
   opsStatus: 'chain.ops.status',
