@@ -7,6 +7,8 @@ export interface Setting<T> {
   default?: T;
   secret?: boolean;
   parse: (raw: string) => T;
+  /** A rule across settings ("this or that is required"), checked once every setting is read: the problem, if any. */
+  check?: (config: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 export type Spec = Record<string, Setting<unknown>>;
@@ -35,6 +37,11 @@ export function loadConfig<S extends Spec>(spec: S, env: Record<string, string |
       const shown = setting.secret ? '(redacted)' : JSON.stringify(raw);
       problems.push(`${key}=${shown} is invalid: ${(err as Error).message} (${setting.description})`);
     }
+  }
+  // Rules across settings read parsed values, so they run once every setting parsed.
+  if (!problems.length) for (const [key, setting] of Object.entries(spec)) {
+    const problem = setting.check?.(out);
+    if (problem) problems.push(`${key}: ${problem}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return out as ConfigOf<S>;

@@ -1,9 +1,9 @@
-import { commonSpec, int, list, str, url, type ConfigOf } from '../lib/config.ts';
+import { commonSpec, int, str, type ConfigOf } from '../lib/config.ts';
+import { rpcSpec } from '../lib/solana/rpc-config.ts';
 
 export const submitterSpec = {
   ...commonSpec,
-  SOLANA_RPC_URL: url('Solana JSON-RPC endpoint (used when SOLANA_RPC_URLS is not set)', ['http:', 'https:'], 'http://127.0.0.1:8899'),
-  SOLANA_RPC_URLS: list('comma-separated Solana JSON-RPC endpoints in failover order (overrides SOLANA_RPC_URL)', []),
+  ...rpcSpec,
   AUTHORITY_KEYPAIR_PATH: str('solana-keygen JSON file of the platform authority (fee payer, mint authority)'),
   CUSTODIAL_SEED_PATH: str('master seed file of the custodial wallets (hex or raw, >= 32 bytes)'),
   SUBMITTER_GROUP_ID: str('Kafka consumer group on chain.ops.requested', 'chainsync-submitter'),
@@ -15,13 +15,7 @@ export const submitterSpec = {
   SUBMITTER_REBROADCAST_MS: int('rebroadcast the same signed bytes this often until confirmed or expired', 2_000, 100, 60_000),
   SUBMITTER_FINALIZE_MS: int('how often confirmed operations are checked for finality', 2_000, 100, 60_000),
   SUBMITTER_PUBLISH_MS: int('status/DLQ outbox publish interval when idle', 100, 10, 10_000),
-  RPC_TIMEOUT_MS: int('timeout of one RPC request', 10_000, 100, 120_000),
-  RPC_RATE_LIMIT: int('RPC requests per second across all endpoints', 500, 1, 100_000),
-  RPC_BREAKER_THRESHOLD: int('consecutive failures that open an endpoint circuit', 5, 1, 1_000),
-  RPC_BREAKER_OPEN_MS: int('how long an open circuit skips its endpoint', 5_000, 100, 600_000),
   SCHEMAS_DIR: str('directory of the Avro schemas', new URL('../../schemas', import.meta.url).pathname),
 };
 
 export type SubmitterConfig = ConfigOf<typeof submitterSpec>;
-
-export const rpcUrls = (c: SubmitterConfig): string[] => (c.SOLANA_RPC_URLS.length ? c.SOLANA_RPC_URLS : [c.SOLANA_RPC_URL]);

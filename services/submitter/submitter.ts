@@ -10,10 +10,11 @@ import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
 import { backoffPolicy } from '../lib/retry.ts';
+import { rpcPoolOptions } from '../lib/solana/rpc-config.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { BlockhashCache } from './blockhash-cache.ts';
-import { rpcUrls, type SubmitterConfig } from './config.ts';
+import type { SubmitterConfig } from './config.ts';
 import { runFinalizer } from './finalizer.ts';
 import { Coalescer } from './coalescer.ts';
 import { takeIn, type IntakeBatch } from './intake.ts';
@@ -49,10 +50,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const pool = createPool(config.DATABASE_URL, log, 20);
   const stop = new AbortController();
   const rpc = new RpcPool({
-    urls: rpcUrls(config),
-    timeoutMs: config.RPC_TIMEOUT_MS,
-    ratePerSecond: config.RPC_RATE_LIMIT,
-    breaker: { threshold: config.RPC_BREAKER_THRESHOLD, openMs: config.RPC_BREAKER_OPEN_MS },
+    ...rpcPoolOptions(config),
     backoff: backoffPolicy({ initialMs: 100, maxMs: 2_000, maxAttempts: 5 }),
     onError: (endpoint, method, c) => metrics.rpcErrors.inc({ endpoint, method, kind: c.kind }),
   });

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { systemClock, type Clock } from '../clock.ts';
 
 /**
  * A token bucket shared by every call to a provider: `perSecond` sustained, bursts up to
@@ -12,16 +12,16 @@ export class RateLimiter {
   constructor(
     private readonly perSecond: number,
     private readonly burst = perSecond,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('rate limit must be > 0 per second with a burst of at least 1');
     this.tokens = burst;
-    this.last = now();
+    this.last = clock.now();
   }
 
   /** Takes a token if one is there; otherwise returns how long to wait for one (ms). */
   tryTake(): number {
-    const t = this.now();
+    const t = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
     this.last = t;
     if (this.tokens >= 1) {
@@ -33,7 +33,7 @@ export class RateLimiter {
 
   async take(signal?: AbortSignal): Promise<void> {
     for (let wait = this.tryTake(); wait > 0; wait = this.tryTake()) {
-      await sleep(wait, undefined, signal ? { signal } : undefined);
+      await this.clock.sleep(wait, signal);
     }
   }
 }
