@@ -61,8 +61,7 @@ describe('the built package', () => {
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: env.DATABASE_URL, CHAINSYNC_AUTHORITY: authority.toBase58(), TICKET_ID: ticketId },
     });
-    expect(run.stderr, 'the .mjs failed').toBe('');
-    expect(run.status).toBe(0);
+    expect(run.status, `the .mjs failed:\n${run.stderr}`).toBe(0);
     const out = JSON.parse(run.stdout.trim()) as { resolved: string; to: string; op: { opId: string; mint: string; state: string; created: boolean } };
 
     // JavaScript from dist/, not the TypeScript sources: node alone could not load those.
@@ -94,7 +93,6 @@ ops.requestMint(new pg.Pool(), { ticketId: 't', idempotencyKey: 'k' });
       JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['consumer.ts'] }),
     );
     const check = spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', app], { encoding: 'utf8' });
-    expect(check.stdout + check.stderr).toBe('');
-    expect(check.status).toBe(0);
+    expect(check.status, `tsc refused the application:\n${check.stdout}${check.stderr}`).toBe(0);
   });
 });
