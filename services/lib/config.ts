@@ -111,11 +111,17 @@ export const oneOf = <T extends string>(description: string, values: readonly T[
   },
 });
 
+/** What the service lifecycle (service-lifecycle.ts) needs of every process it runs. */
+export const lifecycleSpec = {
+  LOG_LEVEL: oneOf('pino log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  SHUTDOWN_GRACE_MS: int('how long a graceful shutdown may take in all; a process still stopping after it exits non-zero', 15_000, 100, 120_000),
+} satisfies Spec;
+
 /** The settings every service shares: where the stack is, and where it serves health and metrics. */
 export const commonSpec = {
   DATABASE_URL: { ...str('PostgreSQL connection string of the chainsync database', undefined, true), parse: (raw: string) => { new URL(raw); return raw; } },
   KAFKA_BROKERS: list('comma-separated Kafka bootstrap brokers (host:port)'),
   SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),
   HEALTH_PORT: int('port of /health/live, /health/ready and /metrics (0 = any free port)', 0, 0, 65535),
-  LOG_LEVEL: oneOf('pino log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  ...lifecycleSpec,
 } satisfies Spec;

@@ -27,18 +27,22 @@ async function runChecks(checks: ReadinessCheck[]): Promise<{ ok: boolean; check
 }
 
 /**
- * /health/live: the process answers (an orchestrator restarts it when this fails).
+ * /health/live: the process answers and `liveness` (if given) says it is not failing (an
+ * orchestrator restarts it when this fails).
  * /health/ready: every readiness check passes (traffic and leadership wait for this).
  * /metrics: Prometheus text format.
  */
-export async function startHealthServer(opts: { port: number; host?: string; registry: Registry; readiness: ReadinessCheck[] }): Promise<HealthServer> {
+export async function startHealthServer(opts: { port: number; host?: string; registry: Registry; readiness: ReadinessCheck[]; liveness?: () => { ok: boolean; detail?: unknown } }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const send = (status: number, body: unknown, type = 'application/json') => {
       res.writeHead(status, { 'content-type': type });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health/live') return send(200, { ok: true });
+    if (path === '/health/live') {
+      const live = opts.liveness?.() ?? { ok: true };
+      return send(live.ok ? 200 : 503, live);
+    }
     if (path === '/health/ready') {
       void runChecks(opts.readiness).then((r) => send(r.ok ? 200 : 503, r));
       return;

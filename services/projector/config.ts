@@ -32,5 +32,4 @@ export const projectorSpec = {
   PROJECTOR_CONCURRENCY: int('partitions applied in parallel per consumer, each in its own transaction', 3, 1, 64),
   REBUILD_TABLE: table('scratch table `rebuild` replays into before the swap', 'ownership_rebuild'),
   REBUILD_ALIGN_TIMEOUT_MS: int('how long `rebuild` waits for the live projector to reach its position before the swap', 60_000, 0, 3_600_000),
-  SHUTDOWN_GRACE_MS: int('time each shutdown step may take', 15_000, 100, 120_000),
 } satisfies Spec;
