@@ -1,42 +1,55 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './stack/config.ts';
+import { signalCounter } from '../services/lib/repeated-signal.ts';
 import { Supervisor } from './supervisor.ts';
 
 /** Services run by the supervisor; localnet is a stack part (it is the chain, not a pipeline stage). */
-export function discoverServices(): string[] {
+export function discoverServices(): ServiceEntry[] {
   const dir = join(REPO_ROOT, 'services');
   return readdirSync(dir)
     .filter((name) => name !== 'lib' && name !== 'localnet')
     .filter((name) => existsSync(join(dir, name, 'main.ts')))
-    .sort();
+    .sort()
+    .map((name) => ({ name, entry: join('services', name, 'main.ts') }));
 }
 
-/** Runs every service until SIGINT/SIGTERM; a second signal kills them at once. */
-export function runServices(env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<number> {
-  const services = discoverServices();
+export interface ServiceEntry {
+  name: string;
+  /** The main file, relative to the repository root. */
+  entry: string;
+}
+
+/** Runs every service until SIGINT/SIGTERM; a second signal (not the same Ctrl-C relayed) kills them at once. */
+export function runServices(env: NodeJS.ProcessEnv, say: (line: string) => void, services: ServiceEntry[] = discoverServices()): Promise<number> {
   if (services.length === 0) {
     say('no services to run yet.');
     return Promise.resolve(0);
   }
   const supervisor = new Supervisor(REPO_ROOT, env, say);
-  for (const name of services) supervisor.add(name, join('services', name, 'main.ts'));
-  say(`running ${services.join(', ')} — Ctrl-C stops them`);
+  for (const s of services) supervisor.add(s.name, s.entry);
+  say(`running ${services.map((s) => s.name).join(', ')} — Ctrl-C stops them`);
   return new Promise<number>((resolve) => {
-    let signals = 0;
+    const action = signalCounter();
     const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        say('second signal: killing services now');
-        supervisor.kill();
-        resolve(130);
-        return;
+      switch (action()) {
+        case 'duplicate':
+          return;
+        case 'force':
+          say('second signal: killing services now');
+          supervisor.kill();
+          resolve(130);
+          return;
+        case 'graceful':
+          say(`${signal}: stopping services (again to force)`);
+          void supervisor.stop().then((clean) => resolve(clean ? 0 : 1));
       }
-      say(`${signal}: stopping services (again to force)`);
-      void supervisor.stop().then((clean) => resolve(clean ? 0 : 1));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Should nothing be left to keep the process alive while it is meant to run, say so rather
+    // than vanish: the user would otherwise find the pipeline stopped with no message.
+    process.once('beforeExit', () => say('supervisor: nothing left running and nothing scheduled; exiting'));
     supervisor.startAll();
   });
 }

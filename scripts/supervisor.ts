@@ -7,6 +7,7 @@ interface Child {
   process?: ChildProcess;
   restarts: number;
   startedAt: number;
+  restartTimer?: NodeJS.Timeout;
 }
 
 const COLOURS = [36, 35, 33, 32, 34, 31];
@@ -54,13 +55,19 @@ export class Supervisor {
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** c.restarts);
       c.restarts += 1;
       this.say(`${prefix} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s`);
-      setTimeout(() => !this.stopping && this.spawn(c), delay).unref();
+      // Not unref'd: while every service waits on its backoff, this timer is all that keeps the
+      // supervisor alive, and `npm start` must not exit silently with nothing running.
+      c.restartTimer = setTimeout(() => {
+        c.restartTimer = undefined;
+        if (!this.stopping) this.spawn(c);
+      }, delay);
     });
   }
 
   /** SIGTERM to every child, then SIGKILL after the grace period. Resolves true when all exited 0. */
   async stop(graceMs = 15_000): Promise<boolean> {
     this.stopping = true;
+    this.cancelRestarts();
     const exits = this.children
       .filter((c) => c.process)
       .map(
@@ -80,6 +87,11 @@ export class Supervisor {
 
   kill(): void {
     this.stopping = true;
+    this.cancelRestarts();
     for (const c of this.children) c.process?.kill('SIGKILL');
+  }
+
+  private cancelRestarts(): void {
+    for (const c of this.children) clearTimeout(c.restartTimer);
   }
 }
