@@ -7,7 +7,7 @@ import { migrate } from '../services/lib/migrate.ts';
 import { REPO_ROOT, loadStackConfig } from './stack/config.ts';
 import { stackEnv } from './stack/env.ts';
 
-const logger = createLogger('migrate');
+const logger = createLogger('migrate', { level: process.env.LOG_LEVEL ?? 'info' });
 const url = process.env.DATABASE_URL ?? stackEnv(loadStackConfig()).DATABASE_URL!;
 const pool = createPool(url, logger, 1);
 try {

@@ -4,6 +4,7 @@
 // lands costs only a tracked address; the status consumer stays as the fallback for a mint whose
 // notification came before its request was read here.
 import type { Consumer, Kafka } from 'kafkajs';
+import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { TOPICS } from '../lib/topics.ts';
@@ -23,8 +24,9 @@ export function requestedMint(raw: string | null): string | undefined {
   return type === 'mint' && typeof mint === 'string' && isMintAddress(mint) ? mint : undefined;
 }
 
-export async function startRequestConsumer(opts: { kafka: Kafka; groupId: string; logger: Logger; expect: (mints: string[]) => void }): Promise<Consumer> {
+export async function startRequestConsumer(opts: { kafka: Kafka; groupId: string; logger: Logger; expect: (mints: string[]) => void; onDead?: (err: unknown) => void }): Promise<Consumer> {
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, ...FETCH_PACING.background });
+  failOnDeadConsumer(consumer, { name: 'requests', logger: opts.logger, onDead: opts.onDead });
   await consumer.connect();
   // A new group starts at the end: mints requested before it are either confirmed by now (the
   // status consumer and the topic cover them) or still to be confirmed (the status consumer).

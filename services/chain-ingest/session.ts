@@ -27,6 +27,8 @@ export interface SessionDeps {
   registry: SchemaRegistry;
   metrics: IngestMetrics;
   logger: Logger;
+  /** A consumer of the session is dead (lib/dead-consumer.ts): the process must end. */
+  onFatal: (err: unknown) => void;
 }
 
 export interface LeaderSession {
@@ -36,7 +38,7 @@ export interface LeaderSession {
   stop(): Promise<void>;
 }
 
-export async function startLeaderSession({ config, kafka, registry, metrics, logger }: SessionDeps): Promise<LeaderSession> {
+export async function startLeaderSession({ config, kafka, registry, metrics, logger, onFatal }: SessionDeps): Promise<LeaderSession> {
   const published = await loadPublished(kafka, registry, TOPICS.ownership, logger);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
@@ -58,11 +60,11 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     });
     ingestor.addTracked(config.INGEST_TRACK_FROM_TOPIC ? [...configured, ...published.keys()] : configured);
     if (config.INGEST_FOLLOW_REQUESTS) {
-      const requests: Consumer = await startRequestConsumer({ kafka, groupId: config.INGEST_REQUEST_GROUP, logger, expect: (m) => ingestor.expect(m) });
+      const requests: Consumer = await startRequestConsumer({ kafka, groupId: config.INGEST_REQUEST_GROUP, logger, expect: (m) => ingestor.expect(m), onDead: onFatal });
       cleanups.push(() => requests.disconnect());
     }
     if (config.INGEST_FOLLOW_STATUS) {
-      const status: Consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m) });
+      const status: Consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m), onDead: onFatal });
       cleanups.push(() => status.disconnect());
     }
 

@@ -2,6 +2,7 @@
 // only after the mint was read and published, so a crash in between re-reads the status event.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Consumer, Kafka } from 'kafkajs';
+import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OperationStatus } from '../lib/records.ts';
@@ -17,8 +18,10 @@ export async function startStatusConsumer(opts: {
   groupId: string;
   logger: Logger;
   track: (mints: string[]) => Promise<void>;
+  onDead?: (err: unknown) => void;
 }): Promise<Consumer> {
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, ...FETCH_PACING.background });
+  failOnDeadConsumer(consumer, { name: 'status', logger: opts.logger, onDead: opts.onDead });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.opsStatus, fromBeginning: true });
   await consumer.run({

@@ -16,10 +16,11 @@ const REDACT_PATHS = [
   '*.keypair',
 ];
 
+/** At 'info' unless `options.level` says otherwise; a service's LOG_LEVEL is set by its lifecycle. */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   return pino({
     name,
-    level: process.env.LOG_LEVEL ?? 'info',
+    level: 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...options,
   });

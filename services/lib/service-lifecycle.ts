@@ -62,6 +62,17 @@ export interface ServiceDefinition<C extends LifecycleSettings> {
   start: (ctx: ServiceContext<C>) => Promise<ReadinessCheck[] | void>;
 }
 
+/** The config, or (bad configuration) the message logged and exit 2. For commands that are not services too. */
+export function loadConfigOrExit<C>(proc: Pick<ProcessPort, 'env' | 'exit'>, logger: Logger, source: ConfigSource<C>): C {
+  try {
+    return source.load(proc.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.fatal(err.message);
+    return proc.exit(EXIT.config);
+  }
+}
+
 export interface RunningService {
   /** Where /health and /metrics answer (undefined: the process serves none). */
   healthPort: number | undefined;
@@ -72,15 +83,8 @@ export interface RunningService {
  * with undefined if it could not start; the process ends through `proc.exit`, never by falling off.
  */
 export async function runService<C extends LifecycleSettings>(proc: ProcessPort, def: ServiceDefinition<C>, logger: Logger = createLogger(def.name)): Promise<RunningService | undefined> {
-  let config: C;
-  try {
-    config = def.config.load(proc.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    logger.fatal(err.message);
-    proc.exit(EXIT.config);
-    return undefined;
-  }
+  const config = loadConfigOrExit(proc, logger, def.config);
+  if (config === undefined) return undefined; // only a test's process comes back from exit
   logger.level = config.LOG_LEVEL;
   logger.info({ config: def.config.describe(config), pid: proc.pid }, 'starting');
 

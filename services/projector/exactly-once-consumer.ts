@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { withTransaction, type Pool, type PoolClient } from '../lib/db.ts';
 import { InvalidInputError } from '../lib/errors.ts';
+import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { FETCH_PACING, type FetchPacing } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ProjectorMetrics } from './metrics.ts';
@@ -30,7 +31,7 @@ export interface ExactlyOnceOptions<T> {
   concurrency?: number;
   /** Test seam: runs after the rows and the offset are written, before COMMIT. */
   beforeCommit?: (info: { partition: number; records: number }) => Promise<void> | void;
-  /** Called when the consumer crashed for good (kafkajs gave up restarting it). */
+  /** Called when the consumer is dead (lib/dead-consumer.ts): the process must end. */
   onFatal?: (err: unknown) => void;
 }
 
@@ -88,13 +89,7 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
       log.info({ partitions: assigned, seekTo: Object.fromEntries([...stored].filter(([p]) => assigned.includes(p)).map(([p, n]) => [p, n.toString()])) }, 'partitions assigned');
     })();
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) {
-      joined = false;
-      log.error({ err: payload.error }, 'consumer crashed and will not restart');
-      o.onFatal?.(payload.error);
-    } else log.warn({ err: payload.error }, 'consumer crashed; kafkajs restarts it');
-  });
+  const watch = failOnDeadConsumer(consumer, { name: o.name, logger: log, onDead: o.onFatal });
 
   // A throughput line for people reading logs; dashboards use rate() of the counters instead.
   let window = { records: 0, rows: 0, batches: 0, since: performance.now() };
@@ -163,7 +158,7 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
     name: o.name,
     consumer,
     assigned: () => assigned,
-    ready: () => joined,
+    ready: () => joined && !watch.dead(),
     stop: async () => {
       joined = false;
       clearInterval(reporter);

@@ -1,12 +1,13 @@
 // Wiring of the running reconciler: the stream join, its evaluation loop, the scheduled full
-// reconciliation with retention, health and metrics. No `process` here: main.ts owns that.
+// reconciliation with retention, and its readiness. No `process` here: main.ts owns that.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@solana/web3.js';
+import type { Registry } from 'prom-client';
 import { createPool } from '../lib/db.ts';
-import { startHealthServer, type HealthServer } from '../lib/health.ts';
+import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
+import type { ReadinessCheck } from '../lib/health.ts';
 import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
-import { createMetricsRegistry } from '../lib/metrics.ts';
 import { createRegistry } from '../lib/schemas.ts';
 import type { Shutdown } from '../lib/shutdown.ts';
 import { ensureTopics } from '../lib/topics.ts';
@@ -43,10 +44,21 @@ async function every(ms: number, signal: AbortSignal, logger: Logger, name: stri
   }
 }
 
-export async function startReconciler(config: ReconcilerConfig, logger: Logger, shutdown: Shutdown, onFatal: (err: unknown) => void): Promise<{ health: HealthServer }> {
+export interface ReconcilerDeps {
+  config: ReconcilerConfig;
+  logger: Logger;
+  registry: Registry;
+  shutdown: Shutdown;
+  /** Called when the join consumer is dead (lib/dead-consumer.ts): main.ts ends the process. */
+  onFatal: (err: unknown) => void;
+  pid: number;
+}
+
+/** Starts every part, registering each with `shutdown`; resolves with the readiness checks. */
+export async function startReconciler({ config, logger, registry, shutdown, onFatal, pid }: ReconcilerDeps): Promise<ReadinessCheck[]> {
   const pool = createPool(config.DATABASE_URL, logger);
   shutdown.onShutdown('postgres pool', () => pool.end());
-  const kafka = createKafka(`reconciler-${process.pid}`, config.KAFKA_BROKERS, logger);
+  const kafka = createKafka(`reconciler-${pid}`, config.KAFKA_BROKERS, logger);
   const admin = kafka.admin();
   await admin.connect();
   shutdown.onShutdown('kafka admin', () => admin.disconnect());
@@ -57,7 +69,6 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
   const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
   const publish = discrepancyPublisher(producer, schemaRegistry);
   const reader = web3ChainReader(new Connection(config.SOLANA_RPC_URL, 'confirmed'));
-  const registry = createMetricsRegistry('reconciler');
   const metrics = reconcilerMetrics(registry);
   const state = new StreamState();
 
@@ -65,10 +76,7 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
   await consumer.connect();
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => void (joined = true));
-  // kafkajs restarts the consumer after retryable errors; anything else ends the process.
-  consumer.on(consumer.events.CRASH, (e) => {
-    if (!e.payload.restart) onFatal(e.payload.error);
-  });
+  failOnDeadConsumer(consumer, { name: 'join', logger, onDead: onFatal });
   await runJoinConsumer({ consumer, admin, registry: schemaRegistry, state, logger });
   shutdown.onShutdown('join consumer', () => consumer.disconnect());
 
@@ -119,14 +127,8 @@ export async function startReconciler(config: ReconcilerConfig, logger: Logger, 
       : Promise.resolve();
   shutdown.onShutdown('loops', async () => void (await Promise.all([evalLoop, dlqLoop, runLoop])));
 
-  const health = await startHealthServer({
-    port: config.HEALTH_PORT,
-    registry,
-    readiness: [
-      { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
-      { name: 'join', check: async () => ({ ok: joined && state.allCaughtUp, detail: { joined, caughtUp: state.allCaughtUp, mints: state.size } }) },
-    ],
-  });
-  shutdown.onShutdown('health server', () => health.close());
-  return { health };
+  return [
+    { name: 'postgres', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
+    { name: 'join', check: async () => ({ ok: joined && state.allCaughtUp, detail: { joined, caughtUp: state.allCaughtUp, mints: state.size } }) },
+  ];
 }

@@ -6,6 +6,7 @@ import type { Keypair } from '@solana/web3.js';
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createPool } from '../lib/db.ts';
+import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
@@ -33,6 +34,10 @@ export interface SubmitterDeps {
   registry: Registry;
   authority: Keypair;
   custodialSeed: Uint8Array;
+  /** The process id, in the instance id (lease holder, Kafka client id) so logs and leases name the process. */
+  pid?: number;
+  /** Called when the intake consumer is dead (lib/dead-consumer.ts): main.ts ends the process. */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface RunningSubmitter {
@@ -43,8 +48,8 @@ export interface RunningSubmitter {
   close: () => Promise<void>;
 }
 
-export async function startSubmitter({ config, logger, registry, authority, custodialSeed }: SubmitterDeps): Promise<RunningSubmitter> {
-  const instanceId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+export async function startSubmitter({ config, logger, registry, authority, custodialSeed, pid, onFatal }: SubmitterDeps): Promise<RunningSubmitter> {
+  const instanceId = [pid, randomUUID().slice(0, 8)].filter((part) => part !== undefined).join('-');
   const log = logger.child({ instanceId });
   const metrics = createSubmitterMetrics(registry);
   const pool = createPool(config.DATABASE_URL, log, 20);
@@ -78,10 +83,8 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const consumer = kafka.consumer({ groupId: config.SUBMITTER_GROUP_ID, ...FETCH_PACING.latency });
   let consumerUp = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (consumerUp = true));
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    consumerUp = false;
-    log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-  });
+  consumer.on(consumer.events.CRASH, () => (consumerUp = false));
+  failOnDeadConsumer(consumer, { name: 'intake', logger: log, onDead: onFatal });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.opsRequested, fromBeginning: true });
   // A fetch's partitions, handed to eachBatch side by side, are taken in by one transaction and
