@@ -1,9 +1,10 @@
-import { bool, commonSpec, int, list, str, url, type ConfigOf, type Spec } from '../lib/config.ts';
+import { bool, commonSpec, int, list, str, type ConfigOf, type Spec } from '../lib/config.ts';
+import { rpcSpec, wsSpec } from '../lib/solana/rpc-config.ts';
 
 export const ingestSpec = {
   ...commonSpec,
-  SOLANA_RPC_URL: url('Solana JSON-RPC endpoint', ['http:', 'https:']),
-  SOLANA_WS_URL: url('Solana PubSub WebSocket endpoint', ['ws:', 'wss:']),
+  ...rpcSpec,
+  ...wsSpec,
   TRACKED_MINTS: list('comma-separated mint addresses followed besides the mints confirmed on chain.ops.status', []),
   INGEST_LEADER_LOCK: int('Postgres advisory-lock key that elects the one active instance', 5_150_001, 1, Number.MAX_SAFE_INTEGER),
   INGEST_STANDBY_RETRY_MS: int('how often a standby tries to take the leader lock', 2_000, 100, 60_000),

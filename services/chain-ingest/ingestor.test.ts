@@ -2,7 +2,7 @@ import { PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
-import type { ChainReader, MintScan } from './chain-reader.ts';
+import type { MintScan, TokenAccountReader } from './token-account-reader.ts';
 import type { Published } from './decide.ts';
 import type { TokenObservation } from './holding.ts';
 import { Ingestor } from './ingestor.ts';
@@ -17,7 +17,7 @@ function fakeChain() {
   const scanned: string[][] = [];
   /** Addresses whose existence was asked. */
   const asked: string[] = [];
-  const reader: ChainReader = {
+  const reader: TokenAccountReader = {
     async scan(mints, commitment) {
       scanned.push([...mints]);
       const v = views[commitment as 'confirmed' | 'finalized'];

@@ -2,17 +2,15 @@
 // what was last published, and whether the stream can be trusted (no gap open). Stream
 // notifications and backfill reads both become observations; the pure cores decide the rest.
 import type { Logger } from '../lib/logger.ts';
-import { retry, backoffPolicy } from '../lib/retry.ts';
-import { isRetryable } from '../lib/errors.ts';
 import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
-import type { ChainReader, MintScan } from './chain-reader.ts';
+import type { MintScan, TokenAccountReader } from './token-account-reader.ts';
 import { awaitsFinality, rereadStep, sameHolding, shouldPublish, type Published } from './decide.ts';
 import { holdingAt, observe, seenSince, type Holding, type TokenObservation } from './holding.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { OwnershipChange, OwnershipSource, RecordSink } from './sink.ts';
 
 export interface IngestorDeps {
-  chain: ChainReader;
+  chain: TokenAccountReader;
   sink: RecordSink;
   metrics: IngestMetrics;
   logger: Logger;
@@ -220,7 +218,8 @@ export class Ingestor {
    */
   private async reread(mints: readonly string[], reason: BackfillReason): Promise<void> {
     if (mints.length === 0) return;
-    const policy = { retryable: isRetryable, policy: backoffPolicy({ initialMs: 200, maxMs: 2_000, maxAttempts: 5 }) };
+    // No retry here: the reader's RPC pool has already retried what is worth retrying, failing
+    // over between endpoints; what still fails is not worth a second round of the same.
     const holders: Array<[string, string]> = [];
     const unseen: string[] = [];
     const toScan: string[] = [];
@@ -235,7 +234,7 @@ export class Ingestor {
       else if (step === 'scan') toScan.push(mint);
     }
     if (holders.length > 0) {
-      const reads = await retry(() => this.deps.chain.readTokenAccounts(holders.map(([, a]) => a), 'confirmed'), policy);
+      const reads = await this.deps.chain.readTokenAccounts(holders.map(([, a]) => a), 'confirmed');
       holders.forEach(([mint, address], i) => {
         const r = reads[i]!;
         if (r.account && r.account.mint === mint && r.account.amount > 0n) this.apply({ mint, tokenAccount: address, owner: r.account.owner, amount: r.account.amount, slot: r.slot }, 'backfill');
@@ -243,10 +242,10 @@ export class Ingestor {
       });
     }
     if (unseen.length > 0) {
-      const landed = await retry(() => this.deps.chain.existing(unseen, 'confirmed'), policy);
+      const landed = await this.deps.chain.existing(unseen, 'confirmed');
       for (const mint of unseen) if (landed.has(mint)) toScan.push(mint);
     }
-    const scans = toScan.length > 0 ? await retry(() => this.deps.chain.scan(toScan, 'confirmed'), policy) : [];
+    const scans = toScan.length > 0 ? await this.deps.chain.scan(toScan, 'confirmed') : [];
     for (const s of scans) this.applyScan(s);
     this.deps.metrics.backfills.inc({ reason });
     this.deps.metrics.backfilledMints.inc(mints.length);

@@ -8,7 +8,7 @@ import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { TOPICS } from '../lib/topics.ts';
-import { isMintAddress } from './chain-reader.ts';
+import { isMintAddress } from '../lib/solana/mint-address.ts';
 
 /** The mint a chain.ops.requested value asks to create, if it is a well-formed mint request. Pure. */
 export function requestedMint(raw: string | null): string | undefined {

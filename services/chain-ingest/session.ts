@@ -1,11 +1,12 @@
 // One term as leader: rebuild from the topic, open the stream, backfill, follow new mints, sweep,
 // and stop cleanly when leadership ends. Everything it opens, it closes.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Connection } from '@solana/web3.js';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/logger.ts';
+import { isMintAddress } from '../lib/solana/mint-address.ts';
+import { rpcPoolOptions, wsUrls, type RpcSettings, type WsSettings } from '../lib/solana/rpc-config.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
-import { isMintAddress, rpcChainReader } from './chain-reader.ts';
 import type { IngestConfig } from './config.ts';
 import { sweepSliceSize } from './decide.ts';
 import { Ingestor } from './ingestor.ts';
@@ -14,11 +15,12 @@ import { kafkaSink } from './sink.ts';
 import { startRequestConsumer } from './request-consumer.ts';
 import { startStatusConsumer } from './status-consumer.ts';
 import { openStream, type StreamHandlers } from './stream.ts';
+import { rpcTokenAccountReader } from './token-account-reader.ts';
 import { loadPublished } from './topic-state.ts';
 
 export type SessionConfig = Pick<
   IngestConfig,
-  'SOLANA_RPC_URL' | 'SOLANA_WS_URL' | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS' | 'INGEST_FOLLOW_REQUESTS' | 'INGEST_REQUEST_GROUP'
+  keyof RpcSettings | keyof WsSettings | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS' | 'INGEST_FOLLOW_REQUESTS' | 'INGEST_REQUEST_GROUP'
 >;
 
 export interface SessionDeps {
@@ -49,8 +51,9 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
   };
   try {
     const sink = await kafkaSink(producer, registry, TOPICS.ownership);
-    const conn = new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' });
-    const chain = rpcChainReader(conn, { scanThreshold: config.INGEST_SCAN_THRESHOLD });
+    const rpc = new RpcPool(rpcPoolOptions(config));
+    cleanups.push(() => rpc.close());
+    const chain = rpcTokenAccountReader(rpc, { scanThreshold: config.INGEST_SCAN_THRESHOLD, scanTimeoutMs: config.RPC_SCAN_TIMEOUT_MS });
     const ingestor = new Ingestor({ chain, sink, metrics, logger, published });
     cleanups.push(() => ingestor.idle());
     const configured = config.TRACKED_MINTS.filter((m) => {
@@ -82,24 +85,24 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       },
       onRoot: (root) => ingestor.onRoot(root),
       onDisconnect: () => ingestor.openGap('disconnect'),
-      onReconnect: () => {
+      onReconnect: (url) => {
         metrics.reconnects.inc();
-        logger.info('stream reconnected');
+        logger.info({ url }, 'stream reconnected');
       },
     };
-    // web3.js retries a dropped socket by itself; a stream that stays silent far longer than the
-    // stall limit (a socket half-open, or retries given up) is replaced by a fresh connection.
-    // Not sooner: a slow handshake must get the chance to finish.
+    // A dropped socket is dialled again by the stream itself (the next endpoint, with backoff); a
+    // stream that stays silent far longer than the stall limit (a socket half-open) is dropped for
+    // the next endpoint. Not sooner: a slow handshake must get the chance to finish.
     const reopenAfterMs = Math.max(30_000, config.INGEST_STALL_MS * 6);
-    let stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);
+    const stream = openStream(wsUrls(config), handlers, {
+      onDrop: (d) => logger.warn({ url: d.url, err: d.error, upForMs: d.upForMs, next: d.next, delayMs: Math.round(d.delayMs) }, 'stream socket dropped; dialling the next endpoint'),
+    });
     let streamOpenedAt = Date.now();
     cleanups.push(() => stream.close());
     const reopenIfSilent = () => {
       const now = Date.now();
       if (now - lastSlotAt <= reopenAfterMs || now - streamOpenedAt <= reopenAfterMs) return;
-      const old = stream;
-      void old.close();
-      stream = openStream(new Connection(config.SOLANA_RPC_URL, { wsEndpoint: config.SOLANA_WS_URL, commitment: 'confirmed' }), handlers);
+      stream.restart();
       streamOpenedAt = now;
       metrics.reconnects.inc();
       logger.warn({ silentMs: now - lastSlotAt }, 'slot stream silent; reopened the WebSocket');

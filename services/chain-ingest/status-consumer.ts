@@ -7,7 +7,7 @@ import { FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OperationStatus } from '../lib/records.ts';
 import { TOPICS } from '../lib/topics.ts';
-import { isMintAddress } from './chain-reader.ts';
+import { isMintAddress } from '../lib/solana/mint-address.ts';
 
 /** Which status events make a mint worth following. Pure. */
 export const confirmsMint = (s: Pick<OperationStatus, 'type' | 'state'>) => s.type === 'mint' && (s.state === 'confirmed' || s.state === 'finalized');

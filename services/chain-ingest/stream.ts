@@ -1,8 +1,10 @@
 // The account stream: Token-program account changes (token accounts and mints, by data size) at
-// confirmed, plus slot and root notifications, over @solana/web3.js subscriptions. Disconnects are
-// reported so the caller can open a gap; web3.js reconnects and re-subscribes by itself.
-import type { Connection } from '@solana/web3.js';
+// confirmed, plus slot and root notifications, over the listed PubSub endpoints. A drop is
+// reported so the caller can open a gap; the next endpoint is dialled after a backoff with
+// jitter and everything is subscribed again (lib/solana/subscriptions.ts).
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import type { DropInfo } from '../lib/solana/subscriptions.ts';
+import { subscribeAcross } from '../lib/solana/subscriptions.ts';
 import { MINT_ACCOUNT_SIZE, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 
 export interface StreamHandlers {
@@ -11,49 +13,62 @@ export interface StreamHandlers {
   onSlot(slot: number): void;
   onRoot(root: number): void;
   onDisconnect(): void;
-  onReconnect(): void;
+  onReconnect(url: string): void;
 }
 
 export interface Stream {
+  /** The endpoint streaming now, if any. */
+  readonly url: string | null;
+  /** Drops the socket (a stream gone silent) for the next endpoint. */
+  restart(): void;
   close(): Promise<void>;
 }
 
-/** web3.js does not expose its socket's life; its internal client is an EventEmitter. */
-type SocketEvents = { on(event: 'open' | 'close', fn: () => void): void; off(event: 'open' | 'close', fn: () => void): void };
+interface ProgramNotification {
+  context: { slot: number };
+  value: { pubkey: string; account: { data: [string, string] } };
+}
 
-export function openStream(conn: Connection, h: StreamHandlers): Stream {
-  const ids = [
-    conn.onProgramAccountChange(TOKEN_PROGRAM_ID, (a, ctx) => h.onTokenAccount(a.accountId.toBase58(), a.accountInfo.data, ctx.slot), {
-      commitment: 'confirmed',
-      filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }],
-    }),
-    conn.onProgramAccountChange(TOKEN_PROGRAM_ID, (a, ctx) => h.onMintAccount(a.accountId.toBase58(), ctx.slot), {
-      commitment: 'confirmed',
-      filters: [{ dataSize: MINT_ACCOUNT_SIZE }],
-    }),
-  ];
-  const slotId = conn.onSlotChange((s) => h.onSlot(s.slot));
-  const rootId = conn.onRootChange((r) => h.onRoot(r));
+/** A programNotification with base64 data, or null if it is not shaped like one. */
+function programChange(result: unknown): { pubkey: string; data: Uint8Array; slot: number } | null {
+  const r = result as Partial<ProgramNotification> | null;
+  const data = r?.value?.account?.data;
+  if (typeof r?.context?.slot !== 'number' || typeof r.value?.pubkey !== 'string' || !Array.isArray(data) || typeof data[0] !== 'string') return null;
+  return { pubkey: r.value.pubkey, data: Buffer.from(data[0], 'base64'), slot: r.context.slot };
+}
 
-  const socket = (conn as unknown as { _rpcWebSocket?: SocketEvents })._rpcWebSocket;
-  let connectedOnce = false;
-  const onOpen = () => {
-    if (connectedOnce) h.onReconnect();
-    connectedOnce = true;
-  };
-  const onClose = () => h.onDisconnect();
-  socket?.on('open', onOpen);
-  socket?.on('close', onClose);
+const program = (dataSize: number) => [TOKEN_PROGRAM_ID.toBase58(), { commitment: 'confirmed', encoding: 'base64', filters: [{ dataSize }] }];
 
-  return {
-    async close() {
-      socket?.off('open', onOpen);
-      socket?.off('close', onClose);
-      await Promise.allSettled([
-        ...ids.map((id) => conn.removeProgramAccountChangeListener(id)),
-        conn.removeSlotChangeListener(slotId),
-        conn.removeRootChangeListener(rootId),
+export function openStream(urls: readonly string[], h: StreamHandlers, opts: { onDrop?: (drop: DropInfo) => void; timeoutMs?: number } = {}): Stream {
+  return subscribeAcross({
+    urls,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    subscribe: async (socket) => {
+      await Promise.all([
+        socket.subscribe('programSubscribe', program(TOKEN_ACCOUNT_SIZE), (r) => {
+          const c = programChange(r);
+          if (c) h.onTokenAccount(c.pubkey, c.data, c.slot);
+        }),
+        socket.subscribe('programSubscribe', program(MINT_ACCOUNT_SIZE), (r) => {
+          const c = programChange(r);
+          if (c) h.onMintAccount(c.pubkey, c.slot);
+        }),
+        socket.subscribe('slotSubscribe', [], (r) => {
+          const slot = (r as { slot?: unknown } | null)?.slot;
+          if (typeof slot === 'number') h.onSlot(slot);
+        }),
+        socket.subscribe('rootSubscribe', [], (r) => {
+          if (typeof r === 'number') h.onRoot(r);
+        }),
       ]);
     },
-  };
+    onOpen: (url, reopened) => {
+      if (reopened) h.onReconnect(url);
+    },
+    onDrop: (drop) => {
+      // Only a socket that was streaming leaves a gap; a failed dial had nothing to lose.
+      if (drop.upForMs !== null) h.onDisconnect();
+      opts.onDrop?.(drop);
+    },
+  });
 }

@@ -18,3 +18,12 @@ export function mintSeed(ticketId: string): string {
 export async function mintAddressFor(authority: PublicKey, ticketId: string): Promise<PublicKey> {
   return PublicKey.createWithSeed(authority, mintSeed(ticketId), TOKEN_PROGRAM_ID);
 }
+
+/** A well-formed address (base58 of 32 bytes, as written by the chain): what a mint can be. */
+export const isMintAddress = (s: string) => {
+  try {
+    return new PublicKey(s).toBase58() === s;
+  } catch {
+    return false;
+  }
+};

@@ -1,8 +1,10 @@
-// Reads of the chain at a commitment, each tagged with the slot it reflects (the RPC's context
-// slot), so they can be merged with stream notifications by slot.
-import { PublicKey, type Commitment as Web3Commitment, type Connection } from '@solana/web3.js';
+// chain-ingest's reads of token accounts at a commitment, each tagged with the slot it reflects
+// (the RPC's context slot), so they can be merged with stream notifications by slot. Through the
+// RPC pool: failures come out classified (retryable or not) and have been retried already.
+import { PublicKey, type Commitment as Web3Commitment } from '@solana/web3.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { RetryableError } from '../lib/errors.ts';
+import { programAccounts, type KeyedData } from '../lib/solana/program-accounts.ts';
+import type { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE, type TokenAccountData } from '../lib/solana/token-accounts.ts';
 import type { TokenObservation } from './holding.ts';
 
@@ -13,7 +15,8 @@ export interface MintScan {
   accounts: TokenObservation[];
 }
 
-export interface ChainReader {
+/** The token-account reads the ingestor needs (chain-ingest's side; the reconciler has its own). */
+export interface TokenAccountReader {
   scan(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]>;
   /** Token accounts by address (null: closed or not a token account), each batch with its slot. */
   readTokenAccounts(addresses: readonly string[], commitment: Web3Commitment): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
@@ -25,51 +28,35 @@ export interface ChainReader {
 export interface ReaderOptions {
   /** From this many mints on, one unfiltered read of all token accounts is cheaper than one read per mint. */
   scanThreshold: number;
+  /** Timeout of the unfiltered read (many MB on a large chain); other reads take the pool's. */
+  scanTimeoutMs?: number;
   concurrency?: number;
 }
 
-type Keyed = { pubkey: PublicKey; account: { data: Buffer } };
-
-function observations(rows: readonly Keyed[], slot: number, wanted: ReadonlySet<string> | null): TokenObservation[] {
+function observations(rows: readonly KeyedData[], slot: number, wanted: ReadonlySet<string> | null): TokenObservation[] {
   const out: TokenObservation[] = [];
-  for (const { pubkey, account } of rows) {
-    const t = decodeTokenAccount(account.data);
+  for (const { pubkey, data } of rows) {
+    const t = decodeTokenAccount(data);
     if (!t || (wanted && !wanted.has(t.mint))) continue;
-    out.push({ mint: t.mint, tokenAccount: pubkey.toBase58(), owner: t.owner, amount: t.amount, slot });
+    out.push({ mint: t.mint, tokenAccount: pubkey, owner: t.owner, amount: t.amount, slot });
   }
   return out;
 }
 
-export function rpcChainReader(conn: Connection, opts: ReaderOptions): ChainReader {
+export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenAccountReader {
   const concurrency = opts.concurrency ?? 4;
-  const wrap = <T>(what: string, p: Promise<T>, context: Record<string, unknown>) =>
-    p.catch((err: unknown) => {
-      throw new RetryableError(`${what} failed: ${(err as Error).message}`, context, err);
-    });
+  const TOKEN = TOKEN_PROGRAM_ID.toBase58();
 
   async function scanOne(mint: string, commitment: Web3Commitment): Promise<MintScan> {
-    const res = await wrap(
-      'getProgramAccounts(mint)',
-      conn.getProgramAccounts(TOKEN_PROGRAM_ID, {
-        commitment,
-        withContext: true,
-        filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: 0, bytes: mint } }],
-      }),
-      { mint },
-    );
-    return { mint, slot: res.context.slot, accounts: observations(res.value, res.context.slot, null) };
+    const res = await programAccounts(rpc, TOKEN, { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: 0, bytes: mint } }] });
+    return { mint, slot: res.slot, accounts: observations(res.accounts, res.slot, null) };
   }
 
   async function scanAll(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]> {
-    const res = await wrap(
-      'getProgramAccounts(all token accounts)',
-      conn.getProgramAccounts(TOKEN_PROGRAM_ID, { commitment, withContext: true, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }] }),
-      { mints: mints.length },
-    );
-    const slot = res.context.slot;
+    const res = await programAccounts(rpc, TOKEN, { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }] }, opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {});
     const byMint = new Map<string, TokenObservation[]>(mints.map((m) => [m, []]));
-    for (const o of observations(res.value, slot, new Set(mints))) byMint.get(o.mint)?.push(o);
-    return [...byMint].map(([mint, accounts]) => ({ mint, slot, accounts }));
+    for (const o of observations(res.accounts, res.slot, new Set(mints))) byMint.get(o.mint)?.push(o);
+    return [...byMint].map(([mint, accounts]) => ({ mint, slot: res.slot, accounts }));
   }
 
   return {
@@ -89,7 +76,7 @@ export function rpcChainReader(conn: Connection, opts: ReaderOptions): ChainRead
       const out: Array<{ address: string; slot: number; account: TokenAccountData | null }> = [];
       for (let i = 0; i < addresses.length; i += 100) {
         const batch = addresses.slice(i, i + 100);
-        const res = await wrap('getMultipleAccounts', conn.getMultipleAccountsInfoAndContext(batch.map((a) => new PublicKey(a)), commitment), { accounts: batch.length });
+        const res = await rpc.call('getMultipleAccounts', (conn) => conn.getMultipleAccountsInfoAndContext(batch.map((a) => new PublicKey(a)), commitment));
         batch.forEach((address, j) => {
           const info = res.value[j];
           out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decodeTokenAccount(info.data) : null });
@@ -102,21 +89,13 @@ export function rpcChainReader(conn: Connection, opts: ReaderOptions): ChainRead
       for (let i = 0; i < addresses.length; i += 100) {
         const batch = addresses.slice(i, i + 100);
         // A zero-byte slice: only whether each account is there matters, not its data.
-        const res = await wrap('getMultipleAccounts', conn.getMultipleAccountsInfo(batch.map((a) => new PublicKey(a)), { commitment, dataSlice: { offset: 0, length: 0 } }), { accounts: batch.length });
+        const res = await rpc.call('getMultipleAccounts', (conn) => conn.getMultipleAccountsInfo(batch.map((a) => new PublicKey(a)), { commitment, dataSlice: { offset: 0, length: 0 } }));
         batch.forEach((address, j) => {
           if (res[j]) out.add(address);
         });
       }
       return out;
     },
-    tipSlot: () => wrap('getSlot', conn.getSlot('processed'), {}),
+    tipSlot: () => rpc.call('getSlot', (conn) => conn.getSlot('processed')),
   };
 }
-
-export const isMintAddress = (s: string) => {
-  try {
-    return new PublicKey(s).toBase58() === s;
-  } catch {
-    return false;
-  }
-};
