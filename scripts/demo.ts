@@ -13,7 +13,8 @@ import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../servic
 import { fullReconciliation } from '../services/reconciler/full-run.ts';
 import { DEFAULT_POLICY } from '../services/reconciler/policy.ts';
 import { progressBar, summaryTable, table } from '../services/reconciler/report.ts';
-import { web3ChainReader } from '../services/reconciler/snapshot.ts';
+import { rpcHolderSnapshotReader } from '../services/reconciler/snapshot.ts';
+import { RpcPool } from '../services/lib/solana/rpc-pool.ts';
 import { openCounts } from '../services/reconciler/store.ts';
 import { loadStackConfig } from './stack/config.ts';
 import { stackEnv } from './stack/env.ts';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const run = await fullReconciliation(
     {
       pool,
-      reader: web3ChainReader(connection),
+      reader: rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL!] })),
       publish: async () => undefined,
       logger,
       thresholds: { graceMs, stuckMs: 300_000, pendingMs: 3_600_000 },

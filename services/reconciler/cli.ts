@@ -1,18 +1,19 @@
 // `npm run reconcile -- --now [--mints a,b,…]`: one full reconciliation from the command line,
 // with a progress bar and a summary table. `npm run reconcile` alone shows the last runs.
-import { Connection } from '@solana/web3.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { ConfigError, loadConfig } from '../lib/config.ts';
 import { createPool } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createRegistry } from '../lib/schemas.ts';
+import { rpcPoolOptions } from '../lib/solana/rpc-config.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { reconcilerSpec } from './config.ts';
 import { fullReconciliation } from './full-run.ts';
 import { discrepancyPublisher } from './publisher.ts';
 import { progressBar, summaryTable } from './report.ts';
 import { lastRuns } from './runs.ts';
 import { policyOf, thresholdsOf } from './service.ts';
-import { web3ChainReader } from './snapshot.ts';
+import { rpcHolderSnapshotReader } from './snapshot.ts';
 import { openCounts } from './store.ts';
 
 const args = process.argv.slice(2);
@@ -36,6 +37,7 @@ try {
     const kafka = new Kafka({ clientId: `reconcile-cli-${process.pid}`, brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
+    const rpc = new RpcPool(rpcPoolOptions(config));
     const started = Date.now();
     const tty = process.stderr.isTTY;
     let lastPrinted = 0;
@@ -43,7 +45,7 @@ try {
       const summary = await fullReconciliation(
         {
           pool,
-          reader: web3ChainReader(new Connection(config.SOLANA_RPC_URL, 'confirmed')),
+          reader: rpcHolderSnapshotReader(rpc, { scanTimeoutMs: config.RPC_SCAN_TIMEOUT_MS }),
           publish: discrepancyPublisher(producer, createRegistry(config.SCHEMA_REGISTRY_URL)),
           logger,
           thresholds: thresholdsOf(config),
@@ -69,6 +71,7 @@ try {
       console.log(summaryTable(summary, await openCounts(pool)));
       process.exitCode = summary.status === 'succeeded' ? 0 : 1;
     } finally {
+      rpc.close();
       await producer.disconnect();
     }
   }

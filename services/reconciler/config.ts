@@ -1,12 +1,13 @@
 // The reconciler's settings, declared once; main.ts and cli.ts load them from the environment.
-import { commonSpec, int, list, oneOf, str, url, type ConfigOf, type Setting, type Spec } from '../lib/config.ts';
+import { commonSpec, int, list, oneOf, str, type ConfigOf, type Setting, type Spec } from '../lib/config.ts';
+import { rpcSpec } from '../lib/solana/rpc-config.ts';
 import type { OpType } from './types.ts';
 import { MIN_RETENTION_DAYS } from './runs.ts';
 import { SNAPSHOT_STRATEGIES } from './snapshot.ts';
 
 export const reconcilerSpec = {
   ...commonSpec,
-  SOLANA_RPC_URL: url('Solana JSON-RPC endpoint the chain snapshot is read from', ['http:', 'https:']),
+  ...rpcSpec,
   RECONCILER_GROUP_ID: str('consumer group on chain.ops.status and chain.ownership', 'chainsync-reconciler'),
   RECONCILE_INTERVAL_MS: int('full reconciliation every this many ms (0 = only on demand)', 300_000, 0, 86_400_000),
   RECONCILE_TIMEOUT_MS: int('a full run stops reading the chain after this long and records partial results', 240_000, 1_000, 3_600_000),

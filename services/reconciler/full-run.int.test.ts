@@ -1,14 +1,15 @@
-import { Connection, Keypair } from '@solana/web3.js';
+import { Keypair } from '@solana/web3.js';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { secureRandom } from '../../test/helpers/kafka.ts';
 import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { seedChain, seedTickets } from './fixtures.ts';
 import { fullReconciliation, type FullRunDeps } from './full-run.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { deleteOldRuns } from './runs.ts';
-import { web3ChainReader } from './snapshot.ts';
+import { rpcHolderSnapshotReader } from './snapshot.ts';
 import type { DiscrepancyEvent } from './store.ts';
 
 const env = stackEnv();
@@ -19,7 +20,7 @@ const key = () => Keypair.generate().publicKey.toBase58();
 function deps(scope: string[], published: DiscrepancyEvent[], over: Partial<FullRunDeps> = {}): FullRunDeps {
   return {
     pool,
-    reader: web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed')),
+    reader: rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] })),
     publish: async (events) => void published.push(...events),
     logger: silentLogger(),
     thresholds: { graceMs: 30_000, stuckMs: 300_000, pendingMs: 3_600_000 },

@@ -9,14 +9,14 @@ import { healAll } from './heal.ts';
 import type { HealingPolicy } from './policy.ts';
 import type { Publish } from './publisher.ts';
 import { finishRun, startRun, type RunStatus, type RunTrigger } from './runs.ts';
-import { snapshotChain, type ChainReader, type ChainRow, type SnapshotStrategy } from './snapshot.ts';
+import { snapshotChain, type ChainRow, type HolderSnapshotReader, type SnapshotStrategy } from './snapshot.ts';
 import { loadActive, recordPlan } from './store.ts';
 import { planTransitions, toHeal } from './transitions.ts';
 import type { Finding, Thresholds } from './types.ts';
 
 export interface FullRunDeps {
   pool: pg.Pool;
-  reader: ChainReader;
+  reader: HolderSnapshotReader;
   publish: Publish;
   logger: Logger;
   thresholds: Thresholds;

@@ -8,13 +8,13 @@ import { createTicket, registerCustodialWallet } from '../../api/tickets.ts';
 import { withTransaction } from '../lib/db.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../lib/solana/keys.ts';
-import { Connection } from '@solana/web3.js';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { secureRandom } from '../../test/helpers/kafka.ts';
 import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { fullReconciliation } from './full-run.ts';
 import { pipeline, waitFor } from '../../test/helpers/pipeline.ts';
 import { DEFAULT_POLICY } from './policy.ts';
-import { web3ChainReader } from './snapshot.ts';
+import { rpcHolderSnapshotReader } from './snapshot.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 6 });
@@ -72,7 +72,7 @@ describe('reconciler on the running pipeline', () => {
     await new Promise((r) => setTimeout(r, GRACE_MS + 12_000));
     expect(await everRecorded(mints)).toEqual([]);
     const run = await fullReconciliation(
-      { pool, reader: web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed')), publish: async () => undefined, logger: silentLogger(), thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 }, policy: DEFAULT_POLICY, chunkKeys: 100, concurrency: 2, timeoutMs: 60_000, scope: mints },
+      { pool, reader: rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] })), publish: async () => undefined, logger: silentLogger(), thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 }, policy: DEFAULT_POLICY, chunkKeys: 100, concurrency: 2, timeoutMs: 60_000, scope: mints },
       'test',
     );
     expect(run).toMatchObject({ status: 'succeeded', checked: ids.length, mismatches: {}, errors: 0 });

@@ -1,7 +1,6 @@
 // Wiring of the running reconciler: the stream join, its evaluation loop, the scheduled full
 // reconciliation with retention, and its readiness. No `process` here: main.ts owns that.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@solana/web3.js';
 import type { Registry } from 'prom-client';
 import { createPool } from '../lib/db.ts';
 import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
@@ -9,6 +8,8 @@ import type { ReadinessCheck } from '../lib/health.ts';
 import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createRegistry } from '../lib/schemas.ts';
+import { rpcPoolOptions } from '../lib/solana/rpc-config.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import type { Shutdown } from '../lib/shutdown.ts';
 import { ensureTopics } from '../lib/topics.ts';
 import type { ReconcilerConfig } from './config.ts';
@@ -19,7 +20,7 @@ import { reconcilerMetrics } from './metrics.ts';
 import type { HealingPolicy } from './policy.ts';
 import { discrepancyPublisher } from './publisher.ts';
 import { deleteOldRuns } from './runs.ts';
-import { snapshotChain, web3ChainReader } from './snapshot.ts';
+import { rpcHolderSnapshotReader, snapshotChain } from './snapshot.ts';
 import { evaluateStream } from './stream-eval.ts';
 import { StreamState } from './stream-state.ts';
 import type { Thresholds } from './types.ts';
@@ -68,7 +69,9 @@ export async function startReconciler({ config, logger, registry, shutdown, onFa
   shutdown.onShutdown('kafka producer', () => producer.disconnect());
   const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
   const publish = discrepancyPublisher(producer, schemaRegistry);
-  const reader = web3ChainReader(new Connection(config.SOLANA_RPC_URL, 'confirmed'));
+  const rpc = new RpcPool(rpcPoolOptions(config));
+  shutdown.onShutdown('rpc pool', () => rpc.close());
+  const reader = rpcHolderSnapshotReader(rpc, { scanTimeoutMs: config.RPC_SCAN_TIMEOUT_MS });
   const metrics = reconcilerMetrics(registry);
   const state = new StreamState();
 

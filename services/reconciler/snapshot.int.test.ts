@@ -5,10 +5,11 @@
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, sendAndConfirmTransaction, Transaction } from '@solana/web3.js';
 import { createBurnInstruction, createCloseAccountInstruction } from '@solana/spl-token';
 import { describe, expect, it } from 'vitest';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
 import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { seedChain } from './fixtures.ts';
-import { snapshotChain, web3ChainReader, type ChainRow, type TrackedMint } from './snapshot.ts';
+import { rpcHolderSnapshotReader, snapshotChain, type ChainRow, type TrackedMint } from './snapshot.ts';
 
 const env = stackEnv();
 const key = () => Keypair.generate().publicKey.toBase58();
@@ -17,7 +18,7 @@ const ata = (mint: string, owner: string) => tokenAccountOf(new PublicKey(mint),
 describe('snapshot strategies on the local chain', () => {
   it('the Token program scan and the chunks give the same rows', async () => {
     const conn = new Connection(env.SOLANA_RPC_URL, 'confirmed');
-    const reader = web3ChainReader(conn);
+    const reader = rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] }));
     const tracked: TrackedMint[] = [];
     const expected = new Map<string, Omit<ChainRow, 'slot'>>();
 

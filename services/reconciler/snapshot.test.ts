@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MINT_ACCOUNT_SIZE, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
 import { PermanentError } from '../lib/errors.ts';
-import { snapshotChain, type ChainReader, type TrackedMint } from './snapshot.ts';
+import { snapshotChain, type HolderSnapshotReader, type TrackedMint } from './snapshot.ts';
 
 // Minimal SPL layouts, written here so the test does not depend on the code under test.
 const mintData = (supply: bigint) => {
@@ -24,7 +24,7 @@ const key = () => Keypair.generate().publicKey.toBase58();
 
 function fakeChain(accounts: Map<string, Uint8Array>, holders: Map<string, string[]>, failIf: (keys: string[]) => boolean = () => false) {
   const calls: string[][] = [];
-  const reader: ChainReader = {
+  const reader: HolderSnapshotReader = {
     async getMultiple(keys) {
       calls.push(keys);
       if (failIf(keys)) throw new Error('rpc down for this chunk');
@@ -131,7 +131,7 @@ describe('snapshot strategies', () => {
     const w = world();
     const { reader, calls } = fakeChain(w.accounts, w.holders);
     let scans = 0;
-    const scanning: ChainReader = { ...reader, scanHolders: async () => (scans++, { slot: 40, holders: w.scanned }) };
+    const scanning: HolderSnapshotReader = { ...reader, scanHolders: async () => (scans++, { slot: 40, holders: w.scanned }) };
     const chunked = await snapshotChain(scanning, w.tracked, { ...opts, strategy: 'chunks' });
     expect(chunked.strategy).toBe('chunks');
     const before = calls.length;
@@ -152,7 +152,7 @@ describe('snapshot strategies', () => {
     const w = world();
     const { reader } = fakeChain(w.accounts, w.holders);
     const mainnet = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
-    const on = (genesis: string, scan: ChainReader['scanHolders']): ChainReader => ({ ...reader, genesisHash: async () => genesis, ...(scan ? { scanHolders: scan } : {}) });
+    const on = (genesis: string, scan: HolderSnapshotReader['scanHolders']): HolderSnapshotReader => ({ ...reader, genesisHash: async () => genesis, ...(scan ? { scanHolders: scan } : {}) });
     const ok = async () => ({ slot: 40, holders: w.scanned });
     expect((await snapshotChain(on(key(), ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('scan');
     expect((await snapshotChain(on(mainnet, ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('chunks');

@@ -8,12 +8,13 @@
 //   the tracked mints it does not settle (burned, missing, moved to several accounts) go the
 //   chunk way. Cost grows with the cluster's NFT holders: right for a local or private cluster,
 //   or an RPC that indexes the Token program.
-import { PublicKey, type Connection } from '@solana/web3.js';
+import { PublicKey } from '@solana/web3.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { getBase58Decoder } from '@solana/kit';
-import { ChainsyncError, errorMessage, PermanentError, RetryableError } from '../lib/errors.ts';
-import { retry } from '../lib/retry.ts';
+import { errorMessage, PermanentError, RetryableError } from '../lib/errors.ts';
 import { base58 } from '../lib/solana/base58.ts';
+import { programAccounts, type KeyedData } from '../lib/solana/program-accounts.ts';
+import type { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { decodeMintAccount, decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
 
@@ -42,8 +43,11 @@ export interface Holder {
   tokenAccount: string;
 }
 
-/** The chain reads the snapshot needs; web3.js and JSON-RPC in production, fakes in unit tests. */
-export interface ChainReader {
+/**
+ * The chain reads a holder snapshot needs (the reconciler's side; chain-ingest has its own):
+ * through the RPC pool in production, fakes in unit tests.
+ */
+export interface HolderSnapshotReader {
   getMultiple(keys: string[]): Promise<{ slot: number; data: Array<Uint8Array | null> }>;
   /** Token accounts of a mint holding a non-zero amount. */
   holders(mint: string): Promise<string[]>;
@@ -66,73 +70,41 @@ export type SnapshotStrategy = (typeof SNAPSHOT_STRATEGIES)[number];
 // amount (u64 LE at offset 64) = 1, in base58 as memcmp wants it.
 const AMOUNT_ONE = getBase58Decoder().decode(Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0));
 const AMOUNT_OFFSET = 64;
-// JSON-RPC errors that will not go away by asking again: invalid params, method not found, the
-// program excluded from the node's secondary indexes.
-const PERMANENT_RPC_CODES = new Set([-32601, -32602, -32010]);
-
-async function jsonRpc(endpoint: string, method: string, params: unknown[]): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  } catch (err) {
-    throw new RetryableError(`${method} failed: ${errorMessage(err)}`, { endpoint }, err);
-  }
-  if (!res.ok) {
-    const text = (await res.text()).slice(0, 200);
-    const context = { endpoint, status: res.status };
-    throw res.status === 429 || res.status >= 500 ? new RetryableError(`${method}: HTTP ${res.status} ${text}`, context) : new PermanentError(`${method}: HTTP ${res.status} ${text}`, context);
-  }
-  const body = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
-  if (body.error) {
-    const context = { endpoint, code: body.error.code };
-    throw new ChainsyncError(`${method}: ${body.error.message}`, { retryable: !PERMANENT_RPC_CODES.has(body.error.code), context });
-  }
-  return body.result;
-}
-
-interface ScanResult {
-  context?: { slot?: number };
-  value?: Array<{ pubkey: string; account: { data: [string, string] } }>;
-}
 
 /** Mint and owner of each sliced account (bytes 0..64 of the token account layout). */
-function holdersOf(value: NonNullable<ScanResult['value']>): Holder[] {
+function holdersOf(accounts: readonly KeyedData[]): Holder[] {
   const out: Holder[] = [];
-  for (const { pubkey, account } of value) {
-    const bytes = Buffer.from(account.data[0], 'base64');
-    if (bytes.length !== 64) throw new PermanentError(`getProgramAccounts returned ${bytes.length} bytes for ${pubkey}, asked for 64`);
-    out.push({ mint: base58(bytes.subarray(0, 32)), owner: base58(bytes.subarray(32, 64)), tokenAccount: pubkey });
+  for (const { pubkey, data } of accounts) {
+    if (data.length !== 64) throw new PermanentError(`getProgramAccounts returned ${data.length} bytes for ${pubkey}, asked for 64`);
+    out.push({ mint: base58(data.subarray(0, 32)), owner: base58(data.subarray(32, 64)), tokenAccount: pubkey });
   }
   return out;
 }
 
-export function web3ChainReader(connection: Connection): ChainReader {
+/**
+ * The snapshot's reads through the RPC pool: failures come out classified (retryable or not),
+ * and the retryable ones have been retried already, failing over between endpoints.
+ */
+export function rpcHolderSnapshotReader(rpc: RpcPool, opts: { scanTimeoutMs?: number } = {}): HolderSnapshotReader {
   return {
     async getMultiple(keys) {
-      const res = await connection.getMultipleAccountsInfoAndContext(keys.map((k) => new PublicKey(k)), { commitment: 'confirmed' });
+      const res = await rpc.call('getMultipleAccounts', (c) => c.getMultipleAccountsInfoAndContext(keys.map((k) => new PublicKey(k)), { commitment: 'confirmed' }));
       return { slot: res.context.slot, data: res.value.map((a) => (a ? new Uint8Array(a.data) : null)) };
     },
     async holders(mint) {
-      const res = await connection.getTokenLargestAccounts(new PublicKey(mint), 'confirmed');
+      const res = await rpc.call('getTokenLargestAccounts', (c) => c.getTokenLargestAccounts(new PublicKey(mint), 'confirmed'));
       return res.value.filter((h) => h.amount !== '0').map((h) => h.address.toBase58());
     },
-    // A plain JSON-RPC call: web3.js validates each of the (possibly 100,000s of) entries with
-    // superstruct, which costs more than the node's work.
     async scanHolders() {
-      const res = (await jsonRpc(connection.rpcEndpoint, 'getProgramAccounts', [
+      const res = await programAccounts(
+        rpc,
         TOKEN_PROGRAM_ID.toBase58(),
-        {
-          commitment: 'confirmed',
-          encoding: 'base64',
-          withContext: true,
-          dataSlice: { offset: 0, length: 64 },
-          filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: AMOUNT_OFFSET, bytes: AMOUNT_ONE } }],
-        },
-      ])) as ScanResult;
-      if (typeof res?.context?.slot !== 'number' || !Array.isArray(res.value)) throw new PermanentError('getProgramAccounts answered without a context slot (withContext unsupported)', { endpoint: connection.rpcEndpoint });
-      return { slot: res.context.slot, holders: holdersOf(res.value) };
+        { commitment: 'confirmed', dataSlice: { offset: 0, length: 64 }, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: AMOUNT_OFFSET, bytes: AMOUNT_ONE } }] },
+        opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {},
+      );
+      return { slot: res.slot, holders: holdersOf(res.accounts) };
     },
-    genesisHash: () => connection.getGenesisHash(),
+    genesisHash: () => rpc.call('getGenesisHash', (c) => c.getGenesisHash()),
   };
 }
 
@@ -160,10 +132,6 @@ export interface Snapshot {
   scanError?: string;
 }
 
-const retryable = (err: unknown) => !(err instanceof TypeError);
-const withRetry = <T>(fn: () => Promise<T>, signal?: AbortSignal) =>
-  retry(fn, { retryable, policy: { initialMs: 100, maxMs: 1_000, multiplier: 2, jitter: 0.5, maxAttempts: 3 }, ...(signal ? { signal } : {}) });
-
 function guessTokenAccount(m: TrackedMint): string | null {
   if (m.tokenAccount) return m.tokenAccount;
   if (!m.dbOwner) return null;
@@ -179,7 +147,7 @@ function guessTokenAccount(m: TrackedMint): string | null {
  * account holding it proves the mint exists, so the mint accounts are read only for the mints not
  * found there, and the holders are looked up only for those that still have a supply.
  */
-async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: number, signal?: AbortSignal): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
+async function readChunk(reader: HolderSnapshotReader, mints: TrackedMint[], deadline: number): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
   const guesses = mints.map(guessTokenAccount);
@@ -187,7 +155,7 @@ async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: nu
   let slot: number | null = null;
   const unresolved: TrackedMint[] = mints.filter((_, i) => !guesses[i]);
   if (withGuess.length) {
-    const res = await withRetry(() => reader.getMultiple(withGuess.map((g) => g.account)), signal);
+    const res = await reader.getMultiple(withGuess.map((g) => g.account));
     slot = res.slot;
     withGuess.forEach((g, i) => {
       const data = res.data[i];
@@ -197,7 +165,7 @@ async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: nu
     });
   }
   if (unresolved.length) {
-    const res = await withRetry(() => reader.getMultiple(unresolved.map((m) => m.mint)), signal);
+    const res = await reader.getMultiple(unresolved.map((m) => m.mint));
     slot = slot === null ? res.slot : Math.min(slot, res.slot);
     for (const [i, m] of unresolved.entries()) {
       try {
@@ -206,7 +174,7 @@ async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: nu
         const mintAcc = data ? decodeMintAccount(data) : null;
         if (!mintAcc) rows.push({ mint: m.mint, present: false, owner: null, tokenAccount: null, slot: res.slot });
         else if (mintAcc.supply === 0n) rows.push({ mint: m.mint, present: true, owner: null, tokenAccount: null, slot: res.slot });
-        else rows.push(await locateHolder(reader, m.mint, res.slot, signal));
+        else rows.push(await locateHolder(reader, m.mint, res.slot));
       } catch (err) {
         // One mint's failure is isolated: it is counted, the rest of the chunk stands.
         failed.push({ mint: m.mint, error: errorMessage(err) });
@@ -216,10 +184,10 @@ async function readChunk(reader: ChainReader, mints: TrackedMint[], deadline: nu
   return { rows, slot: slot ?? 0, failed };
 }
 
-async function locateHolder(reader: ChainReader, mint: string, slot: number, signal?: AbortSignal): Promise<ChainRow> {
-  const holders = await withRetry(() => reader.holders(mint), signal);
+async function locateHolder(reader: HolderSnapshotReader, mint: string, slot: number): Promise<ChainRow> {
+  const holders = await reader.holders(mint);
   if (holders.length === 0) return { mint, present: true, owner: null, tokenAccount: null, slot };
-  const { data } = await withRetry(() => reader.getMultiple(holders.slice(0, 1)), signal);
+  const { data } = await reader.getMultiple(holders.slice(0, 1));
   const tok = data[0] ? decodeTokenAccount(data[0]) : null;
   if (!tok) throw new RetryableError(`holder account of ${mint} could not be read`, { mint });
   return { mint, present: true, owner: tok.owner, tokenAccount: holders[0]!, slot };
@@ -233,7 +201,7 @@ export function chunkMints(mints: TrackedMint[], chunkKeys: number): TrackedMint
   return out;
 }
 
-async function readInChunks(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
+async function readInChunks(reader: HolderSnapshotReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
   const chunks = chunkMints(mints, o.chunkKeys);
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
@@ -251,7 +219,7 @@ async function readInChunks(reader: ChainReader, mints: TrackedMint[], o: Snapsh
         continue;
       }
       try {
-        const r = await readChunk(reader, chunk, o.deadline, o.signal);
+        const r = await readChunk(reader, chunk, o.deadline);
         rows.push(...r.rows);
         failed.push(...r.failed);
         slot = slot === null ? r.slot : Math.min(slot, r.slot);
@@ -271,9 +239,9 @@ async function readInChunks(reader: ChainReader, mints: TrackedMint[], o: Snapsh
  * account is its holder); the rest (burned, missing, or spread over several accounts) is read the
  * chunk way, so both strategies classify them alike.
  */
-async function readByScan(reader: ChainReader & Required<Pick<ChainReader, 'scanHolders'>>, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
+async function readByScan(reader: HolderSnapshotReader & Required<Pick<HolderSnapshotReader, 'scanHolders'>>, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
   if (Date.now() >= o.deadline || o.signal?.aborted) return { rows: [], failed: [], skipped: mints.length, slot: null };
-  const scan = await withRetry(() => reader.scanHolders(), o.signal);
+  const scan = await reader.scanHolders();
   const byMint = new Map<string, Holder | null>();
   for (const h of scan.holders) byMint.set(h.mint, byMint.has(h.mint) ? null : h);
   const rows: ChainRow[] = [];
@@ -289,13 +257,13 @@ async function readByScan(reader: ChainReader & Required<Pick<ChainReader, 'scan
 }
 
 /** auto: scan unless the cluster is a public one (or the reader cannot scan). */
-export async function chooseStrategy(reader: ChainReader, wanted: SnapshotStrategy): Promise<'scan' | 'chunks'> {
+export async function chooseStrategy(reader: HolderSnapshotReader, wanted: SnapshotStrategy): Promise<'scan' | 'chunks'> {
   if (wanted !== 'auto') return wanted;
   if (!reader.scanHolders || !reader.genesisHash) return 'chunks';
   return PUBLIC_CLUSTERS.has(await reader.genesisHash()) ? 'chunks' : 'scan';
 }
 
-export async function snapshotChain(reader: ChainReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
+export async function snapshotChain(reader: HolderSnapshotReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
   const wanted = o.strategy ?? 'chunks';
   const strategy = await chooseStrategy(reader, wanted);
   if (strategy === 'chunks') return { ...(await readInChunks(reader, mints, o)), strategy };

@@ -3,11 +3,12 @@
 // chain read, escalation of a stuck operation once it is dead-lettered, and the Avro records on
 // sync.discrepancies.
 import { randomUUID } from 'node:crypto';
-import { Connection, Keypair } from '@solana/web3.js';
+import { Keypair } from '@solana/web3.js';
 import pg from 'pg';
 import { createTicket } from '../../api/tickets.ts';
 import { loadKeypairFile } from '../lib/solana/keys.ts';
 import { mintAddressFor } from '../lib/solana/mint-address.ts';
+import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
 import { createRegistry } from '../lib/schemas.ts';
@@ -17,7 +18,7 @@ import { stackEnv } from '../../test/helpers/stack-env.ts';
 import { seedChain, seedTickets } from './fixtures.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { discrepancyPublisher } from './publisher.ts';
-import { snapshotChain, web3ChainReader } from './snapshot.ts';
+import { snapshotChain, rpcHolderSnapshotReader } from './snapshot.ts';
 import { evaluateStream, type StreamEvalDeps } from './stream-eval.ts';
 import { StreamState } from './stream-state.ts';
 
@@ -26,7 +27,7 @@ const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
 const kafka = testKafka(env.KAFKA_BROKERS);
 const producer = kafka.producer();
 const registry = createRegistry(env.SCHEMA_REGISTRY_URL);
-const reader = web3ChainReader(new Connection(env.SOLANA_RPC_URL, 'confirmed'));
+const reader = rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] }));
 afterAll(async () => {
   await producer.disconnect();
   await pool.end();
