@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../services/lib/errors.ts';
+import type { OperationType } from '../services/lib/domain/operation-type.ts';
 import { parsePublicKey } from '../services/lib/solana/keys.ts';
 
-export type OperationType = 'mint' | 'transfer' | 'burn';
+export type { OperationType };
 
 export interface MintRequest {
   ticketId: string;

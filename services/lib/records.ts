@@ -3,6 +3,8 @@
  * write, declared once so producers and consumers agree at compile time. timestamp-millis fields
  * are epoch milliseconds; Avro longs decode to numbers.
  */
+import type { OperationEventState } from './domain/operation-status.ts';
+import type { OperationType } from './domain/operation-type.ts';
 
 /** schemas/ownership-change.avsc (chain.ownership) */
 export interface OwnershipChange {
@@ -16,14 +18,14 @@ export interface OwnershipChange {
   observedAt: number;
 }
 
-export type OperationStatusState = 'submitted' | 'expired' | 'failed' | 'confirmed' | 'finalized' | 'dead_lettered';
+export type OperationStatusState = OperationEventState;
 
 /** schemas/operation-status.avsc (chain.ops.status) */
 export interface OperationStatus {
   opId: string;
   idempotencyKey: string;
   mint: string;
-  type: 'mint' | 'transfer' | 'burn';
+  type: OperationType;
   state: OperationStatusState;
   expectedOwner: string | null;
   signature: string | null;

@@ -1,6 +1,7 @@
 // The reconciler's settings, declared once; main.ts and cli.ts load them from the environment.
 import { commonSpec, int, list, oneOf, str, type ConfigOf, type Setting, type Spec } from '../lib/config.ts';
 import { rpcSpec } from '../lib/solana/rpc-config.ts';
+import { isOperationType } from '../lib/domain/operation-type.ts';
 import type { OpType } from './types.ts';
 import { MIN_RETENTION_DAYS } from './runs.ts';
 import { SNAPSHOT_STRATEGIES } from './snapshot.ts';
@@ -40,7 +41,7 @@ function opTypes(description: string, fallback: OpType[]): Setting<OpType[]> {
     default: fallback,
     parse: (raw) => {
       const items = base.parse(raw);
-      const bad = items.filter((t) => !['mint', 'transfer', 'burn'].includes(t));
+      const bad = items.filter((t) => !isOperationType(t));
       if (bad.length) throw new Error(`unknown operation type ${bad.join(', ')}`);
       return items as OpType[];
     },

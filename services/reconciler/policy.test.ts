@@ -1,9 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
+import { OPERATION_TYPES } from '../lib/domain/operation-type.ts';
 import { decide, type HealingPolicy } from './policy.ts';
 import type { Finding, OpState, OpType } from './types.ts';
 
-const OP_TYPES: OpType[] = ['mint', 'transfer', 'burn'];
+const OP_TYPES: OpType[] = [...OPERATION_TYPES];
 const policyArb: fc.Arbitrary<HealingPolicy> = fc.record({
   ownerMismatch: fc.constantFrom('heal', 'review', 'report' as const),
   failedOperation: fc.constantFrom('retry', 'review' as const),

@@ -1,4 +1,6 @@
 // The plain values the reconciler's decisions take and return.
+import type { OperationState } from '../lib/domain/operation-status.ts';
+import type { OperationType } from '../lib/domain/operation-type.ts';
 import type { FailureKind } from '../lib/records.ts';
 
 export type DiscrepancyKind = 'owner_mismatch' | 'missing_on_chain' | 'missing_in_db' | 'stuck_operation' | 'dlq_growth';
@@ -6,9 +8,9 @@ export const DISCREPANCY_KINDS: readonly DiscrepancyKind[] = ['owner_mismatch', 
 export type DiscrepancyState = 'open' | 'healed' | 'needs_review' | 'resolved';
 export type Severity = 'low' | 'medium' | 'high';
 
-/** Operation states as chain_operations and chain.ops.status name them. */
-export type OpState = 'requested' | 'submitted' | 'confirmed' | 'finalized' | 'expired' | 'failed' | 'dead_lettered';
-export type OpType = 'mint' | 'transfer' | 'burn';
+/** Operation states as chain_operations and chain.ops.status name them (lib/domain, with their order). */
+export type OpState = OperationState;
+export type OpType = OperationType;
 
 /** An operation that has not settled (or failed after the last settled one). */
 export interface OpView {

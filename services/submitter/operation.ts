@@ -1,15 +1,13 @@
 // The operation contract (schemas/operation.avsc) as a TypeScript value, and the checks an
 // outbox payload must pass before the submitter takes it in. Pure: no I/O.
 import type avro from 'avsc';
+import { isOperationType, type OperationType } from '../lib/domain/operation-type.ts';
 import { parsePublicKey } from '../lib/solana/keys.ts';
-
-export type OpType = 'mint' | 'transfer' | 'burn';
-export const OP_TYPES: readonly OpType[] = ['mint', 'transfer', 'burn'];
 
 export interface Operation {
   opId: string;
   idempotencyKey: string;
-  type: OpType;
+  type: OperationType;
   mint: string;
   from: string | null;
   to: string | null;
@@ -24,7 +22,7 @@ export interface Partial {
   opId?: string;
   idempotencyKey?: string;
   mint?: string;
-  type?: OpType;
+  type?: OperationType;
   to?: string | null;
 }
 
@@ -37,7 +35,7 @@ function partialOf(v: Record<string, unknown>): Partial {
   if (typeof v.opId === 'string' && UUID.test(v.opId)) p.opId = v.opId;
   if (typeof v.idempotencyKey === 'string') p.idempotencyKey = v.idempotencyKey;
   if (typeof v.mint === 'string') p.mint = v.mint;
-  if (typeof v.type === 'string' && (OP_TYPES as string[]).includes(v.type)) p.type = v.type as OpType;
+  if (isOperationType(v.type)) p.type = v.type;
   if (typeof v.to === 'string' || v.to === null) p.to = v.to;
   return p;
 }
@@ -61,7 +59,7 @@ export function parseOperation(raw: string | null, schema: avro.Type): Parsed {
   const partial = partialOf(v);
   const fail = (reason: string): Parsed => ({ ok: false, reason, partial });
 
-  if (typeof v.type === 'string' && !(OP_TYPES as string[]).includes(v.type)) return fail(`unknown operation type "${v.type}"`);
+  if (typeof v.type === 'string' && !isOperationType(v.type)) return fail(`unknown operation type "${v.type}"`);
   const bad: string[] = [];
   if (!schema.isValid(v, { errorHook: (path) => bad.push(path.join('.') || '(root)') })) {
     return fail(`payload does not match the Operation schema at: ${[...new Set(bad)].join(', ')}`);
@@ -69,7 +67,7 @@ export function parseOperation(raw: string | null, schema: avro.Type): Parsed {
   const op: Operation = {
     opId: v.opId as string,
     idempotencyKey: v.idempotencyKey as string,
-    type: v.type as OpType,
+    type: v.type as OperationType,
     mint: v.mint as string,
     from: (v.from as string | null | undefined) ?? null,
     to: (v.to as string | null | undefined) ?? null,
