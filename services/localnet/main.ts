@@ -1,57 +1,41 @@
 // `npm run localnet`: the local chain as a process. Configuration from the environment (see
-// CONFIG_DOC), the snapshot written on SIGINT/SIGTERM; a second signal exits at once.
-import { createLogger } from '../lib/logger.ts';
-import { watchStalls } from '../lib/stall-watch.ts';
-import { CONFIG_DOC, loadKeypair, parseConfig } from './config.ts';
+// CONFIG_DOC), the snapshot written on SIGINT/SIGTERM; a second signal exits at once. The only
+// file that touches process.
+import { ConfigError, lifecycleSpec, loadConfig } from '../lib/config.ts';
+import { runService } from '../lib/service-lifecycle.ts';
+import { loadKeypair, parseConfig } from './config.ts';
 import { startLocalnet } from './server.ts';
 
-const logger = createLogger('localnet');
-watchStalls(logger, { cpuUsage: () => process.cpuUsage() });
-const parsed = parseConfig(process.env);
-if ('errors' in parsed) {
-  for (const e of parsed.errors) logger.error(e);
-  logger.error({ variables: CONFIG_DOC }, 'invalid configuration');
-  process.exit(2);
-}
-const { config } = parsed;
-
-let net: Awaited<ReturnType<typeof startLocalnet>>;
-try {
-  net = await startLocalnet({
-    port: config.port,
-    host: config.host,
-    slotMs: config.slotMs,
-    confirmationSlots: config.confirmationSlots,
-    ...(config.snapshotPath ? { snapshotPath: config.snapshotPath, snapshotIntervalMs: config.snapshotIntervalMs } : {}),
-    ...(config.faucetKeypairPath ? { faucetKeypair: loadKeypair(config.faucetKeypairPath) } : {}),
-    logger,
-  });
-} catch (e) {
-  logger.error({ err: e }, 'localnet failed to start');
-  process.exit(1);
-}
-logger.info({ faucet: net.faucet.toBase58(), admin: `${net.rpcUrl}/admin/state` }, 'localnet ready');
-
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting without waiting');
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  const grace = setTimeout(() => {
-    logger.error('shutdown took too long');
-    process.exit(1);
-  }, 10_000);
-  grace.unref();
-  net.stop().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      logger.error({ err: e }, 'shutdown failed');
-      process.exit(1);
+await runService(process, {
+  name: 'localnet',
+  config: {
+    // The lifecycle's settings (LOG_LEVEL, SHUTDOWN_GRACE_MS) and the chain's own; no health port:
+    // the chain's RPC answers getHealth itself.
+    load: (env) => {
+      const parsed = parseConfig(env);
+      let lifecycle;
+      try {
+        lifecycle = loadConfig(lifecycleSpec, env);
+      } catch (err) {
+        if (!(err instanceof ConfigError) || !('errors' in parsed)) throw err;
+        throw new ConfigError([...err.problems, ...parsed.errors]);
+      }
+      if ('errors' in parsed) throw new ConfigError(parsed.errors);
+      return { ...lifecycle, ...parsed.config };
     },
-  );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+    describe: (config) => ({ ...config }), // nothing secret: the faucet key is a path
+  },
+  start: async ({ config, logger, shutdown }) => {
+    const net = await startLocalnet({
+      port: config.port,
+      host: config.host,
+      slotMs: config.slotMs,
+      confirmationSlots: config.confirmationSlots,
+      ...(config.snapshotPath ? { snapshotPath: config.snapshotPath, snapshotIntervalMs: config.snapshotIntervalMs } : {}),
+      ...(config.faucetKeypairPath ? { faucetKeypair: loadKeypair(config.faucetKeypairPath) } : {}),
+      logger,
+    });
+    shutdown.onShutdown('localnet', () => net.stop());
+    logger.info({ faucet: net.faucet.toBase58(), admin: `${net.rpcUrl}/admin/state` }, 'localnet ready');
+  },
+});
