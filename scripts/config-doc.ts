@@ -27,6 +27,7 @@ const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 /** A default as it would be written in the environment; a path inside the checkout shown relative to it. */
 function shownDefault(value: unknown, repoRoot: string): string {
   if (value === undefined) return '*required*';
+  if (value === null) return '*unset*';
   if (Array.isArray(value)) return value.length === 0 ? '*empty*' : `\`${value.join(',')}\``;
   if (value === '') return '*empty*';
   let text = String(value);

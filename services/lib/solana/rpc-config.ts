@@ -28,7 +28,7 @@ const urlList = (description: string, protocols: readonly string[], single: stri
 });
 
 export const rpcSpec = {
-  SOLANA_RPC_URL: oneUrl('Solana JSON-RPC endpoint (one; SOLANA_RPC_URLS lists several)', ['http:', 'https:']),
+  SOLANA_RPC_URL: oneUrl('Solana JSON-RPC endpoint (this or SOLANA_RPC_URLS is required)', ['http:', 'https:']),
   SOLANA_RPC_URLS: urlList('comma-separated Solana JSON-RPC endpoints in failover order (overrides SOLANA_RPC_URL)', ['http:', 'https:'], 'SOLANA_RPC_URL'),
   RPC_TIMEOUT_MS: int('timeout of one RPC request', 10_000, 100, 120_000),
   RPC_SCAN_TIMEOUT_MS: int('timeout of one getProgramAccounts over the whole Token program (its answer can be many MB)', 120_000, 1_000, 3_600_000),
@@ -39,7 +39,7 @@ export const rpcSpec = {
 
 /** For the services that subscribe over WebSocket. */
 export const wsSpec = {
-  SOLANA_WS_URL: oneUrl('Solana PubSub WebSocket endpoint (one; SOLANA_WS_URLS lists several)', ['ws:', 'wss:']),
+  SOLANA_WS_URL: oneUrl('Solana PubSub WebSocket endpoint (this or SOLANA_WS_URLS is required)', ['ws:', 'wss:']),
   SOLANA_WS_URLS: urlList('comma-separated Solana PubSub WebSocket endpoints, tried in this order, the next one after each failure (overrides SOLANA_WS_URL)', ['ws:', 'wss:'], 'SOLANA_WS_URL'),
 } satisfies Spec;
 
