@@ -102,10 +102,10 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     const reopenIfSilent = () => {
       const now = Date.now();
       if (now - lastSlotAt <= reopenAfterMs || now - streamOpenedAt <= reopenAfterMs) return;
+      // Counted as a reconnect when the next socket opens (onReconnect).
       stream.restart();
       streamOpenedAt = now;
-      metrics.reconnects.inc();
-      logger.warn({ silentMs: now - lastSlotAt }, 'slot stream silent; reopened the WebSocket');
+      logger.warn({ silentMs: now - lastSlotAt, url: stream.url }, 'slot stream silent; dropped its WebSocket for the next endpoint');
     };
 
     const timers: NodeJS.Timeout[] = [];
