@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, int, lifecycleSpec } from './config.ts';
 import { silentLogger } from './logger.ts';
@@ -181,6 +182,17 @@ describe('runService', () => {
       silentLogger(),
     );
     expect(await p.firstExit).toBe(EXIT.config);
+  });
+
+  it('exits 1, having stopped the service, when its health port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const p = fakeProcess({ HEALTH_PORT: String((taken.address() as AddressInfo).port) });
+    let stopped = false;
+    await runService(p.proc, service(withHealth, async (ctx) => ctx.shutdown.onShutdown('consumer', () => void (stopped = true))), silentLogger());
+    expect(await p.firstExit).toBe(EXIT.failed);
+    expect(stopped).toBe(true);
+    taken.close();
   });
 
   it('answers /health/live 503 with the reason once a fatal error happened, and serves readiness', async () => {

@@ -125,12 +125,17 @@ export async function runService<C extends LifecycleSettings>(proc: ProcessPort,
   }
   if (shutdown.requested) return undefined;
   if (config.HEALTH_PORT !== undefined) {
-    health = await startHealthServer({
-      port: config.HEALTH_PORT,
-      registry,
-      readiness: readiness ?? [],
-      liveness: () => (failure ? { ok: false, detail: { fatal: errorMessage(failure.error) } } : { ok: true }),
-    });
+    try {
+      health = await startHealthServer({
+        port: config.HEALTH_PORT,
+        registry,
+        readiness: readiness ?? [],
+        liveness: () => (failure ? { ok: false, detail: { fatal: errorMessage(failure.error) } } : { ok: true }),
+      });
+    } catch (err) {
+      fatal(err, 'health server failed to start');
+      return undefined;
+    }
     // A fatal error while it was opening: the shutdown has already passed its step.
     if (shutdown.requested) {
       await health.close();
