@@ -82,6 +82,7 @@ export function connectPubSub(url: string, opts: PubSubOptions = {}): Promise<Pu
     closed,
     close: () => ws.close(),
     subscribe(method, params, onNotification) {
+      if (ws.readyState !== WebSocket.OPEN) return Promise.reject(lastError ?? new Error(`WebSocket ${url} is not open`));
       const id = ++nextId;
       return new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => {
