@@ -1,26 +1,18 @@
 /**
- * How chain_operations follows chain.ops.status: a pure transition that replays, duplicates and
- * reordering cannot move backwards. Rules:
- * - finalized and dead_lettered are terminal: nothing moves an operation out of them;
- * - confirmed only moves on to a terminal state (one attempt lands; a confirmation is not undone
- *   by a stale step of another attempt);
- * - otherwise a newer attempt supersedes an older one, and within an attempt the state only
- *   moves forward (submitted < expired < failed < confirmed < finalized < dead_lettered).
- * - a re-request (api retryOperation) is a new generation of the same operation: an event of a
- *   newer generation supersedes anything of an older one (this is what moves a failed operation
- *   on), and an event of an older generation never moves a newer one (the API writes the newer
- *   generation into the row before any of its events exist, so a late event of the failed
- *   generation cannot put the row back to failed).
- * Equivalently: an event wins when its key (generation, tier, attempt, rank) is greater than the
- * stored one's, and nothing wins over a terminal state; so for a history with at most one terminal
- * event, the result is the same in any order.
+ * How chain_operations follows chain.ops.status: an event moves the row when it comes after the
+ * row's position in the order of operation states (lib/domain/operation-status.ts, where the
+ * order and its reasons are written; the reconciler follows the same order). So replays,
+ * duplicates and reordering cannot move a row backwards, and the row after a set of events does
+ * not depend on the order they arrive in. A re-request (api retryOperation) writes the newer
+ * generation into the row before any of its events exist, so a late event of the failed
+ * generation cannot put the row back to failed.
  */
+import { statusSupersedes, type OperationState } from '../lib/domain/operation-status.ts';
 import { generationOf, type FailureKind, type OperationStatus, type OperationStatusState } from '../lib/records.ts';
 
 export type { OperationStatus };
-export const OP_EVENT_STATES = ['submitted', 'expired', 'failed', 'confirmed', 'finalized', 'dead_lettered'] as const satisfies readonly OperationStatusState[];
 export type OpEventState = OperationStatusState;
-export type OpState = 'requested' | OpEventState;
+export type OpState = OperationState;
 
 /** The columns of chain_operations this consumer owns. Times are epoch ms. */
 export interface OpRow {
@@ -38,18 +30,9 @@ export interface OpRow {
   updatedAt: number;
 }
 
-const RANK: Record<OpState, number> = { requested: 0, submitted: 1, expired: 2, failed: 3, confirmed: 4, finalized: 5, dead_lettered: 6 };
-const tier = (s: OpState) => (s === 'finalized' || s === 'dead_lettered' ? 2 : s === 'confirmed' ? 1 : 0);
-
-export const isTerminal = (s: OpState) => tier(s) === 2;
-
-/** Whether `event` moves an operation that is in `state` after `attempt` (see the rules above). */
+/** Whether `event` moves an operation whose row is in `state` after `attempts` (its position in the order). */
 export function advances(current: { state: OpState; attempts: number; generation?: number }, event: { state: OpEventState; attempt: number; generation?: number }): boolean {
-  if (isTerminal(current.state)) return false;
-  const a = [generationOf(current), tier(current.state), current.attempts, RANK[current.state]];
-  const b = [generationOf(event), tier(event.state), event.attempt, RANK[event.state]];
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return b[i]! > a[i]!;
-  return false;
+  return statusSupersedes({ state: current.state, attempt: current.attempts, generation: current.generation ?? null }, event);
 }
 
 /** The row after `event`, or undefined when the event changes nothing (a duplicate or stale one). */

@@ -32,7 +32,9 @@ WITH chain AS (${chain}), op AS (
            'opId', o.op_id, 'idempotencyKey', o.idempotency_key, 'type', o.type, 'state', o.state,
            -- A re-requested operation is requested again since the re-request (updated_at).
            'since', (extract(epoch FROM CASE WHEN o.state = 'requested' THEN greatest(o.requested_at, o.updated_at) ELSE o.updated_at END) * 1000)::bigint,
-           'from', o.from_wallet, 'to', o.to_wallet, 'error', o.last_error, 'generation', o.generation, 'errorKind', o.last_error_kind)
+           'from', o.from_wallet, 'to', o.to_wallet, 'error', o.last_error, 'generation', o.generation, 'errorKind', o.last_error_kind,
+           -- Where the row stands in the order of states (lib/domain/operation-status.ts) when joined with the stream's.
+           'attempt', o.attempts)
            ORDER BY o.requested_at, o.op_id) FILTER (WHERE o.state NOT IN ('confirmed', 'finalized')) AS open_ops
     FROM chain_operations o JOIN chain c ON c.mint = o.mint
    GROUP BY o.mint

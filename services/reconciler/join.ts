@@ -1,6 +1,7 @@
 // The per-mint join of the two streams: chain.ops.status (what the platform did and expects) and
 // chain.ownership (the chain owner at a slot). Pure reducers: the state after a set of events does
 // not depend on how the two streams interleave, so a rebuild from offset zero equals the live state.
+import { compareStatus } from '../lib/domain/operation-status.ts';
 import { generationOf, type OperationStatus, type OwnershipChange } from '../lib/records.ts';
 import type { ChainView, MintView, OpState, OpView, TicketView } from './types.ts';
 
@@ -22,25 +23,21 @@ export interface MintState {
 
 export const emptyMintState = (): MintState => ({ chain: null, ops: new Map() });
 
-// submitted and expired alternate while the submitter re-signs: the later one wins. The rest are
-// final, and a final state is never replaced by a redelivered earlier one.
-const RANK: Record<OpState, number> = { requested: 0, submitted: 1, expired: 1, confirmed: 2, finalized: 3, failed: 3, dead_lettered: 3 };
 const SETTLED = new Set<OpState>(['confirmed', 'finalized']);
 
 /**
- * Whether `next` supersedes `cur` for the same operation. A newer request generation (a failed
- * operation requested again) supersedes anything of an older one, final states included; within
- * a generation, the rules above.
+ * Whether `next` supersedes `cur` for the same operation: the order of operation states the
+ * projector follows too (lib/domain/operation-status.ts), so the reconciler acts on the state the
+ * database will show. The same step reported twice (a redelivery, or the database's row and the
+ * stream's event) keeps the later report's time.
  */
 export function supersedes(
   cur: { state: OpState; since: number; attempt?: number; generation?: number } | undefined,
   next: { state: OpState; since: number; attempt?: number; generation?: number },
 ): boolean {
   if (!cur) return true;
-  if (generationOf(next) !== generationOf(cur)) return generationOf(next) > generationOf(cur);
-  if (RANK[next.state] !== RANK[cur.state]) return RANK[next.state] > RANK[cur.state];
-  if ((next.attempt ?? 0) !== (cur.attempt ?? 0)) return (next.attempt ?? 0) > (cur.attempt ?? 0);
-  return next.since > cur.since || (next.since === cur.since && next.state > cur.state);
+  const order = compareStatus(next, cur);
+  return order !== 0 ? order > 0 : next.since > cur.since;
 }
 
 export function applyStatus(s: MintState, e: StatusEvent): MintState {

@@ -25,6 +25,8 @@ export interface OpView {
   error: string | null;
   /** The request generation (absent: 1); a newer one supersedes anything of an older one. */
   generation?: number;
+  /** The attempt the state belongs to (absent: 0, none signed). */
+  attempt?: number;
   /** For failed and dead_lettered: how it failed, when known. */
   errorKind?: FailureKind | null;
 }
