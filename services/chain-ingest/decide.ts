@@ -1,8 +1,9 @@
 // Whether a derived holding becomes a record on chain.ownership. Per mint, published slots never
 // decrease, so a consumer that keeps "the record at the highest slot" can never move backwards.
+import type { Commitment } from '../lib/domain/ownership-precedence.ts';
 import type { Holding } from './holding.ts';
 
-export type Commitment = 'confirmed' | 'finalized';
+export type { Commitment };
 
 export interface Published extends Holding {
   commitment: Commitment;

@@ -1,5 +1,8 @@
 // "Who holds this NFT at slot S", derived from observations of its token accounts that may arrive
-// in any order, more than once, and from two sources (the stream and backfill reads).
+// in any order, more than once, and from two sources (the stream and backfill reads). Which
+// observation is newer is lib/domain/ownership-precedence.ts, the rule the projector and the
+// reconciler apply to what this publishes.
+import { ownershipSupersedes, type SameSlotTie } from '../lib/domain/ownership-precedence.ts';
 
 /** One token account of a mint as seen at a slot; a closed or missing account is amount 0, owner null. */
 export interface TokenObservation {
@@ -19,21 +22,20 @@ export interface Holding {
 }
 
 /**
- * Whether `a` supersedes `b` for the same token account. A higher slot wins. At one slot an
- * account has a single state, so a tie only happens between a read and a notification of the
- * same state, or (on a fork) two claims of which neither is more trustworthy; a fixed order on
- * the content keeps the result independent of arrival order.
+ * At one slot an account has a single state, so a tie only happens between a read and a
+ * notification of the same state, or (on a fork) two claims of which neither is more
+ * trustworthy; a fixed order on the content (the emptier one, then the owner) keeps the result
+ * independent of arrival order.
  */
-export function supersedes(a: TokenObservation, b: TokenObservation): boolean {
-  if (a.slot !== b.slot) return a.slot > b.slot;
-  if (a.amount !== b.amount) return a.amount < b.amount;
-  return (a.owner ?? '') < (b.owner ?? '');
-}
+export const sameAccountTie: SameSlotTie<TokenObservation> = (a, b) => (a.amount !== b.amount ? a.amount < b.amount : (a.owner ?? '') < (b.owner ?? ''));
+
+/** Two accounts claiming the token at one slot: a fixed order (the account address) picks one. */
+export const holderTie: SameSlotTie<TokenObservation> = (a, b) => a.tokenAccount < b.tokenAccount;
 
 /** Adds an observation to a per-account map of the latest ones; returns whether it changed anything. */
 export function observe(latest: Map<string, TokenObservation>, obs: TokenObservation): boolean {
   const current = latest.get(obs.tokenAccount);
-  if (current && !supersedes(obs, current)) return false;
+  if (!ownershipSupersedes(current, obs, sameAccountTie)) return false;
   latest.set(obs.tokenAccount, obs);
   return true;
 }
@@ -51,7 +53,7 @@ export function holdingAt(observations: Iterable<TokenObservation>, atSlot = Num
   for (const o of latest.values()) {
     slot = Math.max(slot, o.slot);
     if (o.amount <= 0n) continue;
-    if (!holder || o.slot > holder.slot || (o.slot === holder.slot && o.tokenAccount < holder.tokenAccount)) holder = o;
+    if (ownershipSupersedes(holder, o, holderTie)) holder = o;
   }
   if (slot < 0) return undefined;
   return holder

@@ -5,6 +5,7 @@
  */
 import type { OperationEventState } from './domain/operation-status.ts';
 import type { OperationType } from './domain/operation-type.ts';
+import type { Commitment } from './domain/ownership-precedence.ts';
 
 /** schemas/ownership-change.avsc (chain.ownership) */
 export interface OwnershipChange {
@@ -13,7 +14,7 @@ export interface OwnershipChange {
   tokenAccount: string | null;
   amount: number;
   slot: number;
-  commitment: 'confirmed' | 'finalized';
+  commitment: Commitment;
   source: 'stream' | 'backfill';
   observedAt: number;
 }

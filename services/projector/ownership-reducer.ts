@@ -3,6 +3,7 @@
  * rebuild (invariants 5 and 9). No I/O; the SQL around it only reads current rows and writes
  * what this returns.
  */
+import { laterRecordWins, ownershipSupersedes } from '../lib/domain/ownership-precedence.ts';
 import type { OwnershipChange } from '../lib/records.ts';
 
 export type { OwnershipChange };
@@ -22,16 +23,12 @@ export interface OwnerChange {
 export type TicketStatus = 'minted' | 'burned';
 
 /**
- * Whether `incoming` replaces `current`. A higher slot wins. At the same slot the record read
- * later wins (chain-ingest publishes fork corrections at a slot >= the last one it published, and
- * within a partition the projector applies records in offset order), except that a confirmed
- * record never replaces a finalized one: a rooted slot cannot be corrected, so a confirmed record
- * for it is a stale duplicate.
+ * Whether `incoming` replaces `current`: lib/domain/ownership-precedence.ts, with the later record
+ * winning at one slot (chain-ingest publishes fork corrections at a slot >= the last one it
+ * published, and within a partition the projector applies records in offset order).
  */
 export function supersedes(current: Pick<OwnershipRow, 'slot' | 'commitment'> | undefined, incoming: Pick<OwnershipChange, 'slot' | 'commitment'>): boolean {
-  if (current === undefined) return true;
-  if (incoming.slot !== current.slot) return incoming.slot > current.slot;
-  return !(current.commitment === 'finalized' && incoming.commitment === 'confirmed');
+  return ownershipSupersedes(current, incoming, laterRecordWins);
 }
 
 export function toRow(change: OwnershipChange): OwnershipRow {

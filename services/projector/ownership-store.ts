@@ -1,6 +1,7 @@
 import { copyFrom } from '../lib/copy.ts';
 import { BinaryCopyWriter } from '../lib/copy-binary.ts';
 import type { PoolClient, Queryable } from '../lib/db.ts';
+import { ownershipSupersedesSql } from '../lib/domain/ownership-precedence.ts';
 import { reduceOwnership, type OwnershipChange, type OwnershipRow } from './ownership-reducer.ts';
 
 /** Where a batch lands: the live table with its audit trail and tickets, or a rebuild table alone. */
@@ -23,11 +24,8 @@ export function ident(name: string): string {
 
 const MS = `timestamptz 'epoch' + interval '1 millisecond' *`;
 
-/** The guard of supersedes() in SQL: `n` (new) replaces `o` (stored). */
-const SUPERSEDES = (n: string, o: string) => `(${n}.slot > ${o}.slot OR (${n}.slot = ${o}.slot AND NOT (${o}.commitment = 'finalized' AND ${n}.commitment = 'confirmed')))`;
-
 /**
- * One statement for all rows. The WHERE repeats supersedes() in SQL, so even a writer that
+ * One statement for all rows. The WHERE is supersedes() in SQL (lib/domain/ownership-precedence.ts), so even a writer that
  * skipped the reducer could not move a row back to an older slot.
  */
 export async function upsertOwnership(client: Queryable, table: string, rows: OwnershipRow[]): Promise<number> {
@@ -40,7 +38,7 @@ export async function upsertOwnership(client: Queryable, table: string, rows: Ow
             AS u(mint, owner, token_account, amount, slot, commitment, updated_ms)
      ON CONFLICT (mint) DO UPDATE SET owner = excluded.owner, token_account = excluded.token_account, amount = excluded.amount,
             slot = excluded.slot, commitment = excluded.commitment, updated_at = excluded.updated_at
-      WHERE ${SUPERSEDES('excluded', 'o')}`,
+      WHERE ${ownershipSupersedesSql('excluded', 'o')}`,
     [
       rows.map((r) => r.mint),
       rows.map((r) => r.owner),

@@ -2,6 +2,7 @@
 // chain.ownership (the chain owner at a slot). Pure reducers: the state after a set of events does
 // not depend on how the two streams interleave, so a rebuild from offset zero equals the live state.
 import { compareStatus } from '../lib/domain/operation-status.ts';
+import { laterRecordWins, ownershipSupersedes } from '../lib/domain/ownership-precedence.ts';
 import { generationOf, type OperationStatus, type OwnershipChange } from '../lib/records.ts';
 import type { ChainView, MintView, OpState, OpView, TicketView } from './types.ts';
 
@@ -62,14 +63,13 @@ export function applyStatus(s: MintState, e: StatusEvent): MintState {
 }
 
 /**
- * The owner at the highest slot. At the same slot the record read later wins, as in the
- * projector (chain-ingest may publish a transfer's emptied sender account, then the receiver's, at
- * one slot; within a partition records arrive in offset order), except that a confirmed record
- * never replaces a finalized one (a rooted slot is not corrected: that is a stale duplicate).
+ * The owner by lib/domain/ownership-precedence.ts, as in the projector: the highest slot, and at
+ * one slot the record read later (chain-ingest may publish a transfer's emptied sender account,
+ * then the receiver's; within a partition records arrive in offset order).
  */
 export function applyOwnership(s: MintState, e: OwnershipEvent): MintState {
   const cur = s.chain;
-  if (cur && (e.slot < cur.slot || (e.slot === cur.slot && cur.commitment === 'finalized' && e.commitment !== 'finalized'))) return s;
+  if (cur && !ownershipSupersedes(cur, e, laterRecordWins)) return s;
   const owner = e.amount > 0 ? e.owner : null;
   // Another record of the same owner at the same slot (its finalization) does not make the change newer.
   const observedAt = cur && e.slot === cur.slot && cur.owner === owner ? Math.min(cur.observedAt, e.observedAt) : e.observedAt;
