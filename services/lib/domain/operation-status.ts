@@ -29,11 +29,11 @@
  *      attempt landed, where a failure is an inference that none did; a stale step of another
  *      attempt does not undo it. (An operation shown failed while its effect is on chain would be
  *      requested again by the reconciler or the application.)
- *    - `dead_lettered` and `finalized` are final: nothing of their generation moves them.
- *      `dead_lettered` is above `confirmed` because a dead letter stands until a human decides;
- *      `finalized` is above it because a rooted effect is a fact on chain the database must show
- *      (invariant 4). The submitter never reports both for one generation; the order only has to
- *      be total.
+ *    - `dead_lettered` and `finalized` are final: no step in flight and no confirmation of their
+ *      generation moves them. `dead_lettered` is above `confirmed` because a dead letter stands
+ *      until a human decides; `finalized` is above it because a rooted effect is a fact on chain
+ *      the database must show (invariant 4). The submitter never reports both for one
+ *      generation; the order only has to be total.
  * 3. Within the in-flight tier, the attempt, then requested < submitted < expired < failed: a
  *    newer attempt supersedes an older one, and within an attempt the state only moves forward.
  *    Within the other tiers, the attempt.
@@ -71,7 +71,7 @@ export function compareStatus(a: StatusPosition, b: StatusPosition): number {
 /** Whether `next` moves an operation that stands at `current` (nothing yet: it does). */
 export const statusSupersedes = (current: StatusPosition | undefined, next: StatusPosition): boolean => current === undefined || compareStatus(next, current) > 0;
 
-/** Final for its generation: only a newer generation moves it. */
+/** Final for its generation: only a newer generation, or a finalization of a dead letter, moves it. */
 export const isFinalState = (state: OperationState): boolean => TIER[state] >= 2;
 
 /** Where a set of reports leaves an operation: the greatest of them, whatever their order. */
