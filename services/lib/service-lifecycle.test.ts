@@ -2,6 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, int, lifecycleSpec } from './config.ts';
 import { silentLogger } from './logger.ts';
+import { REPEATED_SIGNAL_WINDOW_MS } from './repeated-signal.ts';
 import { EXIT, fromSpec, runService, type ConfigSource, type LifecycleSettings, type ProcessPort, type ServiceContext, type ServiceDefinition } from './service-lifecycle.ts';
 
 type Listener = (arg: never) => void;
@@ -125,14 +126,29 @@ describe('runService', () => {
   });
 
   it('exits 130 at once on a second signal while the first shutdown is still running', async () => {
+    vi.useFakeTimers();
     const p = fakeProcess();
     const step = gate();
     await runService(p.proc, service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)), silentLogger());
     p.signal('SIGINT');
     expect(p.exits).toEqual([]);
+    vi.advanceTimersByTime(REPEATED_SIGNAL_WINDOW_MS);
     p.signal('SIGTERM');
     expect(p.exits).toEqual([EXIT.forced]);
     step.open();
+  });
+
+  it('takes the same Ctrl-C delivered twice at once (terminal and npm relay) as one graceful stop', async () => {
+    vi.useFakeTimers();
+    const p = fakeProcess();
+    const step = gate();
+    await runService(p.proc, service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)), silentLogger());
+    p.signal('SIGINT');
+    vi.advanceTimersByTime(REPEATED_SIGNAL_WINDOW_MS - 1);
+    p.signal('SIGINT');
+    expect(p.exits).toEqual([]);
+    step.open();
+    expect(await p.firstExit).toBe(EXIT.clean);
   });
 
   it('exits 1 when the grace period is over, not before, and skips the steps left', async () => {

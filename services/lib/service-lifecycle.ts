@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import { Shutdown } from './shutdown.ts';
 import { watchStalls } from './stall-watch.ts';
+import { signalCounter } from './repeated-signal.ts';
 
 export const EXIT = { clean: 0, failed: 1, config: 2, forced: 130 } as const;
 
@@ -102,9 +103,11 @@ export async function runService<C extends LifecycleSettings>(proc: ProcessPort,
     logger.fatal({ err }, what);
     end('fatal error', () => (err instanceof ConfigError ? EXIT.config : EXIT.failed));
   };
-  let signals = 0;
+  const signalAction = signalCounter();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
+    const action = signalAction();
+    if (action === 'duplicate') return logger.debug({ signal }, 'the same stop signal again (relayed): already stopping');
+    if (action === 'force') {
       logger.warn({ signal }, 'second signal: exiting now');
       return proc.exit(EXIT.forced);
     }
