@@ -31,7 +31,7 @@ const rowPosition = (r: OpRow) => at({ state: r.state, attempt: r.attempts, gene
 
 describe('one order of operation states', () => {
   test.prop([rowArb, fc.array(reportArb, { maxLength: 16 })])('the projector, the stream join and its merge with the database agree with the definition', (row, reports) => {
-    const expected = at(latestStatus(reports, rowPosition(row))!);
+    const expected = at(latestStatus<StatusPosition>(reports, rowPosition(row))!);
 
     const projected = reduceStatuses(new Map([[OP, row]]), reports).rows.get(OP) ?? row;
     expect(rowPosition(projected)).toEqual(expected);
