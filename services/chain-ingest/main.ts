@@ -11,7 +11,7 @@ await runService(process, {
   name: 'chain-ingest',
   config: fromSpec(ingestSpec),
   start: async ({ config, logger, registry, shutdown, fatal }) => {
-    const kafka = createKafka('chain-ingest', config.KAFKA_BROKERS, logger);
+    const kafka = createKafka('chain-ingest', config.KAFKA_BROKERS, logger, config);
     const loop = runLeaderLoop({ config, kafka, registry: createRegistry(config.SCHEMA_REGISTRY_URL), metrics: ingestMetrics(registry), logger, signal: shutdown.signal, onFatal: fatal });
     shutdown.onShutdown('leader loop', async () => {
       if (await loop.done) throw new Error('the last leader session failed');

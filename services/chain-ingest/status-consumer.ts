@@ -3,7 +3,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
-import { FETCH_PACING } from '../lib/kafka.ts';
+import { FETCH_PACING, whileHeartbeating } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OperationStatus } from '../lib/records.ts';
 import { TOPICS } from '../lib/topics.ts';
@@ -38,7 +38,8 @@ export async function startStatusConsumer(opts: {
           opts.logger.warn({ err, partition: batch.partition, offset: m.offset }, 'undecodable status event skipped');
         }
       }
-      if (mints.size > 0) await opts.track([...mints]);
+      // Tracking reads the new mints from the chain: an RPC that is slow or failing over must not cost the session.
+      if (mints.size > 0) await whileHeartbeating(heartbeat, () => opts.track([...mints]));
       for (const m of batch.messages) resolveOffset(m.offset);
       await heartbeat();
     },

@@ -117,10 +117,32 @@ export const lifecycleSpec = {
   SHUTDOWN_GRACE_MS: int('how long a graceful shutdown may take in all; a process still stopping after it exits non-zero', 15_000, 100, 120_000),
 } satisfies Spec;
 
-/** The settings every service shares: where the stack is, and where it serves health and metrics. */
+/**
+ * How every consumer group member of every service keeps its place in the group (lib/kafka.ts).
+ * A member that dies without leaving (SIGKILL, a lost host) holds its partitions until its session
+ * times out: nobody consumes them meanwhile, its own restarted process included. A shorter session
+ * makes that shorter, but a member that heartbeats less often than that is taken for dead and its
+ * partitions move (a needless rebalance): see docs/operations.md.
+ */
+export const kafkaGroupSpec = {
+  KAFKA_SESSION_TIMEOUT_MS: int(
+    'consumer group session timeout of every consumer: how long the partitions of a member that died without leaving wait before they move to another member (or its restarted process); the broker must allow it (group.min.session.timeout.ms, 6000 by default)',
+    6_000,
+    1_000,
+    300_000,
+  ),
+  KAFKA_HEARTBEAT_INTERVAL_MS: {
+    ...int('how often every consumer heartbeats to its group (at most a third of KAFKA_SESSION_TIMEOUT_MS, so a late heartbeat or two does not cost the session); also how soon a live member learns that its group rebalances', 1_000, 100, 100_000),
+    check: (c: Readonly<Record<string, unknown>>) =>
+      (c.KAFKA_HEARTBEAT_INTERVAL_MS as number) * 3 > (c.KAFKA_SESSION_TIMEOUT_MS as number) ? `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${c.KAFKA_SESSION_TIMEOUT_MS as number} ms)` : undefined,
+  },
+} satisfies Spec;
+
+/** The settings every service shares: where the stack is, how its consumers stay in their groups, and where it serves health and metrics. */
 export const commonSpec = {
   DATABASE_URL: { ...str('PostgreSQL connection string of the chainsync database', undefined, true), parse: (raw: string) => { new URL(raw); return raw; } },
   KAFKA_BROKERS: list('comma-separated Kafka bootstrap brokers (host:port)'),
+  ...kafkaGroupSpec,
   SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),
   HEALTH_PORT: int('port of /health/live, /health/ready and /metrics (0 = any free port)', 0, 0, 65535),
   ...lifecycleSpec,

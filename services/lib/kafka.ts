@@ -8,8 +8,28 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** kafkajs logging through pino; its INFO chatter (joins, commits) goes to debug. */
-export function createKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
+/** The shared group settings (kafkaGroupSpec in config.ts). */
+export interface GroupSession {
+  KAFKA_SESSION_TIMEOUT_MS: number;
+  KAFKA_HEARTBEAT_INTERVAL_MS: number;
+}
+
+/**
+ * kafkajs logging through pino; its INFO chatter (joins, commits) goes to debug. With `group`
+ * (every service passes its config), each consumer made from this client gets the shared session
+ * timeout and heartbeat interval, so no consumer group is left on kafkajs's 30 s session, after
+ * which a killed member's partitions would only move.
+ */
+export function createKafka(clientId: string, brokers: string[], logger: Logger, group?: GroupSession): Kafka {
+  const kafka = newKafka(clientId, brokers, logger);
+  if (group) {
+    const consumer = kafka.consumer.bind(kafka);
+    kafka.consumer = (config) => consumer({ sessionTimeout: group.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: group.KAFKA_HEARTBEAT_INTERVAL_MS, ...config });
+  }
+  return kafka;
+}
+
+function newKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
   const child = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
@@ -38,3 +58,23 @@ export const FETCH_PACING = {
   background: { minBytes: 64 << 10, maxWaitTimeInMs: 200 },
 } as const;
 export type FetchPacing = keyof typeof FETCH_PACING;
+
+/** How often a busy batch handler offers a heartbeat; kafkajs sends one only once its interval is due. */
+const KEEP_ALIVE_MS = 250;
+
+/**
+ * Runs a batch handler's work while heartbeating. kafkajs heartbeats between batches only, and
+ * waits for every batch of a fetch before the next: a handler waiting on Postgres or an RPC for
+ * longer than the session would be taken for dead and its partitions moved (a rebalance for
+ * nothing, and the batch done twice). A heartbeat that fails (the group is rebalancing) is left
+ * to the one kafkajs sends after the batch, which rejoins. Waiting work only: a loop that never
+ * yields to the event loop must call `heartbeat` itself.
+ */
+export async function whileHeartbeating<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

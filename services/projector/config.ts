@@ -28,7 +28,6 @@ export const projectorSpec = {
       return items;
     },
   },
-  KAFKA_SESSION_TIMEOUT_MS: int('consumer session timeout: how soon a dead member loses its partitions (broker minimum 6000)', 30_000, 6_000, 300_000),
   PROJECTOR_CONCURRENCY: int('partitions applied in parallel per consumer, each in its own transaction', 3, 1, 64),
   REBUILD_TABLE: table('scratch table `rebuild` replays into before the swap', 'ownership_rebuild'),
   REBUILD_ALIGN_TIMEOUT_MS: int('how long `rebuild` waits for the live projector to reach its position before the swap', 60_000, 0, 3_600_000),

@@ -17,7 +17,7 @@ export interface ProjectorContext {
   metrics: ProjectorMetrics;
 }
 
-type Seams = Pick<ExactlyOnceOptions<unknown>, 'beforeCommit' | 'onFatal' | 'sessionTimeoutMs' | 'concurrency'>;
+type Seams = Pick<ExactlyOnceOptions<unknown>, 'beforeCommit' | 'onFatal' | 'concurrency'>;
 
 /** chain.ownership → ownership, ownership_audit, tickets.owner_wallet/status. */
 export function startOwnershipConsumer(ctx: ProjectorContext, opts: { topic: string; groupId: string; target?: OwnershipTarget } & Seams): Promise<RunningConsumer> {

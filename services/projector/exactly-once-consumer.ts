@@ -1,8 +1,8 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { withTransaction, type Pool, type PoolClient } from '../lib/db.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
-import { FETCH_PACING, type FetchPacing } from '../lib/kafka.ts';
+import { FETCH_PACING, whileHeartbeating, type FetchPacing } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { ProjectorMetrics } from './metrics.ts';
 import { lockNextOffset, readOffsets, saveNextOffset } from './offsets-store.ts';
@@ -24,7 +24,6 @@ export interface ExactlyOnceOptions<T> {
   decode: (message: KafkaMessage, partition: number) => T | Promise<T>;
   /** Writes the effect of `records` (in offset order) inside `client`'s transaction; returns rows written. */
   apply: (client: PoolClient, records: T[], partition: number) => Promise<number>;
-  sessionTimeoutMs?: number;
   /** How long a fetch may wait for more records (lib/kafka.ts); default 'latency'. */
   pacing?: FetchPacing;
   /** Partitions applied at the same time (each its own transaction; their mints never overlap). */
@@ -58,7 +57,7 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   // fewer and larger batch transactions cost less per row (measured ~15% less CPU per row in
   // bench/projector.ts); a caught-up projector's batches are small either way. The fetch as a
   // whole may hold that for 8 partitions (kafkajs: 10 MiB), so none is left for a fetch of its own.
-  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, ...FETCH_PACING[o.pacing ?? 'latency'], ...(o.sessionTimeoutMs ? { sessionTimeout: o.sessionTimeoutMs, rebalanceTimeout: Math.max(o.sessionTimeoutMs, 10_000) } : {}) });
+  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, ...FETCH_PACING[o.pacing ?? 'latency']});
   let assigned: number[] = [];
   let joined = false;
   let seeking: Promise<void> = Promise.resolve();
@@ -106,53 +105,57 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
     eachBatchAutoResolve: false,
     autoCommit: true,
     partitionsConsumedConcurrently: o.concurrency ?? 3,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      await seeking;
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      const partition = batch.partition;
-      const started = performance.now();
-      const decoded: Array<Decoded<T>> = [];
-      for (const message of batch.messages) {
-        try {
-          const value = o.decode(message, partition);
-          decoded.push({ offset: BigInt(message.offset), value: value instanceof Promise ? await value : value });
-        } catch (err) {
-          if (!(err instanceof InvalidInputError)) throw err; // retryable: kafkajs retries the batch
-          o.metrics.skipped.inc({ consumer: o.name, reason: 'poison' });
-          log.warn({ partition, offset: message.offset, err: err.message, context: err.context }, 'poison record skipped');
-        }
-      }
-      const last = BigInt(batch.lastOffset());
-      let applied = 0;
-      let rows = 0;
-      let next = last + 1n;
-      await withTransaction(o.pool, async (client) => {
-        const stored = await lockNextOffset(client, o.groupId, o.topic, partition);
-        if (stored !== undefined && stored > last) {
-          next = stored;
-          return; // already applied by another member or an earlier run
-        }
-        const fresh = decoded.filter((d) => stored === undefined || d.offset >= stored);
-        applied = fresh.length;
-        if (fresh.length) rows = await o.apply(client, fresh.map((d) => d.value), partition);
-        await saveNextOffset(client, o.groupId, o.topic, partition, last + 1n, stored !== undefined);
-        await o.beforeCommit?.({ partition, records: fresh.length });
-      });
-      known.set(partition, next);
-      resolveOffset(batch.lastOffset());
-      await commitOffsetsIfNecessary();
-      window.records += applied;
-      window.rows += rows;
-      window.batches++;
-      o.metrics.records.inc({ consumer: o.name }, applied);
-      o.metrics.rows.inc({ consumer: o.name }, rows);
-      o.metrics.batchSize.observe({ consumer: o.name }, batch.messages.length);
-      o.metrics.batchSeconds.observe({ consumer: o.name }, (performance.now() - started) / 1000);
-      const lag = Number(BigInt(batch.highWatermark) - last - 1n);
-      o.metrics.lag.set({ consumer: o.name, partition: String(partition) }, Math.max(0, lag));
-      log.debug({ partition, records: batch.messages.length, applied, rows, lag }, 'batch applied');
-    },
+    // A catching-up batch (up to 2 MiB) waits on the registry and on its transaction, under load
+    // for seconds: the session must outlast it (lib/kafka.ts).
+    eachBatch: ({ heartbeat, ...payload }) => whileHeartbeating(heartbeat, () => applyBatch(payload)),
   });
+
+  async function applyBatch({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }: Omit<EachBatchPayload, 'heartbeat'>): Promise<void> {
+    await seeking;
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const partition = batch.partition;
+    const started = performance.now();
+    const decoded: Array<Decoded<T>> = [];
+    for (const message of batch.messages) {
+      try {
+        const value = o.decode(message, partition);
+        decoded.push({ offset: BigInt(message.offset), value: value instanceof Promise ? await value : value });
+      } catch (err) {
+        if (!(err instanceof InvalidInputError)) throw err; // retryable: kafkajs retries the batch
+        o.metrics.skipped.inc({ consumer: o.name, reason: 'poison' });
+        log.warn({ partition, offset: message.offset, err: err.message, context: err.context }, 'poison record skipped');
+      }
+    }
+    const last = BigInt(batch.lastOffset());
+    let applied = 0;
+    let rows = 0;
+    let next = last + 1n;
+    await withTransaction(o.pool, async (client) => {
+      const stored = await lockNextOffset(client, o.groupId, o.topic, partition);
+      if (stored !== undefined && stored > last) {
+        next = stored;
+        return; // already applied by another member or an earlier run
+      }
+      const fresh = decoded.filter((d) => stored === undefined || d.offset >= stored);
+      applied = fresh.length;
+      if (fresh.length) rows = await o.apply(client, fresh.map((d) => d.value), partition);
+      await saveNextOffset(client, o.groupId, o.topic, partition, last + 1n, stored !== undefined);
+      await o.beforeCommit?.({ partition, records: fresh.length });
+    });
+    known.set(partition, next);
+    resolveOffset(batch.lastOffset());
+    await commitOffsetsIfNecessary();
+    window.records += applied;
+    window.rows += rows;
+    window.batches++;
+    o.metrics.records.inc({ consumer: o.name }, applied);
+    o.metrics.rows.inc({ consumer: o.name }, rows);
+    o.metrics.batchSize.observe({ consumer: o.name }, batch.messages.length);
+    o.metrics.batchSeconds.observe({ consumer: o.name }, (performance.now() - started) / 1000);
+    const lag = Number(BigInt(batch.highWatermark) - last - 1n);
+    o.metrics.lag.set({ consumer: o.name, partition: String(partition) }, Math.max(0, lag));
+    log.debug({ partition, records: batch.messages.length, applied, rows, lag }, 'batch applied');
+  }
 
   return {
     name: o.name,

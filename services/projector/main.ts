@@ -23,7 +23,7 @@ if (command === 'run') {
     start: async ({ config, logger, registry, shutdown, fatal, pid }) => {
       const pool = createPool(config.DATABASE_URL, logger);
       shutdown.onShutdown('postgres pool', () => pool.end());
-      const kafka = createKafka(`projector-${pid}`, config.KAFKA_BROKERS, logger);
+      const kafka = createKafka(`projector-${pid}`, config.KAFKA_BROKERS, logger, config);
       const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL), logger, metrics: projectorMetrics(registry) };
       const target = { table: config.OWNERSHIP_TABLE, audit: config.OWNERSHIP_AUDIT_TABLE, tickets: true };
       const admin = kafka.admin();
@@ -33,7 +33,7 @@ if (command === 'run') {
       } finally {
         await admin.disconnect();
       }
-      const common = { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal };
+      const common = { concurrency: config.PROJECTOR_CONCURRENCY, onFatal: fatal };
       const starters: Record<string, () => Promise<RunningConsumer>> = {
         ownership: () => startOwnershipConsumer(ctx, { topic: config.OWNERSHIP_TOPIC, groupId: config.OWNERSHIP_GROUP, target, ...common }),
         status: () => startStatusConsumer(ctx, { topic: config.STATUS_TOPIC, groupId: config.STATUS_GROUP, ...common }),
@@ -56,7 +56,7 @@ if (command === 'run') {
   logger.level = config.LOG_LEVEL;
   logger.info({ command, config: describeConfig(projectorSpec, config) }, 'starting');
   const pool = createPool(config.DATABASE_URL, logger);
-  const kafka = createKafka(`projector-${process.pid}`, config.KAFKA_BROKERS, logger);
+  const kafka = createKafka(`projector-${process.pid}`, config.KAFKA_BROKERS, logger, config);
   const registry = createMetricsRegistry('projector');
   const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL), logger, metrics: projectorMetrics(registry) };
   try {

@@ -61,8 +61,12 @@ export async function runJoinConsumer(opts: { consumer: Consumer; admin: Admin; 
     autoCommit: false,
     eachBatch: async ({ batch, heartbeat, isRunning }: EachBatchPayload) => {
       const topic = TOPIC_OF[batch.topic]!;
+      let i = 0;
       for (const message of batch.messages) {
         if (!isRunning()) return;
+        // Rebuilding from offset zero, a batch is up to 1 MiB of records decoded without a pause
+        // for the event loop: the session must outlast it (kafkajs sends only what is due).
+        if (++i % 500 === 0) await heartbeat();
         if (message.value) {
           try {
             const v = (await registry.decode(message.value)) as Record<string, unknown>;

@@ -59,7 +59,7 @@ export interface ReconcilerDeps {
 export async function startReconciler({ config, logger, registry, shutdown, onFatal, pid }: ReconcilerDeps): Promise<ReadinessCheck[]> {
   const pool = createPool(config.DATABASE_URL, logger);
   shutdown.onShutdown('postgres pool', () => pool.end());
-  const kafka = createKafka(`reconciler-${pid}`, config.KAFKA_BROKERS, logger);
+  const kafka = createKafka(`reconciler-${pid}`, config.KAFKA_BROKERS, logger, config);
   const admin = kafka.admin();
   await admin.connect();
   shutdown.onShutdown('kafka admin', () => admin.disconnect());

@@ -7,7 +7,7 @@ import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createPool } from '../lib/db.ts';
 import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
-import { createKafka, FETCH_PACING } from '../lib/kafka.ts';
+import { createKafka, FETCH_PACING, whileHeartbeating } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
 import { backoffPolicy } from '../lib/retry.ts';
@@ -62,7 +62,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
 
   const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
   const ids = await registerValueSchemas(schemaRegistry, config.SCHEMAS_DIR);
-  const kafka = createKafka(`chainsync-submitter-${instanceId}`, config.KAFKA_BROKERS, log);
+  const kafka = createKafka(`chainsync-submitter-${instanceId}`, config.KAFKA_BROKERS, log, config);
   // Idempotent: a retried send after a lost ack is written once, in order.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -106,7 +106,9 @@ export async function startSubmitter({ config, logger, registry, authority, cust
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += 500) {
         const chunk = batch.messages.slice(i, i + 500);
-        await intake.add({ topic: batch.topic, partition: batch.partition, messages: chunk });
+        // A chunk waits for the fetch's coalesced transaction and offset commit: under load for
+        // longer than a heartbeat interval, and the session must outlast it (lib/kafka.ts).
+        await whileHeartbeating(heartbeat, () => intake.add({ topic: batch.topic, partition: batch.partition, messages: chunk }));
         resolveOffset(chunk[chunk.length - 1]!.offset);
         await heartbeat();
       }
