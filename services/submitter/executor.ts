@@ -1,13 +1,15 @@
 // Carries one operation from its current state to confirmed or failed: builds and signs, persists
 // the attempt before broadcasting, rebroadcasts the same bytes, re-signs only on expiry
-// (decide.ts), and treats an effect already on chain as success. Safe to stop at any await: all
+// (decide.ts), and treats an effect already on chain as success. A step that throws is tried
+// again, parked for review or failed as step-failure.ts decides. Safe to stop at any await: all
 // progress that matters is in the database before the next step depends on it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PublicKey, type Keypair } from '@solana/web3.js';
 import { MINT_SIZE } from '@solana/spl-token';
 import { withTransaction, type Pool } from '../lib/db.ts';
-import { PermanentError } from '../lib/errors.ts';
+import { errorMessage, PermanentError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { backoffPolicy, type BackoffPolicy } from '../lib/retry.ts';
 import { classifyTxError } from '../lib/solana/classify.ts';
 import { custodialKeypair } from '../lib/solana/keys.ts';
 import { RpcFailure, type RpcPool } from '../lib/solana/rpc-pool.ts';
@@ -19,6 +21,7 @@ import { decideAttempt, type AttemptView } from './decide.ts';
 import { statusEvent, type DeadLetter } from './events.ts';
 import type { SubmitterMetrics } from './metrics.ts';
 import type { SignatureWatcher } from './signature-watcher.ts';
+import { classifyStepFailure, decideStepFailure, parkedReason } from './step-failure.ts';
 import * as store from './store.ts';
 
 export interface ExecContext {
@@ -31,6 +34,10 @@ export interface ExecContext {
   custodialSeed: Uint8Array;
   rebroadcastMs: number;
   maxAttempts: number;
+  /** Times the same internal error is met before the operation is parked (SUBMITTER_PARK_AFTER). */
+  parkAfter: number;
+  /** Between failed steps; STEP_BACKOFF unless a test wants it quicker. */
+  retryBackoff?: BackoffPolicy;
   blockhashes: BlockhashCache;
   /** Called after a status event was written, so the publisher need not wait for its tick. */
   onStatus: () => void;
@@ -38,6 +45,12 @@ export interface ExecContext {
 }
 
 type Attempt = AttemptView & { txBytes: Uint8Array; blockhash: string; sent: boolean };
+
+/**
+ * Between failed steps: 0.5 s doubling to 10 s, the lower half jittered. The executor's loop
+ * decides when to stop (step-failure.ts), so the policy's own attempt limit is never reached.
+ */
+export const STEP_BACKOFF = backoffPolicy({ initialMs: 500, maxMs: 10_000, multiplier: 2, jitter: 0.5, maxAttempts: Number.MAX_SAFE_INTEGER });
 
 let mintRent: Promise<number> | undefined;
 
@@ -148,7 +161,22 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     }
   };
 
+  /** Parks the op: nothing published, the attempts kept; the scheduler then releases the mint. */
+  const park = async (err: unknown, failure: string, occurrences: number, onChain: boolean) => {
+    const reason = parkedReason(err);
+    await store.parkOp(ctx.pool, op.opId, reason);
+    ctx.metrics.parked.inc({ failure, on_chain: onChain ? 'maybe' : 'no' });
+    log.error(
+      { err, reason, occurrences, attempts: attempts.length, signature: attempts.at(-1)?.signature, onChain },
+      onChain ? 'operation parked for review; an attempt may be on chain: it is looked up there when the operation resumes' : 'operation parked for review',
+    );
+  };
+
   let failures = 0;
+  /** Times this run met each internal error (step-failure.ts), by its key. */
+  const met = new Map<string, number>();
+  /** Attempts up to this number expired unseen (earlier generations' included): none of them can land. */
+  let deadThrough = op.attemptBase;
   while (!signal.aborted) {
     try {
       const view = attempts.length ? await ctx.watcher.look(attempts.map((a) => a.signature)) : { statuses: new Map(), blockHeight: 0 };
@@ -173,6 +201,7 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
           const last = attempts[d.attempt - 1]!;
           const e = statusEvent(op, 'expired', { attempt: d.attempt, signature: last.signature, error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`, at: now() });
           await store.markExpired(ctx.pool, op.opId, d.attempt, e);
+          deadThrough = d.attempt;
           ctx.metrics.operations.inc({ state: 'expired' });
           ctx.onStatus();
           log.warn({ signature: last.signature, attempt: d.attempt }, 'attempt expired; re-signing with a fresh blockhash');
@@ -188,10 +217,22 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
       }
     } catch (err) {
       if (signal.aborted) return;
-      if (err instanceof PermanentError) return fail('permanent', err.message, attempts.length);
       failures++;
-      log.warn({ err, failures }, 'step failed; retrying');
-      await sleep(Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2), undefined, { signal }).catch(() => undefined);
+      const failure = classifyStepFailure(err);
+      const occurrences = failure.kind === 'internal' ? (met.get(failure.key) ?? 0) + 1 : 0;
+      if (failure.kind === 'internal') met.set(failure.key, occurrences);
+      // Signed and persisted before it was broadcast: it may be out, unless seen to expire unseen.
+      const onChain = attempts.length > deadThrough;
+      const verdict = decideStepFailure({ failure, occurrences, parkAfter: ctx.parkAfter, mayBeOnChain: onChain, retry: failures, backoff: ctx.retryBackoff ?? STEP_BACKOFF, random: Math.random() });
+      switch (verdict.kind) {
+        case 'fail':
+          return fail('permanent', errorMessage(err), attempts.length);
+        case 'park':
+          return park(err, failure.kind === 'internal' ? failure.cause : failure.kind, occurrences, onChain);
+        case 'retry':
+          log.warn({ err, failures, ...(occurrences ? { occurrences, parkAfter: ctx.parkAfter } : {}) }, 'step failed; retrying');
+          await sleep(verdict.delayMs, undefined, { signal }).catch(() => undefined);
+      }
     }
   }
 }

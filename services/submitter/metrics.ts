@@ -8,9 +8,17 @@ export interface SubmitterMetrics {
   rpcErrors: Counter<'endpoint' | 'method' | 'kind'>;
   inFlight: Gauge;
   intake: Counter<'result'>;
+  /** Operations parked for review (step-failure.ts), by what failed and whether an attempt may be on chain. */
+  parked: Counter<'failure' | 'on_chain'>;
+  parkedNow: Gauge;
 }
 
-export function createSubmitterMetrics(registry: Registry): SubmitterMetrics {
+/**
+ * `parkedCount` reads the operations parked now (all instances: the database's count) at each
+ * scrape; without it the gauge is left at 0.
+ */
+export function createSubmitterMetrics(registry: Registry, parkedCount?: () => Promise<number>): SubmitterMetrics {
+  let parkedLast = 0;
   return {
     operations: new Counter({ name: 'chainsync_submitter_operations_total', help: 'operation state changes, by new state', labelNames: ['state'], registers: [registry] }),
     attempts: new Counter({ name: 'chainsync_submitter_attempts_total', help: 'transactions signed (first attempts and re-signs)', registers: [registry] }),
@@ -24,5 +32,22 @@ export function createSubmitterMetrics(registry: Registry): SubmitterMetrics {
     rpcErrors: new Counter({ name: 'chainsync_submitter_rpc_errors_total', help: 'failed RPC calls, by endpoint, method and classification', labelNames: ['endpoint', 'method', 'kind'], registers: [registry] }),
     inFlight: new Gauge({ name: 'chainsync_submitter_mints_in_flight', help: 'mints with an operation being worked on by this instance', registers: [registry] }),
     intake: new Counter({ name: 'chainsync_submitter_intake_total', help: 'records read from chain.ops.requested, by result', labelNames: ['result'], registers: [registry] }),
+    parked: new Counter({
+      name: 'chainsync_submitter_parked_operations_total',
+      help: 'operations parked for review (the same internal error met SUBMITTER_PARK_AFTER times, or a permanent one while an attempt may be on chain), by failure (programming, statement, permanent) and on_chain (maybe: an attempt may have landed, the chain decides when it resumes; no)',
+      labelNames: ['failure', 'on_chain'],
+      registers: [registry],
+    }),
+    parkedNow: new Gauge({
+      name: 'chainsync_submitter_parked_operations',
+      help: 'operations parked for review now, across instances, and their mints held back: alert when above 0; clear submitter_ops.parked_at once the cause is fixed',
+      registers: [registry],
+      async collect() {
+        if (!parkedCount) return;
+        // A failed read keeps the last value rather than failing the whole scrape.
+        parkedLast = await parkedCount().catch(() => parkedLast);
+        this.set(parkedLast);
+      },
+    }),
   };
 }

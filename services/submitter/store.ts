@@ -80,13 +80,16 @@ export async function insertStatus(db: Queryable, e: StatusEvent): Promise<boole
   return rowCount === 1;
 }
 
-/** The oldest active op of every mint that neither this process runs nor another instance leases. */
+/**
+ * The oldest active op of every mint that neither this process runs nor another instance leases.
+ * A mint whose oldest active op is parked has none: its later ops wait behind it.
+ */
 export async function runnableHeads(db: Queryable, holder: string, running: string[], limit: number): Promise<QueuedOp[]> {
   const { rows } = await db.query<{ op_id: string; mint: string; seq: string }>(
     `SELECT h.op_id, h.mint, h.seq FROM (
-       SELECT DISTINCT ON (mint) op_id, mint, seq FROM submitter_ops WHERE state IN ('pending', 'submitted') ORDER BY mint, seq
+       SELECT DISTINCT ON (mint) op_id, mint, seq, parked_at FROM submitter_ops WHERE state IN ('pending', 'submitted') ORDER BY mint, seq
      ) h
-     WHERE h.mint <> ALL($2::text[])
+     WHERE h.parked_at IS NULL AND h.mint <> ALL($2::text[])
        -- NOT IN over a subquery is one hashed pass over the leases; the NOT EXISTS it replaces
        -- was planned as a scan of the (small, but between vacuums bloated) lease table per head:
        -- 10 ms a call with a few hundred mints in flight. mint is the key, never NULL.
@@ -129,10 +132,12 @@ const OP_COLUMNS = 'op_id, idempotency_key, type, mint, ticket_id, from_wallet, 
 
 const HEAD_OPS = prepared(
   'submitter_head_ops',
-  `SELECT DISTINCT ON (mint) ${OP_COLUMNS} FROM submitter_ops WHERE mint = ANY($1::text[]) AND state IN ('pending', 'submitted') ORDER BY mint, seq`,
+  `SELECT ${OP_COLUMNS} FROM (
+     SELECT DISTINCT ON (mint) ${OP_COLUMNS}, parked_at FROM submitter_ops WHERE mint = ANY($1::text[]) AND state IN ('pending', 'submitted') ORDER BY mint, seq
+   ) h WHERE parked_at IS NULL`,
 );
 
-/** The oldest active op of each of `mints` (one round trip for a scheduler fill's claimed mints); a mint with none is absent. */
+/** The oldest active op of each of `mints` (one round trip for a scheduler fill's claimed mints); a mint with none, or whose oldest is parked, is absent. */
 export async function headOps(db: Queryable, mints: string[]): Promise<Map<string, StoredOp>> {
   if (mints.length === 0) return new Map();
   const { rows } = await db.query(HEAD_OPS([mints]));
@@ -141,15 +146,16 @@ export async function headOps(db: Queryable, mints: string[]): Promise<Map<strin
 
 const NEXT_OP_OR_RELEASE = prepared(
   'submitter_next_op_or_release',
-  `WITH next AS (SELECT ${OP_COLUMNS} FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
+  `WITH head AS (SELECT ${OP_COLUMNS}, parked_at FROM submitter_ops WHERE mint = $2 AND state IN ('pending', 'submitted') ORDER BY seq LIMIT 1),
+        next AS (SELECT ${OP_COLUMNS} FROM head WHERE parked_at IS NULL),
         released AS (DELETE FROM submitter_leases WHERE holder = $1 AND mint = $2 AND NOT EXISTS (SELECT 1 FROM next))
    SELECT ${OP_COLUMNS} FROM next`,
 );
 
 /**
- * After an op of `mint` finished: its next active op, or, when there is none, the lease released
- * in the same round trip. An op taken in just after this runs is found by the next scheduler
- * fill, as after any release.
+ * After an op of `mint` finished (or was parked): its next active op, or, when there is none or
+ * the oldest is parked, the lease released in the same round trip. An op taken in just after
+ * this runs is found by the next scheduler fill, as after any release.
  */
 export async function nextOpOrRelease(db: Queryable, holder: string, mint: string): Promise<StoredOp | undefined> {
   const { rows } = await db.query(NEXT_OP_OR_RELEASE([holder, mint]));
@@ -229,6 +235,20 @@ export async function markFailed(client: PoolClient, opId: string, e: StatusEven
   await client.query(`UPDATE submitter_ops SET state = 'failed', last_error = $2, last_slot = COALESCE($3, last_slot), updated_at = now() WHERE op_id = $1`, [opId, e.error, e.slot]);
   await insertStatus(client, e);
   await insertDeadLetter(client, `op:${opId}`, dl);
+}
+
+/**
+ * Parks an op for review (step-failure.ts): no instance runs it, or its mint's later ops, until
+ * parked_at is cleared. Its state and attempts stay as they are; nothing is published.
+ */
+export async function parkOp(db: Queryable, opId: string, reason: string): Promise<void> {
+  await db.query('UPDATE submitter_ops SET parked_at = now(), parked_reason = $2, last_error = $2, updated_at = now() WHERE op_id = $1', [opId, reason]);
+}
+
+/** Ops parked for review and not yet released by a human (an index covers exactly these). */
+export async function parkedCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM submitter_ops WHERE parked_at IS NOT NULL AND state IN ('pending', 'submitted')`);
+  return rows[0]?.n ?? 0;
 }
 
 export async function confirmedOps(db: Queryable, limit: number): Promise<Array<StoredOp & { signature: string | null; slot: number | null }>> {

@@ -23,6 +23,7 @@ import { createSubmitterMetrics, type SubmitterMetrics } from './metrics.ts';
 import { OutboxPublisher } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
 import { SignatureWatcher } from './signature-watcher.ts';
+import * as store from './store.ts';
 
 /** As many as chain.ops.requested has partitions: a fetch's batches all go in one intake transaction. */
 const INTAKE_PARTITIONS_AT_ONCE = 6;
@@ -51,8 +52,8 @@ export interface RunningSubmitter {
 export async function startSubmitter({ config, logger, registry, authority, custodialSeed, pid, onFatal }: SubmitterDeps): Promise<RunningSubmitter> {
   const instanceId = [pid, randomUUID().slice(0, 8)].filter((part) => part !== undefined).join('-');
   const log = logger.child({ instanceId });
-  const metrics = createSubmitterMetrics(registry);
   const pool = createPool(config.DATABASE_URL, log, 20);
+  const metrics = createSubmitterMetrics(registry, () => store.parkedCount(pool));
   const stop = new AbortController();
   const rpc = new RpcPool({
     ...rpcPoolOptions(config),
@@ -72,7 +73,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const watcher = new SignatureWatcher(rpc, config.SUBMITTER_POLL_MS, stop.signal);
   const scheduler = new Scheduler(
     pool,
-    { pool, rpc, watcher, blockhashes: new BlockhashCache(rpc, 1_000), logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, onStatus: () => publisher.poke() },
+    { pool, rpc, watcher, blockhashes: new BlockhashCache(rpc, 1_000), logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, parkAfter: config.SUBMITTER_PARK_AFTER, onStatus: () => publisher.poke() },
     { holder: instanceId, capacity: config.SUBMITTER_CONCURRENCY, leaseTtlMs: config.SUBMITTER_LEASE_TTL_MS, scanMs: config.SUBMITTER_SCAN_MS },
     log.child({ component: 'scheduler' }),
   );
