@@ -184,11 +184,11 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
       const d = decideAttempt({ attempts, statuses: view.statuses, blockHeight: view.blockHeight, now: now(), rebroadcastMs: ctx.rebroadcastMs, maxAttempts: op.attemptBase + ctx.maxAttempts });
       switch (d.kind) {
         case 'confirmed':
-          return confirm(d.attempt, d.signature, d.slot);
+          return await confirm(d.attempt, d.signature, d.slot);
         case 'landed_failed': {
           const reason = classifyTxError(d.err).reason;
           if (await settledOnChain(d.attempt)) return;
-          return fail('permanent', `transaction ${d.signature} failed on chain: ${reason}`, d.attempt, d.signature, d.slot);
+          return await fail('permanent', `transaction ${d.signature} failed on chain: ${reason}`, d.attempt, d.signature, d.slot);
         }
         case 'wait':
           continue;
@@ -196,7 +196,7 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
           if (await broadcast(attempts[d.attempt - 1]!)) return;
           continue;
         case 'exhausted':
-          return fail('exhausted', `blockhash expired on all ${d.attempt - op.attemptBase} attempts${op.attemptBase ? ` of generation ${op.generation}` : ''} without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
+          return await fail('exhausted', `blockhash expired on all ${d.attempt - op.attemptBase} attempts${op.attemptBase ? ` of generation ${op.generation}` : ''} without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
         case 'expired': {
           const last = attempts[d.attempt - 1]!;
           const e = statusEvent(op, 'expired', { attempt: d.attempt, signature: last.signature, error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`, at: now() });
