@@ -6,11 +6,12 @@ import { InvalidInputError } from '../services/lib/errors.ts';
 import { loadKeypairFile } from '../services/lib/solana/keys.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import { TOPICS } from '../services/lib/topics.ts';
-import { collectUntil, secureRandom, testKafka } from '../test/helpers/kafka.ts';
-import { stackEnv } from '../test/helpers/stack-env.ts';
+import { collectUntil, testKafka } from '../test/support/kafka.ts';
+import { stackEnv } from '../test/support/stack-env.ts';
 import { createOpsApi } from './operations.ts';
 import { IdempotencyConflictError } from './requests.ts';
 import { createTicket } from './tickets.ts';
+import { randomHex } from '../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -18,7 +19,7 @@ const authority = loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH).publicKey;
 const api = createOpsApi({ authority });
 const wallet = () => Keypair.generate().publicKey.toBase58();
 const newTicket = async () => {
-  const id = `t-${secureRandom()}`;
+  const id = `t-${randomHex()}`;
   await createTicket(pool, { id, eventId: 'e-1' });
   return id;
 };

@@ -12,10 +12,11 @@ import { InvalidInputError } from '../services/lib/errors.ts';
 import { loadKeypairFile } from '../services/lib/solana/keys.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import { TOPICS } from '../services/lib/topics.ts';
-import { collectUntil, secureRandom, testKafka } from '../test/helpers/kafka.ts';
-import { stackEnv } from '../test/helpers/stack-env.ts';
+import { collectUntil, testKafka } from '../test/support/kafka.ts';
+import { stackEnv } from '../test/support/stack-env.ts';
 import { createOpsApi } from './operations.ts';
 import { createTicket } from './tickets.ts';
+import { randomHex } from '../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -32,7 +33,7 @@ interface Seeded {
 
 /** A ticket and one operation in the given state, as the projector would have left it. */
 async function seedOp(state: string, over: { ticketId?: string; type?: string; requestedAt?: string; errorKind?: string | null } = {}): Promise<Seeded> {
-  const ticketId = over.ticketId ?? `retry-${secureRandom()}`;
+  const ticketId = over.ticketId ?? `retry-${randomHex()}`;
   if (!over.ticketId) await createTicket(pool, { id: ticketId, eventId: 'retry-test' });
   const mint = (await mintAddressFor(authority, ticketId)).toBase58();
   await pool.query(`UPDATE tickets SET mint_address = $2, status = 'mint_requested' WHERE id = $1`, [ticketId, mint]);

@@ -17,7 +17,8 @@ import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import { buildMintTx } from '../services/lib/solana/transactions.ts';
 import { loadStackConfig } from '../scripts/stack/config.ts';
 import { stackEnv } from '../scripts/stack/env.ts';
-import { pipeline, waitFor } from '../test/helpers/pipeline.ts';
+import { pipeline } from '../test/support/pipeline.ts';
+import { waitFor } from '../test/support/wait.ts';
 
 const RATE = Number(process.argv[2] ?? 100);
 const SECONDS = Number(process.argv[3] ?? 20);
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
   // Steady state: chain-ingest reads every tracked mint once at start (seconds on a chain of many
   // thousand mints), which is not what a request in a running pipeline waits for.
-  await waitFor('chain-ingest to close its start gap', async () => (/stream gap closed by backfill/.test(services.logs('chain-ingest')) ? true : undefined), 300_000, 200);
+  await waitFor('chain-ingest to close its start gap', async () => (/stream gap closed by backfill/.test(services.logs('chain-ingest')) ? true : undefined), { timeoutMs: 300_000, everyMs: 200 });
   const direct = await chainConfirmationMs(10);
   console.log(`chain confirmation (direct send → confirmed): p50 ${pct(direct, 50)} ms, p99 ${pct(direct, 99)} ms`);
 

@@ -2,7 +2,7 @@
 // stack's chain (POST /admin/seed), then one ingest backfill reads them and publishes one
 // OwnershipChange each to chain.ownership (Avro, acks=all). `npm run bench -- ingest [count]`.
 import { Keypair } from '@solana/web3.js';
-import { stackEnv } from '../test/helpers/stack-env.ts';
+import { stackEnv } from '../test/support/stack-env.ts';
 import { createKafka } from '../services/lib/kafka.ts';
 import { silentLogger } from '../services/lib/logger.ts';
 import { createMetricsRegistry } from '../services/lib/metrics.ts';
@@ -13,7 +13,7 @@ import { Ingestor } from '../services/chain-ingest/ingestor.ts';
 import { ingestMetrics } from '../services/chain-ingest/metrics.ts';
 import { kafkaSink } from '../services/chain-ingest/sink.ts';
 import { rpcTokenAccountReader } from '../services/chain-ingest/token-account-reader.ts';
-import { admin } from '../services/chain-ingest/testing.ts';
+import { admin } from '../test/support/chain.ts';
 
 const count = Number(process.argv[2] ?? 5000);
 const env = stackEnv();

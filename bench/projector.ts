@@ -11,24 +11,15 @@
 // runs `repeats` times into a fresh table, every figure is printed, and the goals compare medians.
 // Naive takes a minute and varies by a few percent: it runs once.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stackEnv } from '../test/helpers/stack-env.ts';
+import { stackEnv } from '../test/support/stack-env.ts';
 import { copyFrom } from '../services/lib/copy.ts';
 import { projectorSpec } from '../services/projector/config.ts';
 import { startOwnershipConsumer } from '../services/projector/consumers.ts';
 import { asOwnershipChange, createValueDecoder } from '../services/projector/decode.ts';
-import {
-  createPrivateTarget,
-  createTopic,
-  deleteTopic,
-  ownershipChange,
-  produceOwnership,
-  projectorTestContext,
-  rand,
-  randomMint,
-  waitForDbOffsets,
-} from '../services/projector/int-support.ts';
+import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, waitForDbOffsets } from '../test/support/projector.ts';
 import { toRow } from '../services/projector/ownership-reducer.ts';
 import { ownershipCopy, upsertOwnership } from '../services/projector/ownership-store.ts';
+import { randomHex } from '../test/support/random.ts';
 
 const records = Number(process.argv[2] ?? 100_000);
 // The running projector's default unless given.
@@ -55,13 +46,13 @@ const producer = ctx.kafka.producer();
 try {
   await producer.connect();
   say(`producing ${records} OwnershipChange records (one per mint) to ${topic} …`);
-  const values = Array.from({ length: records }, (_, i) => ownershipChange(randomMint(), 1_000 + (i % 5_000), `wallet-${rand(16)}`));
+  const values = Array.from({ length: records }, (_, i) => ownershipChange(randomMint(), 1_000 + (i % 5_000), `wallet-${randomHex(16)}`));
   await produceOwnership(producer, ctx.registry, topic, values);
 
   // 1. The projector with the ownership table alone (what COPY writes), to show where the time
   // goes, and as it runs live (ownership + audit trail + tickets).
   const runProjector = async (label: string, target: typeof live) => {
-    const group = `bench-projector-${rand()}`;
+    const group = `bench-projector-${randomHex()}`;
     ctx.metrics.batchSize.reset();
     ctx.metrics.batchSeconds.reset();
     const projector = await startOwnershipConsumer(ctx, { topic, groupId: group, target, concurrency });
@@ -84,7 +75,7 @@ try {
   const projectorS = median(projectorRuns);
 
   // 2. The naive consumer.
-  const naive = ctx.kafka.consumer({ groupId: `bench-naive-${rand()}` });
+  const naive = ctx.kafka.consumer({ groupId: `bench-naive-${randomHex()}` });
   await naive.connect();
   await naive.subscribe({ topic, fromBeginning: true });
   const decode = createValueDecoder(ctx.registry);

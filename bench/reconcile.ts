@@ -13,11 +13,11 @@ import pg from 'pg';
 import { silentLogger } from '../services/lib/logger.ts';
 import { RpcPool } from '../services/lib/solana/rpc-pool.ts';
 import { decodeMintAccount, decodeTokenAccount } from '../services/lib/solana/token-accounts.ts';
-import { seedChain, seedTickets } from '../services/reconciler/fixtures.ts';
+import { seedChain, seedTickets } from '../test/support/reconciler.ts';
 import { fullReconciliation, type FullRunDeps } from '../services/reconciler/full-run.ts';
 import { DEFAULT_POLICY } from '../services/reconciler/policy.ts';
 import { rpcHolderSnapshotReader } from '../services/reconciler/snapshot.ts';
-import { stackEnv } from '../test/helpers/stack-env.ts';
+import { stackEnv } from '../test/support/stack-env.ts';
 
 const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);

@@ -7,7 +7,8 @@ import { MINT_SIZE } from '@solana/spl-token';
 import { createTicket } from '../api/tickets.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import { buildMintTx } from '../services/lib/solana/transactions.ts';
-import { harness, newWallet, rand, startTestSubmitter, submitterEnv, tailStatus } from '../services/submitter/testing.ts';
+import { harness, newWallet, startTestSubmitter, submitterEnv, tailStatus } from '../test/support/submitter.ts';
+import { randomHex } from '../test/support/random.ts';
 
 const PIPELINED = Number(process.argv[2] ?? 400);
 const SEQUENTIAL = Number(process.argv[3] ?? 15);
@@ -24,7 +25,7 @@ async function sequential(n: number): Promise<{ opsPerSec: number; latencies: nu
   const start = Date.now();
   for (let i = 0; i < n; i++) {
     const t0 = Date.now();
-    const ticketId = `bench-seq-${rand(8)}`;
+    const ticketId = `bench-seq-${randomHex(8)}`;
     const mint = await mintAddressFor(h.authority.publicKey, ticketId);
     const blockhash = await h.conn.getLatestBlockhash('confirmed');
     const tx = buildMintTx({ authority: h.authority, ticketId, mint, to: new PublicKey(newWallet()), rentLamports: rent, blockhash });
@@ -49,7 +50,7 @@ async function pipelined(n: number): Promise<{ opsPerSec: number; latencies: num
     try {
       await client.query('BEGIN');
       for (let i = 0; i < n; i++) {
-        const ticketId = `bench-${rand(8)}`;
+        const ticketId = `bench-${randomHex(8)}`;
         await createTicket(client, { id: ticketId, eventId: 'bench' });
         ids.push((await h.api.requestMint(client, { ticketId, to: newWallet(), idempotencyKey: `bench-${ticketId}` })).opId);
       }
@@ -59,7 +60,7 @@ async function pipelined(n: number): Promise<{ opsPerSec: number; latencies: num
     }
     const committedAt = Date.now();
     const wanted = new Set(ids);
-    const done = await status.waitFor((evs) => evs.filter((e) => wanted.has(e.opId) && e.state === 'confirmed').length >= n, 300_000);
+    const done = await status.until((evs) => evs.filter((e) => wanted.has(e.opId) && e.state === 'confirmed').length >= n, 300_000);
     const confirmed = done.filter((e) => wanted.has(e.opId) && e.state === 'confirmed');
     const latencies = confirmed.map((e) => e.at - committedAt);
     const seconds = Math.max(...latencies) / 1000;

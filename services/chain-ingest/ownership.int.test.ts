@@ -3,22 +3,10 @@
 import { randomInt } from 'node:crypto';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
-import {
-  admin,
-  burnNft,
-  chainOwners,
-  createNft,
-  followOwnership,
-  fundedKeypair,
-
-  startIngestProcess,
-  stopProcess,
-  transferNft,
-  transferTx,
-  waitFor,
-  type IngestProcess,
-} from './testing.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { admin, burnNft, chainOwners, createNft, followOwnership, fundedKeypair, transferNft, transferTx } from '../../test/support/chain.ts';
+import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 const env = stackEnv();
 const conn = new Connection(env.SOLANA_RPC_URL, { commitment: 'confirmed' });
@@ -30,7 +18,7 @@ interface Nft {
 
 let payer: Keypair;
 const nfts: Nft[] = [];
-let ingest: IngestProcess;
+let ingest: ServiceProcess;
 let topic: Awaited<ReturnType<typeof followOwnership>>;
 const lock = String(randomInt(1_000_000, 2 ** 40));
 const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_FOLLOW_REQUESTS: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
@@ -45,10 +33,8 @@ async function expectTopicEqualsChain(timeoutMs = 60_000) {
       const truth = await chainOwners(conn, mints());
       diff = mints().filter((m) => topic.latest(m) === undefined || topic.latest(m)!.owner !== truth.get(m)).map((m) => ({ m, topic: topic.latest(m)?.owner, chain: truth.get(m) }));
       return (diff as unknown[]).length === 0;
-    },
-    timeoutMs,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}: ${JSON.stringify(diff)}\n${ingest.output.slice(-20).join('\n')}`);
+    }, { timeoutMs }).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(diff)}\n${ingest.logs().split('\n').slice(-20).join('\n')}`);
   });
   for (const m of mints()) {
     const slots = topic.records.get(m)!.map((r) => r.slot);
@@ -69,13 +55,12 @@ beforeAll(async () => {
   const made = await Promise.all(holders.map((h) => createNft(conn, payer, h.publicKey)));
   made.forEach((mint, i) => nfts.push({ mint, holder: holders[i]! }));
   topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, mints());
-  ingest = await startIngestProcess(ingestEnv());
-  await waitFor('ingest ready', async () => (await ingest.ready()).ok);
+  ingest = await spawnService('chain-ingest', ingestEnv());
 }, 300_000);
 
 afterAll(async () => {
   await admin(env.SOLANA_RPC_URL, '/admin/faults', { clear: true }).catch(() => undefined);
-  if (ingest) await stopProcess(ingest);
+  if (ingest) await ingest.stop();
   await topic?.stop();
 });
 
@@ -97,11 +82,11 @@ describe('chain-ingest on the local chain', () => {
     const gapsBefore = await ingest.metric('chainsync_ingest_gaps_detected_total');
     const targets = await Promise.all([0, 1].map(() => fundedKeypair(conn, 1)));
     await admin(env.SOLANA_RPC_URL, '/admin/faults', { closeWebSockets: { refuseMs: 10_000 } });
-    await waitFor('readiness to drop', async () => !(await ingest.ready()).ok, 5_000);
+    await waitFor('readiness to drop', async () => !(await ingest.ready()).ok, { timeoutMs: 5_000 });
     await move(nfts[3]!, targets[0]!);
     await move(nfts[4]!, targets[1]!);
     expect((await ingest.ready()).ok).toBe(false);
-    await waitFor('ingest ready again', async () => (await ingest.ready()).ok, 90_000);
+    await waitFor('ingest ready again', async () => (await ingest.ready()).ok, { timeoutMs: 90_000 });
     await expectTopicEqualsChain(20_000);
     expect(await ingest.metric('chainsync_ingest_gaps_detected_total')).toBeGreaterThan(gapsBefore);
     expect(topic.latest(mints()[3]!)).toMatchObject({ owner: targets[0]!.publicKey.toBase58() });
@@ -136,11 +121,10 @@ describe('chain-ingest on the local chain', () => {
   });
 
   it('after a restart rebuilds its state from the topic: nothing unchanged is published again, and records become finalized', async () => {
-    expect(await stopProcess(ingest)).toBe(0);
+    expect(await ingest.stop()).toBe(0);
     const seen = new Map(mints().map((m) => [m, topic.records.get(m)!.length]));
-    ingest = await startIngestProcess(ingestEnv());
-    await waitFor('ingest ready after restart', async () => (await ingest.ready()).ok, 90_000);
-    await waitFor('every record finalized', () => mints().every((m) => topic.latest(m)?.commitment === 'finalized'), 60_000);
+    ingest = await spawnService('chain-ingest', ingestEnv(), { timeoutMs: 90_000 });
+    await waitFor('every record finalized', () => mints().every((m) => topic.latest(m)?.commitment === 'finalized'), { timeoutMs: 60_000 });
     for (const m of mints()) {
       const all = topic.records.get(m)!;
       const fresh = all.slice(seen.get(m));

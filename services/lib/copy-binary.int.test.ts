@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { copyFrom } from './copy.ts';
 import { BinaryCopyWriter } from './copy-binary.ts';
 

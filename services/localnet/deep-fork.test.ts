@@ -18,7 +18,8 @@ import { SYSTEM_PROGRAM } from './accounts.ts';
 import { Chain, genesisState } from './chain.ts';
 import { FINALITY_DEPTH } from './commitment.ts';
 import { newSvm } from './svm.ts';
-import { fundedKeypair, land, startTestLocalnet, waitFor } from './testing.ts';
+import { fundedKeypair, land, startTestLocalnet, soon } from '../../test/support/test-localnet.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 2 });
 afterAll(() => net.stop());
@@ -70,7 +71,7 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   const roots: number[] = [];
   const slotSub = conn.onSlotChange((s) => slotNotes.push(s));
   const rootSub = conn.onRootChange((r) => roots.push(r));
-  await waitFor(() => (net.describe() as { subscriptions: number }).subscriptions === subs.length + 3);
+  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === sub...', () => (net.describe() as { subscriptions: number }).subscriptions === subs.length + 3, soon);
 
   // Inside the window that will be abandoned: another user's payments around the scoped transfer.
   const before1 = await land(net, conn, pay(carol, dave), [carol]);
@@ -85,8 +86,8 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   const transferSlot = (await conn.getSignatureStatus(transfer)).value!.slot;
   expect((await conn.getSignatureStatus(transfer)).value?.confirmationStatus).toBe('confirmed');
   expect(tokenAmount((await conn.getAccountInfo(bobAta, 'confirmed'))!.data)).toBe(1n);
-  await waitFor(() => notes.some((n) => n.level === 'confirmed' && n.key === bobAta.toBase58() && n.amount === 1n));
-  await waitFor(() => programNotes.some((n) => n.key === bobAta.toBase58()));
+  await waitFor('notes.some((n) => n.level === \'confirmed\' && n.key === bobAta.toBas...', () => notes.some((n) => n.level === 'confirmed' && n.key === bobAta.toBase58() && n.amount === 1n), soon);
+  await waitFor('programNotes.some((n) => n.key === bobAta.toBase58())', () => programNotes.some((n) => n.key === bobAta.toBase58()), soon);
 
   const slotsBefore = { finalized: await conn.getSlot('finalized'), confirmed: await conn.getSlot('confirmed'), processed: await conn.getSlot('processed') };
   const heightsBefore = await Promise.all(levels.map((l) => conn.getBlockHeight(l)));
@@ -129,17 +130,17 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   // Account subscribers at processed and confirmed are told the transfer is undone; finalized
   // never saw it. Program subscribers are not told (only accounts a block writes are).
   for (const level of ['processed', 'confirmed'] as const) {
-    await waitFor(() => notes.slice(notesAtFork).some((n) => n.level === level && n.key === aliceAta.toBase58() && n.amount === 1n && fork.replacementSlots.includes(n.slot)));
-    await waitFor(() => notes.slice(notesAtFork).some((n) => n.level === level && n.key === bobAta.toBase58() && n.lamports === 0));
+    await waitFor('notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...', () => notes.slice(notesAtFork).some((n) => n.level === level && n.key === aliceAta.toBase58() && n.amount === 1n && fork.replacementSlots.includes(n.slot)), soon);
+    await waitFor('notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...', () => notes.slice(notesAtFork).some((n) => n.level === level && n.key === bobAta.toBase58() && n.lamports === 0), soon);
   }
-  await waitFor(() => slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length);
+  await waitFor('slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length', () => slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length, soon);
   const fresh = slotNotes.slice(slotNotesAtFork);
   expect(fresh.slice(0, fork.replacementSlots.length).map((s) => s.slot)).toEqual(fork.replacementSlots);
   expect(fresh[0]).toEqual({ slot: fork.replacementSlots[0], parent: slotsBefore.finalized, root: slotsBefore.finalized });
   expect(roots.length).toBe(rootsAtFork);
 
   net.advanceSlots(FINALITY_DEPTH + 3);
-  await waitFor(() => roots.includes(fork.replacementSlots[0]!));
+  await waitFor('roots.includes(fork.replacementSlots[0]!)', () => roots.includes(fork.replacementSlots[0]!), soon);
   expect(roots.slice(rootsAtFork).some((r) => fork.abandonedSlots.includes(r))).toBe(false);
   expect(tokenAmount((await conn.getAccountInfo(aliceAta, 'finalized'))!.data)).toBe(1n);
   expect(await conn.getAccountInfo(bobAta, 'finalized')).toBeNull();

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { Connection, Keypair, LAMPORTS_PER_SOL, SendTransactionError, SystemProgram, Transaction } from '@solana/web3.js';
-import { fundedKeypair, land, startTestLocalnet, waitFor } from './testing.ts';
+import { fundedKeypair, land, startTestLocalnet, soon } from '../../test/support/test-localnet.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 2 });
 afterAll(() => net.stop());
@@ -99,11 +100,11 @@ test('a fork rolls back a processed transfer; processed reads and notifications 
     conn.onAccountChange(b.publicKey, (info) => notes.push({ level, lamports: info.lamports }), { commitment: level }),
   );
   const sigNotes: unknown[] = [];
-  await waitFor(() => (net.describe() as { subscriptions: number }).subscriptions === 2);
+  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === 2', () => (net.describe() as { subscriptions: number }).subscriptions === 2, soon);
   const sig = await land(net, conn, transfer(a, b), [a]);
   conn.onSignature(sig, (r) => sigNotes.push(r), 'confirmed');
   expect(await conn.getBalance(b.publicKey, 'processed')).toBe(LAMPORTS_PER_SOL);
-  await waitFor(() => notes.some((n) => n.level === 'processed' && n.lamports === LAMPORTS_PER_SOL));
+  await waitFor('notes.some((n) => n.level === \'processed\' && n.lamports === LAMPORT...', () => notes.some((n) => n.level === 'processed' && n.lamports === LAMPORTS_PER_SOL), soon);
 
   const confirmedBefore = await conn.getSlot('confirmed');
   const abandoned = net.fork();
@@ -111,7 +112,7 @@ test('a fork rolls back a processed transfer; processed reads and notifications 
   expect(await conn.getBalance(b.publicKey, 'processed')).toBe(0);
   expect(await conn.getBalance(a.publicKey, 'processed')).toBe(10 * LAMPORTS_PER_SOL);
   expect((await conn.getSignatureStatus(sig, { searchTransactionHistory: true })).value).toBeNull();
-  await waitFor(() => notes.some((n) => n.level === 'processed' && n.lamports === 0));
+  await waitFor('notes.some((n) => n.level === \'processed\' && n.lamports === 0)', () => notes.some((n) => n.level === 'processed' && n.lamports === 0), soon);
   expect(await conn.getSlot('confirmed')).toBe(confirmedBefore);
   expect(await conn.getSlot('processed')).toBeGreaterThan(Math.max(...abandoned));
 
@@ -172,9 +173,9 @@ test('closing WebSockets drops subscriptions and refuses reconnects for a while'
   ws.onSlotChange((s) => slots.push(s.slot));
   const roots: number[] = [];
   ws.onRootChange((r) => roots.push(r));
-  await waitFor(() => subscriptions() === base + 2);
+  await waitFor('subscriptions() === base + 2', () => subscriptions() === base + 2, soon);
   net.advanceSlots(1);
-  await waitFor(() => slots.length === 1 && roots.length === 1);
+  await waitFor('slots.length === 1 && roots.length === 1', () => slots.length === 1 && roots.length === 1, soon);
   expect(slots[0]).toBe(net.chain.tip().slot);
   expect(roots[0]).toBe(net.chain.blockAt('finalized').slot);
 
@@ -193,9 +194,9 @@ test('closing WebSockets drops subscriptions and refuses reconnects for a while'
   });
   expect(refused).toBe(true);
   // web3.js reconnects and resubscribes on its own once the window has passed.
-  await waitFor(() => subscriptions() >= 2, 5000);
+  await waitFor('subscriptions() >= 2', () => subscriptions() >= 2, { ...soon, timeoutMs: 5000 });
   net.advanceSlots(1);
-  await waitFor(() => slots.length >= 2);
+  await waitFor('slots.length >= 2', () => slots.length >= 2, soon);
 });
 
 test('logs and signature subscriptions', async () => {
@@ -203,10 +204,10 @@ test('logs and signature subscriptions', async () => {
   const b = Keypair.generate();
   const logs: string[][] = [];
   const id = conn.onLogs(a.publicKey, (l) => logs.push(l.logs), 'processed');
-  await waitFor(() => (net.describe() as { subscriptions: number }).subscriptions >= 1);
+  await waitFor('(net.describe() as { subscriptions: number }).subscriptions >= 1', () => (net.describe() as { subscriptions: number }).subscriptions >= 1, soon);
   const sig = await land(net, conn, transfer(a, b), [a]);
   const done = new Promise((resolve) => conn.onSignature(sig, (r, ctx) => resolve({ r, slot: ctx.slot }), 'confirmed'));
-  await waitFor(() => logs.length === 1);
+  await waitFor('logs.length === 1', () => logs.length === 1, soon);
   expect(logs[0]?.[0]).toContain('11111111111111111111111111111111 invoke');
   net.advanceSlots(2);
   expect(await done).toEqual({ r: { err: null }, slot: (await conn.getSignatureStatus(sig)).value?.slot });
@@ -216,13 +217,13 @@ test('logs and signature subscriptions', async () => {
 test('stalled slots stop the clock; seeding writes holdings visible at every level', async () => {
   const { net: clocked, conn: c2 } = await startTestLocalnet({ slotMs: 20 });
   try {
-    await waitFor(() => clocked.chain.tip().slot >= 2);
+    await waitFor('clocked.chain.tip().slot >= 2', () => clocked.chain.tip().slot >= 2, soon);
     clocked.stallSlots(true);
     const s = clocked.chain.tip().slot;
     await new Promise((r) => setTimeout(r, 100));
     expect(clocked.chain.tip().slot).toBe(s);
     clocked.stallSlots(false);
-    await waitFor(() => clocked.chain.tip().slot > s);
+    await waitFor('clocked.chain.tip().slot > s', () => clocked.chain.tip().slot > s, soon);
     const owner = Keypair.generate().publicKey.toBase58();
     const mint = Keypair.generate().publicKey.toBase58();
     const [seeded] = clocked.seedNftHoldings([{ mint, owner }]);

@@ -7,7 +7,7 @@ import { createAssociatedTokenAccountInstruction, createBurnInstruction, createC
 import type { Address } from '@solana/kit';
 import { SYSTEM_PROGRAM } from './accounts.ts';
 import { snapOf, writeAccount } from './svm.ts';
-import { fundedKeypair, land, mintNft, startTestLocalnet } from './testing.ts';
+import { fundedKeypair, land, mintNft, startTestLocalnet } from '../../test/support/test-localnet.ts';
 import { TOKEN_PROGRAM } from './token.ts';
 
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 1 });

@@ -1,7 +1,7 @@
 // Every HTTP method through web3.js Connection, which validates each response's shape.
 import { afterAll, describe, expect, test } from 'vitest';
 import { Keypair, LAMPORTS_PER_SOL, SendTransactionError, SystemProgram, Transaction, TransactionMessage, VersionedTransaction } from '@solana/web3.js';
-import { fundedKeypair, land, startTestLocalnet } from './testing.ts';
+import { fundedKeypair, land, startTestLocalnet } from '../../test/support/test-localnet.ts';
 
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 2 });
 afterAll(() => net.stop());

@@ -8,7 +8,8 @@ import { LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { afterAll, expect, test } from 'vitest';
 import { SYSTEM_PROGRAM, type AccountSnap } from './accounts.ts';
 import { packAccounts, parseSnapshot, snapshotFile, snapshotBytes, unpackAccounts, type SnapshotFile } from './snapshot.ts';
-import { fundedKeypair, startTestLocalnet, waitFor } from './testing.ts';
+import { fundedKeypair, startTestLocalnet, soon } from '../../test/support/test-localnet.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { TOKEN_PROGRAM } from './token.ts';
 
 const { net, conn } = await startTestLocalnet();
@@ -90,12 +91,12 @@ test('the periodic snapshot is written after a change, and not again until the n
   const written = () => (existsSync(snapshotPath) ? statSync(snapshotPath).mtimeMs : undefined);
   try {
     net.fund(key(), 1_000_000n);
-    const first = await waitFor(written, 5_000);
+    const first = await waitFor('the first snapshot', written, { ...soon, timeoutMs: 5_000 });
     net.advanceSlots(3);
     await new Promise((r) => setTimeout(r, 400));
     expect(written()).toBe(first);
     net.fund(key(), 1_000_000n);
-    await waitFor(() => (written()! > first ? true : undefined), 5_000);
+    await waitFor('a snapshot after the change', () => written()! > first, { ...soon, timeoutMs: 5_000 });
   } finally {
     await net.stop();
   }

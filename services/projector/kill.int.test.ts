@@ -1,23 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
-import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, rand, randomMint, waitForDbOffsets, type Sent } from './int-support.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, waitForDbOffsets, type Sent } from '../../test/support/projector.ts';
 import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
+import { randomHex } from '../../test/support/random.ts';
+import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
 
 // The projector as a process, SIGKILLed while it applies batches. An observer checks, in every
 // snapshot of the database, that the stored offsets and the rows agree exactly (no offset without
 // its rows, no rows without their offset) and that no mint's slot ever went down.
 const env = stackEnv();
 const ctx = projectorTestContext(env);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let producer: Producer;
 let topic: string;
 let target: Awaited<ReturnType<typeof createPrivateTarget>>;
-const group = `projector-kill-${rand()}`;
-let child: ChildProcess | undefined;
+const group = `projector-kill-${randomHex()}`;
+let child: ServiceProcess | undefined;
 let observing = true;
 
 beforeAll(async () => {
@@ -29,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   observing = false;
-  child?.kill('SIGKILL');
+  await child?.stop('SIGKILL');
   await producer.disconnect();
   await deleteTopic(ctx.kafka, topic);
   await ctx.pool.query('DELETE FROM projector_offsets WHERE group_id = $1', [group]);
@@ -37,11 +36,11 @@ afterAll(async () => {
   await ctx.close();
 });
 
-function startProjector(): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/projector/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+// Live, not ready: killed while it may still be taking its partitions, as well as mid-batch.
+const startProjector = () =>
+  spawnService(
+    'projector',
+    {
       DATABASE_URL: env.DATABASE_URL,
       KAFKA_BROKERS: env.KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
@@ -50,25 +49,10 @@ function startProjector(): Promise<ChildProcess> {
       OWNERSHIP_TABLE: target.table,
       OWNERSHIP_AUDIT_TABLE: target.audit!,
       PROJECTOR_CONSUMERS: 'ownership',
-      HEALTH_PORT: '0',
-      LOG_LEVEL: 'info',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('"msg":"projector running"')) resolve(proc);
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`projector exited (${code}) before it ran:\n${out.slice(-2000)}`)));
-  });
-}
-
-const exited = (proc: ChildProcess) => new Promise<number | null>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
+    { until: 'live' },
+  ).then((p) => (child = p));
 
 describe('projector process killed mid-batch', () => {
   it('never stores an offset without its rows, never moves a row backwards, and ends equal to the topic', { timeout: 300_000 }, async () => {
@@ -123,8 +107,7 @@ describe('projector process killed mid-batch', () => {
     while (producing || kills < 3) {
       const proc = await startProjector();
       await sleep(400 + Math.random() * 1200);
-      proc.kill('SIGKILL');
-      await exited(proc);
+      await proc.stop('SIGKILL');
       kills++;
     }
     await producerLoop;
@@ -133,8 +116,7 @@ describe('projector process killed mid-batch', () => {
     await sleep(200);
     observing = false;
     await observer;
-    last.kill('SIGTERM');
-    expect(await exited(last)).toBe(0); // a graceful stop says so
+    expect(await last.stop('SIGTERM')).toBe(0); // a graceful stop says so
 
     expect(violations.slice(0, 5)).toEqual([]);
     expect(kills).toBeGreaterThanOrEqual(3);

@@ -1,10 +1,11 @@
 import { fc } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { withTransaction } from '../lib/db.ts';
-import { createPrivateTarget, ownershipChange, projectorTestContext, rand, readTable } from './int-support.ts';
+import { createPrivateTarget, ownershipChange, projectorTestContext, readTable } from '../../test/support/projector.ts';
 import { reduceOwnership, toRow, type OwnerChange, type OwnershipRow } from './ownership-reducer.ts';
 import { applyOwnershipBatch, upsertOwnership } from './ownership-store.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 // The property of ownership-reducer.test.ts, through the real SQL: any interleaving, duplication
 // or reordering gives, per mint, the owner at the highest slot; and the writes (COPY for new
@@ -63,7 +64,7 @@ describe('ownership SQL on the real database', () => {
 
   it('batches through applyOwnershipBatch, cut anywhere, give the reducer\'s table, audit trail and tickets', async () => {
     // Private mints with ticket rows, so the statement's tickets update has rows to move.
-    const run = rand(4);
+    const run = randomHex(4);
     const mintOf = (m: string) => `${m}-${run}`;
     const ticketIds = ['mintA', 'mintB', 'mintC'].map((m) => `sqltest-${run}-${m}`);
     const resetTickets = () =>
@@ -118,7 +119,7 @@ describe('ownership SQL on the real database', () => {
   it('values with tabs, line breaks and backslashes go through COPY unchanged', async () => {
     await ctx.pool.query(`TRUNCATE ${target.table}, ${target.audit}`);
     const odd = 'w\tith\nbreaks\r\\N and \\ backslashes';
-    const mint = `odd\t${rand(4)}\\`;
+    const mint = `odd\t${randomHex(4)}\\`;
     await withTransaction(ctx.pool, (client) => applyOwnershipBatch(client, target, [{ ...ownershipChange(mint, 3, odd), tokenAccount: `${odd}\n` }]));
     expect((await readTable(ctx.pool, target.table)).get(mint)).toMatchObject({ owner: odd, token_account: `${odd}\n`, slot: '3' });
     const { rows } = await ctx.pool.query(`SELECT mint, old_owner, new_owner FROM ${target.audit}`);

@@ -1,23 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { startOwnershipConsumer } from './consumers.ts';
 import type { RunningConsumer } from './exactly-once-consumer.ts';
-import {
-  createPrivateTarget,
-  createTopic,
-  deleteTopic,
-  ownershipChange,
-  produceOwnership,
-  projectorTestContext,
-  rand,
-  randomMint,
-  readTable,
-  waitForDbOffsets,
-} from './int-support.ts';
+import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, readTable, waitForDbOffsets } from '../../test/support/projector.ts';
 import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
 import { rebuildOwnership } from './rebuild.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const ctx = projectorTestContext(stackEnv());
 let producer: Producer;
@@ -49,7 +39,7 @@ function histories(mints: string[], slotsPerMint: number, slotBase = 0) {
   const expected = new Map<string, { owner: string | null; slot: number }>();
   for (const [m, mint] of mints.entries()) {
     // Every fifth mint ends burned.
-    const owners = Array.from({ length: slotsPerMint }, (_, i) => (i === slotsPerMint - 1 && m % 5 === 0 ? null : `wallet-${rand(4)}`));
+    const owners = Array.from({ length: slotsPerMint }, (_, i) => (i === slotsPerMint - 1 && m % 5 === 0 ? null : `wallet-${randomHex(4)}`));
     owners.forEach((owner, i) => {
       const slot = slotBase + (i + 1) * 10;
       records.push(ownershipChange(mint, slot, owner));
@@ -85,13 +75,13 @@ describe('ownership projection on the real stack', () => {
     targets.push(target);
     const mints = Array.from({ length: 30 }, randomMint);
     // Tickets for the first ten mints: their owner_wallet must follow the chain.
-    const ticketIds = mints.slice(0, 10).map((m) => `t-${rand()}-${m.slice(0, 6)}`);
+    const ticketIds = mints.slice(0, 10).map((m) => `t-${randomHex()}-${m.slice(0, 6)}`);
     for (const [i, id] of ticketIds.entries()) {
       await ctx.pool.query(`INSERT INTO tickets (id, event_id, mint_address, status) VALUES ($1, 'projector-test', $2, 'mint_requested')`, [id, mints[i]]);
     }
     const { records, expected } = histories(mints, 4);
     await produceOwnership(producer, ctx.registry, topic, records);
-    const group = `projector-test-${rand()}`;
+    const group = `projector-test-${randomHex()}`;
     const consumer = await start(topic, group, target);
     await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
     await expectTable(target.table, expected);
@@ -127,7 +117,7 @@ describe('ownership projection on the real stack', () => {
     const mints = Array.from({ length: 40 }, randomMint);
     const { records, expected } = histories(mints, 3);
     await produceOwnership(producer, ctx.registry, topic, records);
-    const group = `projector-test-${rand()}`;
+    const group = `projector-test-${randomHex()}`;
     let crashes = 0;
     const observed: Array<{ offsets: number; rows: number }> = [];
     await start(topic, group, target, async () => {
@@ -157,7 +147,7 @@ describe('ownership projection on the real stack', () => {
     topics.push(topic);
     const target = await createPrivateTarget(ctx.pool, false);
     targets.push(target);
-    const group = `projector-test-${rand()}`;
+    const group = `projector-test-${randomHex()}`;
     const mints = Array.from({ length: 60 }, randomMint);
     const waves = [0, 1000, 2000].map((base) => histories(mints, 3, base));
 
@@ -202,7 +192,7 @@ describe('ownership projection on the real stack', () => {
     topics.push(topic);
     const target = await createPrivateTarget(ctx.pool, false);
     targets.push(target);
-    const group = `projector-test-${rand()}`;
+    const group = `projector-test-${randomHex()}`;
     const mints = Array.from({ length: 30 }, randomMint);
     const first = histories(mints, 2);
     await produceOwnership(producer, ctx.registry, topic, first.records);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { startStatusConsumer } from './consumers.ts';
-import { createTopic, deleteTopic, partitionOf, produceStatus, projectorTestContext, rand, randomMint, waitForDbOffsets } from './int-support.ts';
+import { createTopic, deleteTopic, partitionOf, produceStatus, projectorTestContext, randomMint, waitForDbOffsets } from '../../test/support/projector.ts';
 import type { OperationStatus } from './op-status.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const ctx = projectorTestContext(stackEnv());
 let producer: Producer;
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 /** An operation row as the API creates it. */
 async function createOp(mint: string): Promise<string> {
-  const ticketId = `t-${rand()}`;
+  const ticketId = `t-${randomHex()}`;
   const opId = randomUUID();
   ticketIds.push(ticketId);
   opIds.push(opId);
@@ -85,7 +86,7 @@ describe('operation status projection on the real stack', () => {
     await producer.send({ topic, messages: [{ key: 'poison', value: Buffer.from('not avro'), partition: partitionOf(stories[0]!.events[0]!.mint) }] });
     await produceStatus(producer, ctx.registry, topic, stories.flatMap((s) => s.events));
 
-    const group = `projector-status-${rand()}`;
+    const group = `projector-status-${randomHex()}`;
     const consumer = await startStatusConsumer(ctx, { topic, groupId: group });
     await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
     await consumer.stop();
@@ -110,7 +111,7 @@ describe('operation status projection on the real stack', () => {
       `UPDATE chain_operations SET state = 'requested', attempts = 0, last_signature = NULL, last_slot = NULL, last_error = NULL, confirmed_at = NULL, updated_at = timestamptz 'epoch' WHERE op_id = ANY($1::uuid[])`,
       [opIds],
     );
-    const replayGroup = `projector-status-${rand()}`;
+    const replayGroup = `projector-status-${randomHex()}`;
     const replay = await startStatusConsumer(ctx, { topic, groupId: replayGroup });
     await waitForDbOffsets(ctx.pool, ctx.kafka, replayGroup, topic);
     await replay.stop();

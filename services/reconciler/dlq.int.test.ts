@@ -8,12 +8,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../lib/schemas.ts';
-import { pipeline, waitFor } from '../../test/helpers/pipeline.ts';
-import { secureRandom, testKafka } from '../../test/helpers/kafka.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { pipeline } from '../../test/support/pipeline.ts';
+import { waitFor } from '../../test/support/wait.ts';
+import { testKafka } from '../../test/support/kafka.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { checkDlq, DLQ_MINT, dlqGrowth, type DlqCheckDeps } from './dlq.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { discrepancyPublisher } from './publisher.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -37,8 +39,8 @@ afterAll(async () => {
 /** Outbox rows no submitter can take in: each becomes one dead letter (its event id dedupes it). */
 async function poison(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const payload = i % 2 ? { opId: randomUUID(), type: 'teleport' } : { note: `dlq test ${secureRandom()}` };
-    await pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`, [randomUUID(), `dlq-test-${secureRandom()}`, JSON.stringify(payload)]);
+    const payload = i % 2 ? { opId: randomUUID(), type: 'teleport' } : { note: `dlq test ${randomHex()}` };
+    await pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`, [randomUUID(), `dlq-test-${randomHex()}`, JSON.stringify(payload)]);
   }
 }
 
@@ -58,7 +60,7 @@ describe('dlq_growth', () => {
     };
 
     await poison(POISON);
-    await waitFor('the poison records on chain.ops.dlq', async () => ((await dlqGrowth(admin, started)) >= POISON ? true : undefined), 90_000, 500);
+    await waitFor('the poison records on chain.ops.dlq', async () => ((await dlqGrowth(admin, started)) >= POISON ? true : undefined), { timeoutMs: 90_000, everyMs: 500 });
     const found = await checkDlq(deps);
     expect(found.count).toBeGreaterThan(deps.threshold);
     expect(found.finding).toMatchObject({ kind: 'dlq_growth', mint: DLQ_MINT });
@@ -71,7 +73,7 @@ describe('dlq_growth', () => {
     const cleared = await waitFor('the window to hold no more than the threshold', async () => {
       const r = await checkDlq(deps);
       return r.finding === undefined ? r : undefined;
-    }, 120_000, 2_000);
+    }, { timeoutMs: 120_000, everyMs: 2_000 });
     expect(cleared.count).toBeLessThanOrEqual(deps.threshold);
     const closed = (await pool.query<{ state: string; resolution: string }>('SELECT state, resolution FROM discrepancies WHERE id = $1', [reported!.id])).rows[0];
     expect(closed).toMatchObject({ state: 'resolved' });

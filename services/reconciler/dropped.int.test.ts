@@ -19,10 +19,12 @@ import { createRegistry } from '../lib/schemas.ts';
 import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../lib/solana/keys.ts';
 import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { TOPICS } from '../lib/topics.ts';
-import { secureRandom, testKafka } from '../../test/helpers/kafka.ts';
-import { dropTransactionsTouching } from '../../test/helpers/localnet-faults.ts';
-import { pipeline, waitFor } from '../../test/helpers/pipeline.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+import { testKafka } from '../../test/support/kafka.ts';
+import { dropTransactionsTouching } from '../../test/support/localnet-faults.ts';
+import { pipeline } from '../../test/support/pipeline.ts';
+import { waitFor } from '../../test/support/wait.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 6 });
@@ -36,7 +38,7 @@ const STUCK_MS = 20_000;
 const services = pipeline({ ...env } as unknown as Record<string, string>, {
   submitter: { SUBMITTER_MAX_ATTEMPTS: '1' },
   reconciler: {
-    RECONCILER_GROUP_ID: `test-reconciler-${secureRandom()}`,
+    RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`,
     // The stream join alone: a full run would compare every mint of the shared stack.
     RECONCILE_INTERVAL_MS: '0',
     RECONCILE_STUCK_MS: String(STUCK_MS),
@@ -50,7 +52,7 @@ const services = pipeline({ ...env } as unknown as Record<string, string>, {
 
 /** chain.ops.dlq and chain.ops.status records produced from now on, decoded. */
 async function tail<T>(topic: string) {
-  const groupId = `dropped-test-${secureRandom()}`;
+  const groupId = `dropped-test-${randomHex()}`;
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -134,7 +136,7 @@ async function diagnosis(opId: string, mint: string): Promise<string> {
 
 describe('transactions dropped until retries are exhausted, on the running pipeline', () => {
   it('a transfer: stuck, then dead-lettered, then needs_review; a mint: stuck, dead-lettered, requested again, landed once; nothing left open', async () => {
-    const ev = `dropped-${secureRandom()}`;
+    const ev = `dropped-${randomHex()}`;
     const [ticketA, ticketB] = [`${ev}-a`, `${ev}-b`];
     for (const id of [ticketA, ticketB]) await createTicket(pool, { id, eventId: ev });
     const holder = await custodialWallet();
@@ -143,16 +145,16 @@ describe('transactions dropped until retries are exhausted, on the running pipel
     const recipientB = Keypair.generate().publicKey.toBase58();
 
     const transferFlow = async () => {
-      const first = await waitFor('the first mint to land', settled((await pool.query<{ op_id: string }>('SELECT op_id FROM chain_operations WHERE mint = $1', [mintA])).rows[0]!.op_id), 3 * MINUTES, 1000);
+      const first = await waitFor('the first mint to land', settled((await pool.query<{ op_id: string }>('SELECT op_id FROM chain_operations WHERE mint = $1', [mintA])).rows[0]!.op_id), { timeoutMs: 3 * MINUTES, everyMs: 1000 });
       expect(first.generation).toBe(1);
       const receiver = Keypair.generate().publicKey.toBase58();
       await drop(receiver);
       const transfer = await api.requestTransfer(pool, { ticketId: ticketA, to: receiver, idempotencyKey: `xfer-${ticketA}` });
 
-      const stuck = await waitFor('stuck_operation open while the transfer is in flight', stuckIn(mintA, 'open'), 3 * MINUTES, 1000);
-      const dead = await waitFor('the transfer on chain.ops.dlq', deadLetterOf(transfer.opId), 8 * MINUTES, 1000);
+      const stuck = await waitFor('stuck_operation open while the transfer is in flight', stuckIn(mintA, 'open'), { timeoutMs: 3 * MINUTES, everyMs: 1000 });
+      const dead = await waitFor('the transfer on chain.ops.dlq', deadLetterOf(transfer.opId), { timeoutMs: 8 * MINUTES, everyMs: 1000 });
       expect(dead).toMatchObject({ errorKind: 'exhausted' });
-      const reviewed = await waitFor('the stuck transfer handed to review', async () => (await discrepancies(mintA)).find((d) => d.id === stuck.id && d.state === 'needs_review'), 2 * MINUTES, 1000);
+      const reviewed = await waitFor('the stuck transfer handed to review', async () => (await discrepancies(mintA)).find((d) => d.id === stuck.id && d.state === 'needs_review'), { timeoutMs: 2 * MINUTES, everyMs: 1000 });
       expect(reviewed.resolution).toMatch(/transfer failed \(exhausted\).*retries only mint/);
       expect((await historyOf(stuck.id)).map((h) => h.state)).toEqual(['open', 'needs_review']);
       expect(await opRow(transfer.opId)).toMatchObject({ state: 'failed', generation: 1, last_error_kind: 'exhausted' });
@@ -166,20 +168,20 @@ describe('transactions dropped until retries are exhausted, on the running pipel
       await drop(mintB);
       const op = await withTransaction(pool, (c) => api.requestMint(c, { ticketId: ticketB, to: recipientB, idempotencyKey: `mint-${ticketB}` }));
       expect(op.mint).toBe(mintB);
-      const stuck = await waitFor('stuck_operation open while the mint is in flight', stuckIn(mintB, 'open'), 3 * MINUTES, 1000);
-      const dead = await waitFor('the mint on chain.ops.dlq', deadLetterOf(op.opId), 8 * MINUTES, 500);
+      const stuck = await waitFor('stuck_operation open while the mint is in flight', stuckIn(mintB, 'open'), { timeoutMs: 3 * MINUTES, everyMs: 1000 });
+      const dead = await waitFor('the mint on chain.ops.dlq', deadLetterOf(op.opId), { timeoutMs: 8 * MINUTES, everyMs: 500 });
       expect(dead).toMatchObject({ errorKind: 'exhausted' });
       // The chain lets the mint through again; the reconciler's re-request may already be on its
       // way (then that one is dropped too, and the next one lands).
       await undrop(mintB);
 
-      const landed = await waitFor('the re-requested mint confirmed', settled(op.opId), 8 * MINUTES, 1000).catch(async (err: unknown) => {
+      const landed = await waitFor('the re-requested mint confirmed', settled(op.opId), { timeoutMs: 8 * MINUTES, everyMs: 1000 }).catch(async (err: unknown) => {
         // What the pipeline did, should it time out again (it did when the reconciler acted on a failure
         // before the projector had written it: see rowBehindFailure).
         throw new Error(`${(err as Error).message}\n${await diagnosis(op.opId, mintB)}`);
       });
       expect(landed.generation).toBeGreaterThanOrEqual(2);
-      const healed = await waitFor('the stuck mint healed by the re-request', async () => (await discrepancies(mintB)).find((d) => d.id === stuck.id && d.state === 'healed'), MINUTES, 1000);
+      const healed = await waitFor('the stuck mint healed by the re-request', async () => (await discrepancies(mintB)).find((d) => d.id === stuck.id && d.state === 'healed'), { timeoutMs: MINUTES, everyMs: 1000 });
       expect(healed.resolution).toMatch(new RegExp(`${op.opId} requested again as generation 2 \\(same op id and idempotency key\\)`));
       expect((await historyOf(stuck.id)).map((h) => h.state)).toEqual(['open', 'healed']);
 
@@ -205,7 +207,7 @@ describe('transactions dropped until retries are exhausted, on the running pipel
     await waitFor('no open discrepancy left for the two mints', async () => {
       const open = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM discrepancies WHERE mint = ANY($1) AND state = 'open'`, [[mintA, mintB]])).rows[0]!.n;
       return open === 0 ? true : undefined;
-    }, 2 * MINUTES, 1000);
+    }, { timeoutMs: 2 * MINUTES, everyMs: 1000 });
     const finalStates = [...(await discrepancies(mintA)), ...(await discrepancies(mintB))].map((d) => `${d.kind}:${d.state}`);
     expect(finalStates).toContain('stuck_operation:needs_review');
     expect(finalStates).toContain('stuck_operation:healed');

@@ -3,14 +3,15 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
-import { secureRandom } from '../../test/helpers/kafka.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
-import { seedChain, seedTickets } from './fixtures.ts';
+
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { seedChain, seedTickets } from '../../test/support/reconciler.ts';
 import { fullReconciliation, type FullRunDeps } from './full-run.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { deleteOldRuns } from './runs.ts';
 import { rpcHolderSnapshotReader } from './snapshot.ts';
 import type { DiscrepancyEvent } from './store.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -38,7 +39,7 @@ const active = async (mints: string[]) =>
 
 describe('full reconciliation against seeded chain and database', () => {
   it('finds each injected fault with its kind, heals the owners from the chain, and records the run', async () => {
-    const ev = `ev-${secureRandom()}`;
+    const ev = `ev-${randomHex()}`;
     const t = (n: number) => `${ev}-${n}`;
     const [m1, m2, m3, m4, m5, m6, m7] = Array.from({ length: 7 }, key) as [string, string, string, string, string, string, string];
     const [a, b, c, x, y] = Array.from({ length: 5 }, key) as [string, string, string, string, string];
@@ -102,7 +103,7 @@ describe('full reconciliation against seeded chain and database', () => {
     const m = key();
     const owner = key();
     await seedChain(env.SOLANA_RPC_URL, [{ mint: m, owner }]);
-    await seedTickets(pool, [{ ticketId: `t-${secureRandom()}`, eventId: 'ev-timeout', mint: m, owner }]);
+    await seedTickets(pool, [{ ticketId: `t-${randomHex()}`, eventId: 'ev-timeout', mint: m, owner }]);
     const r = await fullReconciliation(deps([m], [], { timeoutMs: 0 }), 'test');
     expect(r).toMatchObject({ status: 'partial', checked: 0, skipped: 1 });
     const run = (await pool.query(`SELECT status, error FROM reconcile_runs WHERE id = $1`, [r.runId])).rows[0];
@@ -113,7 +114,7 @@ describe('full reconciliation against seeded chain and database', () => {
   it('gives a lagging projection its grace period, and reports a stopped projector once it has passed', async () => {
     const [m, before, after] = [key(), key(), key()];
     await seedChain(env.SOLANA_RPC_URL, [{ mint: m, owner: after }]);
-    await seedTickets(pool, [{ ticketId: `t-${secureRandom()}`, eventId: 'ev-lag', mint: m, owner: before }]);
+    await seedTickets(pool, [{ ticketId: `t-${randomHex()}`, eventId: 'ev-lag', mint: m, owner: before }]);
     // The projection still shows the previous owner: the chain moved and the projector has not caught up.
     await pool.query(`INSERT INTO ownership (mint, owner, token_account, amount, slot, commitment, updated_at) VALUES ($1, $2, NULL, 1, 1, 'confirmed', now())`, [m, before]);
     try {

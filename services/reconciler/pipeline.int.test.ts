@@ -9,12 +9,14 @@ import { withTransaction } from '../lib/db.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../lib/solana/keys.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
-import { secureRandom } from '../../test/helpers/kafka.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
+
+import { stackEnv } from '../../test/support/stack-env.ts';
 import { fullReconciliation } from './full-run.ts';
-import { pipeline, waitFor } from '../../test/helpers/pipeline.ts';
+import { pipeline } from '../../test/support/pipeline.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { rpcHolderSnapshotReader } from './snapshot.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 6 });
@@ -22,7 +24,7 @@ const api = createOpsApi({ authority: loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH
 const seed = loadMasterSeedFile(env.CUSTODIAL_SEED_PATH);
 const GRACE_MS = 5_000;
 const services = pipeline({ ...env } as unknown as Record<string, string>, {
-  reconciler: { RECONCILER_GROUP_ID: `test-reconciler-${secureRandom()}`, RECONCILE_INTERVAL_MS: '10000', RECONCILE_GRACE_MS: String(GRACE_MS), RECONCILE_EVAL_INTERVAL_MS: '1000' },
+  reconciler: { RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`, RECONCILE_INTERVAL_MS: '10000', RECONCILE_GRACE_MS: String(GRACE_MS), RECONCILE_EVAL_INTERVAL_MS: '1000' },
 });
 
 async function wallet(): Promise<string> {
@@ -54,7 +56,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('reconciler on the running pipeline', () => {
-  const ev = `rec-${secureRandom()}`;
+  const ev = `rec-${randomHex()}`;
   const ids = Array.from({ length: 30 }, (_, i) => `${ev}-${i}`);
   let mints: string[] = [];
   let w1 = '';
@@ -64,10 +66,10 @@ describe('reconciler on the running pipeline', () => {
     [w1, w2] = [await wallet(), await wallet()];
     for (const id of ids) await createTicket(pool, { id, eventId: ev });
     await requestAll('mint', ids, w1);
-    await waitFor('every ticket minted and projected', allOwnedBy(ids, w1), 180_000, 1000);
+    await waitFor('every ticket minted and projected', allOwnedBy(ids, w1), { timeoutMs: 180_000, everyMs: 1000 });
     mints = (await owners(ids)).map((t) => t.mint_address);
     await requestAll('transfer', ids, w2);
-    await waitFor('every transfer projected', allOwnedBy(ids, w2), 180_000, 1000);
+    await waitFor('every transfer projected', allOwnedBy(ids, w2), { timeoutMs: 180_000, everyMs: 1000 });
     // Past the grace period and a scheduled run, still nothing was ever recorded for these mints.
     await new Promise((r) => setTimeout(r, GRACE_MS + 12_000));
     expect(await everRecorded(mints)).toEqual([]);
@@ -92,18 +94,18 @@ describe('reconciler on the running pipeline', () => {
     // The transfers land on chain while nothing projects them; the grace period runs out.
     await new Promise((r) => setTimeout(r, GRACE_MS + 15_000));
     await services.start('projector');
-    await waitFor('moved tickets projected after the projector came back', allOwnedBy(moved, w1), 120_000, 1000);
+    await waitFor('moved tickets projected after the projector came back', allOwnedBy(moved, w1), { timeoutMs: 120_000, everyMs: 1000 });
 
     const healed = await waitFor('the hand-edited owner healed from the chain', async () => {
       const t = (await owners([handEdited]))[0];
       return t?.owner_wallet === w2 ? true : undefined;
-    }, 60_000, 1000);
+    }, { timeoutMs: 60_000, everyMs: 1000 });
     expect(healed).toBe(true);
     await waitFor('missing_in_db queued for review', async () => {
       const rows = await everRecorded([mintOf.get(deleted)!]);
       return rows.some((r) => r.kind === 'missing_in_db' && r.state === 'needs_review') ? true : undefined;
-    }, 60_000, 1000);
-    await waitFor('no open discrepancy left', async () => ((await openFor(scope)) === '0' ? true : undefined), 60_000, 1000);
+    }, { timeoutMs: 60_000, everyMs: 1000 });
+    await waitFor('no open discrepancy left', async () => ((await openFor(scope)) === '0' ? true : undefined), { timeoutMs: 60_000, everyMs: 1000 });
     const kinds = (await everRecorded(scope)).map((r) => `${r.kind}:${r.state}`);
     expect(kinds).toContain('owner_mismatch:healed');
     expect(kinds).toContain('missing_in_db:needs_review');

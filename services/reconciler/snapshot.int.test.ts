@@ -7,8 +7,8 @@ import { createBurnInstruction, createCloseAccountInstruction } from '@solana/sp
 import { describe, expect, it } from 'vitest';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
-import { seedChain } from './fixtures.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { seedChain } from '../../test/support/reconciler.ts';
 import { rpcHolderSnapshotReader, snapshotChain, type ChainRow, type TrackedMint } from './snapshot.ts';
 
 const env = stackEnv();

@@ -13,14 +13,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.ts';
 import { createRegistry } from '../lib/schemas.ts';
 import { TOPICS } from '../lib/topics.ts';
-import { collectUntil, secureRandom, testKafka } from '../../test/helpers/kafka.ts';
-import { stackEnv } from '../../test/helpers/stack-env.ts';
-import { seedChain, seedTickets } from './fixtures.ts';
+import { collectUntil, testKafka } from '../../test/support/kafka.ts';
+import { stackEnv } from '../../test/support/stack-env.ts';
+import { seedChain, seedTickets } from '../../test/support/reconciler.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { discrepancyPublisher } from './publisher.ts';
 import { snapshotChain, rpcHolderSnapshotReader } from './snapshot.ts';
 import { evaluateStream, type StreamEvalDeps } from './stream-eval.ts';
 import { StreamState } from './stream-state.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -53,7 +54,7 @@ describe('stream evaluation', () => {
   it('heals an owner mismatch after re-reading the chain, and escalates a stuck operation to review once it is dead-lettered', async () => {
     await producer.connect();
     const [healMint, stuckMint, x, y] = [key(), key(), key(), key()];
-    const ev = `stream-${secureRandom()}`;
+    const ev = `stream-${randomHex()}`;
     await seedChain(env.SOLANA_RPC_URL, [{ mint: healMint, owner: y }, { mint: stuckMint, owner: x }]);
     await seedTickets(pool, [
       { ticketId: `${ev}-1`, eventId: ev, mint: healMint, owner: x },
@@ -105,7 +106,7 @@ describe('stream evaluation', () => {
   // the API's refusal ("is submitted") sent a mint that was safe to retry to review for good.
   it('re-requests a failed mint only once the projector has written the failure, and keeps the discrepancy open meanwhile', async () => {
     await producer.connect();
-    const ticketId = `stream-lag-${secureRandom()}`;
+    const ticketId = `stream-lag-${randomHex()}`;
     await createTicket(pool, { id: ticketId, eventId: 'stream-lag-test' });
     const mint = (await mintAddressFor(authority, ticketId)).toBase58();
     await pool.query(`UPDATE tickets SET mint_address = $2, status = 'mint_requested' WHERE id = $1`, [ticketId, mint]);

@@ -1,69 +1,49 @@
 // Acceptance: SIGKILL right after broadcasting, then a restart: nothing executes twice and all
 // confirm. And a dropped transaction: the submitter waits for blockhash expiry, re-signs once,
 // confirms; the status stream shows submitted, expired, submitted, confirmed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusEvent } from './events.ts';
 import type { RunningSubmitter } from './submitter.ts';
-import { advanceSlots, groupAtEnd, harness, holdersOf, injectFaults, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from './testing.ts';
+import { advanceSlots, groupAtEnd, harness, holdersOf, injectFaults, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from '../../test/support/submitter.ts';
 import { TOPICS } from '../lib/topics.ts';
+import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const h = harness();
 let status: Tail<StatusEvent>;
-const children: ChildProcess[] = [];
+const children: ServiceProcess[] = [];
 
 beforeAll(async () => {
   status = await tailStatus(h);
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.stop('SIGKILL')));
   await status?.stop();
   await h.close();
 });
 
-function spawnSubmitter(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/submitter/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  children.push(child);
-  return { child, output: () => out };
-}
-
-async function until<T>(read: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await read();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('submitter: crashes and dropped transactions', () => {
   it('killed with SIGKILL right after broadcasting, then restarted: every op confirms once', async () => {
-    const env = submitterEnv(h, { HEALTH_PORT: '0', LOG_LEVEL: 'info' });
+    const env = submitterEnv(h);
     await groupAtEnd(h.kafka, env.SUBMITTER_GROUP_ID!, TOPICS.opsRequested);
-    const first = spawnSubmitter(env);
+    const first = await spawnService('submitter', env);
+    children.push(first);
     const ops = await requestMints(h, Array.from({ length: 30 }, newWallet));
     const ids = ops.map((o) => o.opId);
     // The moment the first of them is on the wire.
-    await until(async () => (await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = ANY($1::uuid[]) AND sent_at IS NOT NULL LIMIT 1', [ids])).rowCount, 60_000, 'a broadcast');
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    await waitFor('a broadcast', async () => ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = ANY($1::uuid[]) AND sent_at IS NOT NULL LIMIT 1', [ids])).rowCount ?? 0) > 0, { everyMs: 25 });
+    await first.stop('SIGKILL');
     const inFlight = (await h.pool.query(`SELECT count(*)::int AS n FROM submitter_ops WHERE op_id = ANY($1::uuid[]) AND state IN ('pending', 'submitted')`, [ids])).rows[0].n as number;
 
-    const second = spawnSubmitter(env);
+    // Not waited on: the ops it must finish are already in flight.
+    const second = await spawnService('submitter', env, { until: 'spawned' });
+    children.push(second);
     try {
-      await status.waitFor((evs) => new Set(evs.filter((e) => ids.includes(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === ids.length, 120_000);
+      await status.until((evs) => new Set(evs.filter((e) => ids.includes(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === ids.length, 120_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nfirst:\n${first.output().slice(-3000)}\nsecond:\n${second.output().slice(-3000)}`);
+      throw new Error(`${(err as Error).message}\nfirst:\n${first.logs().slice(-3000)}\nsecond:\n${second.logs().slice(-3000)}`);
     }
-    second.child.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c)));
-    expect(code).toBe(0);
+    expect(await second.stop('SIGTERM')).toBe(0);
 
     expect(inFlight).toBeGreaterThan(0);
     // One landed transaction per op (the re-signing path never ran: no blockhash expired).
@@ -87,10 +67,10 @@ describe('submitter: crashes and dropped transactions', () => {
       drop = { account: to, count: 0 };
       await injectFaults(h, { dropTransactions: { account: to, count: 1 } });
       const [op] = await requestMints(h, [to]);
-      await until(async () => (await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = $1 AND sent_at IS NOT NULL', [op!.opId])).rowCount, 60_000, 'the first broadcast');
+      await waitFor('the first broadcast', async () => ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = $1 AND sent_at IS NOT NULL', [op!.opId])).rowCount ?? 0) > 0, { everyMs: 25 });
       // Expire the blockhash quickly: 151 blocks instead of ~60 s of slots.
       await advanceSlots(h, 151);
-      await status.waitFor((evs) => evs.some((e) => e.opId === op!.opId && e.state === 'confirmed'), 60_000);
+      await status.until((evs) => evs.some((e) => e.opId === op!.opId && e.state === 'confirmed'), 60_000);
       const evs = status.events.filter((e) => e.opId === op!.opId && e.state !== 'finalized');
       expect(evs.map((e) => `${e.state}#${e.attempt}`)).toEqual(['submitted#1', 'expired#1', 'submitted#2', 'confirmed#2']);
       expect(evs[2]!.signature).not.toBe(evs[0]!.signature);

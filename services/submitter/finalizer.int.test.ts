@@ -12,10 +12,11 @@ import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { finalizeOnce } from './finalizer.ts';
 import { createSubmitterMetrics } from './metrics.ts';
 import * as store from './store.ts';
-import { harness, newWallet, rand } from './testing.ts';
+import { harness, newWallet } from '../../test/support/submitter.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const h = harness();
-const holder = `finalizer-test-${rand()}`;
+const holder = `finalizer-test-${randomHex()}`;
 const mine: string[] = [];
 afterAll(async () => {
   await h.pool.query(`UPDATE submitter_ops SET state = 'finalized' WHERE op_id = ANY($1::uuid[])`, [mine]);
@@ -24,13 +25,13 @@ afterAll(async () => {
 
 /** A mint op stored as confirmed at `slot` with `signature`. */
 async function confirmedOp(signature: string, slot: number): Promise<string> {
-  const ticketId = `t-${rand(8)}`;
+  const ticketId = `t-${randomHex(8)}`;
   await createTicket(h.pool, { id: ticketId, eventId: 'finalizer-test' });
   const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
   expect(await store.claimLeases(h.pool, holder, [mint], 15 * 60_000)).toEqual([mint]);
   const opId = randomUUID();
   mine.push(opId);
-  await store.insertOps(h.pool, [{ opId, idempotencyKey: `k-${rand()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 }]);
+  await store.insertOps(h.pool, [{ opId, idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 }]);
   await h.pool.query(`UPDATE submitter_ops SET state = 'confirmed', attempts = 1, last_signature = $2, last_slot = $3, confirmed_at = now() WHERE op_id = $1`, [opId, signature, slot]);
   return opId;
 }
@@ -51,7 +52,7 @@ function scriptedChain(finalizedSlot: number, finalized: Set<string>) {
 
 describe('finalizeOnce', () => {
   it('finalizes an op once its signature is finalized, with one event; skips reading ops above the finalized slot', async () => {
-    const [sigA, sigB, sigC] = [`sig-a-${rand(12)}`, `sig-b-${rand(12)}`, `sig-c-${rand(12)}`];
+    const [sigA, sigB, sigC] = [`sig-a-${randomHex(12)}`, `sig-b-${randomHex(12)}`, `sig-c-${randomHex(12)}`];
     const a = await confirmedOp(sigA, 50);
     const b = await confirmedOp(sigB, 60);
     const c = await confirmedOp(sigC, 500);

@@ -3,7 +3,7 @@
 // with signature and slot. And a transfer requested right after its mint runs only after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSubmitter } from './submitter.ts';
-import { custodialWallet, harness, holdersOf, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from './testing.ts';
+import { custodialWallet, harness, holdersOf, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from '../../test/support/submitter.ts';
 import type { StatusEvent } from './events.ts';
 
 const BURST = Number(process.env.SUBMITTER_TEST_BURST ?? 200);
@@ -27,7 +27,7 @@ describe('submitter: mints', () => {
   it(`confirms ${BURST} mints requested in one burst, one NFT each, owned by the requested wallet`, async () => {
     const ops = await requestMints(h, Array.from({ length: BURST }, newWallet));
     const ids = new Set(ops.map((o) => o.opId));
-    await status.waitFor((evs) => new Set(evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === BURST, 240_000);
+    await status.until((evs) => new Set(evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === BURST, 240_000);
 
     for (const op of ops) {
       const evs = eventsOf(op.opId);
@@ -66,7 +66,7 @@ describe('submitter: mints', () => {
     } finally {
       client.release();
     }
-    await status.waitFor(() => eventsOf(transferOp).some((e) => e.state === 'confirmed'));
+    await status.until(() => eventsOf(transferOp).some((e) => e.state === 'confirmed'));
     const order = status.events.filter((e) => e.opId === mintOp || e.opId === transferOp).filter((e) => e.state !== 'finalized').map((e) => `${e.type}:${e.state}`);
     expect(order).toEqual(['mint:submitted', 'mint:confirmed', 'transfer:submitted', 'transfer:confirmed']);
     const mintSlot = eventsOf(mintOp).find((e) => e.state === 'confirmed')!.slot!;

@@ -9,7 +9,8 @@ import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { DeadLetter, StatusEvent } from './events.ts';
 import type { RunningSubmitter } from './submitter.ts';
-import { harness, holdersOf, insertRawOutbox, newWallet, rand, requestMints, startTestSubmitter, submitterEnv, tailDlq, tailStatus, type Tail } from './testing.ts';
+import { harness, holdersOf, insertRawOutbox, newWallet, requestMints, startTestSubmitter, submitterEnv, tailDlq, tailStatus, type Tail } from '../../test/support/submitter.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const h = harness();
 let submitter: RunningSubmitter;
@@ -61,7 +62,7 @@ describe('submitter: redelivery and poison input', () => {
       await producer.disconnect();
     }
 
-    await status.waitFor((evs) => new Set(evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === ids.size, 120_000);
+    await status.until((evs) => new Set(evs.filter((e) => ids.has(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === ids.size, 120_000);
     // Let any late duplicate surface before counting.
     await new Promise((r) => setTimeout(r, 3_000));
     const ours = status.events.filter((e) => ids.has(e.opId) && e.state !== 'finalized');
@@ -75,10 +76,10 @@ describe('submitter: redelivery and poison input', () => {
 
   it('dead-letters each kind of poison with its reason; the op behind it on the same key confirms', async () => {
     // The valid ticket whose mint is the key every poison record shares.
-    const ticketId = `t-poison-${rand()}`;
+    const ticketId = `t-poison-${randomHex()}`;
     const key = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
-    const base = { idempotencyKey: `k-${rand()}`, mint: key, from: null, to: newWallet(), ticketId, requestedAt: Date.now() };
-    const missingTicket = `t-missing-${rand()}`;
+    const base = { idempotencyKey: `k-${randomHex()}`, mint: key, from: null, to: newWallet(), ticketId, requestedAt: Date.now() };
+    const missingTicket = `t-missing-${randomHex()}`;
     const poison = {
       unknownType: { ...base, opId: randomUUID(), type: 'teleport' },
       invalidAddress: { ...base, opId: randomUUID(), type: 'mint', to: 'not-a-wallet' },
@@ -99,10 +100,10 @@ describe('submitter: redelivery and poison input', () => {
     const valid = await h.api.requestMint(h.pool, { ticketId, to: base.to, idempotencyKey: `mint-${ticketId}` });
     expect(valid.mint).toBe(key);
 
-    await status.waitFor((evs) => evs.some((e) => e.opId === valid.opId && e.state === 'confirmed'), 90_000);
+    await status.until((evs) => evs.some((e) => e.opId === valid.opId && e.state === 'confirmed'), 90_000);
     const poisonIds = new Set<string>(Object.values(poison).map((p) => p.opId));
     const ours = (d: DeadLetter) => (d.opId !== null && poisonIds.has(d.opId)) || d.rawPayload.includes('"oops"');
-    await dlq.waitFor((d) => d.filter(ours).length >= 4, 30_000);
+    await dlq.until((d) => d.filter(ours).length >= 4, 30_000);
     const letters = dlq.events.filter(ours);
     expect(letters).toHaveLength(4);
     const reasonOf = (pred: (d: DeadLetter) => boolean) => letters.find(pred)?.reason;

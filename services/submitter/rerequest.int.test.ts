@@ -19,10 +19,11 @@ import { takeIn, type IntakeContext } from './intake.ts';
 import { createSubmitterMetrics } from './metrics.ts';
 import type { Operation } from './operation.ts';
 import * as store from './store.ts';
-import { harness, newWallet, rand } from './testing.ts';
+import { harness, newWallet } from '../../test/support/submitter.ts';
+import { randomHex } from '../../test/support/random.ts';
 
 const h = harness();
-const holder = `rerequest-test-${rand()}`;
+const holder = `rerequest-test-${randomHex()}`;
 const ctx: IntakeContext = {
   pool: h.pool,
   schema: avroType(fileURLToPath(new URL('../../schemas', import.meta.url)), 'operation.avsc'),
@@ -42,11 +43,11 @@ const intake = (...ops: Operation[]) => takeIn(ctx, [{ topic: TOPICS.opsRequeste
 
 /** A mint operation taken in, held by this test's lease. */
 async function takenIn(): Promise<Operation> {
-  const ticketId = `t-${rand(8)}`;
+  const ticketId = `t-${randomHex(8)}`;
   await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
   const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
   expect(await store.claimLeases(h.pool, holder, [mint], 15 * 60_000)).toEqual([mint]);
-  const op: Operation = { opId: randomUUID(), idempotencyKey: `k-${rand()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 };
+  const op: Operation = { opId: randomUUID(), idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 };
   mine.push(op.opId);
   expect(await intake(op)).toMatchObject({ inserted: 1 });
   return op;
@@ -57,7 +58,7 @@ async function fail(op: Operation, attempt: number, kind: DeadLetter['errorKind'
   await withTransaction(h.pool, async (c) => {
     await c.query(
       `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height, outcome) VALUES ($1, $2, $3, '\\x00', 'bh', 1, 'expired')`,
-      [op.opId, attempt, `sig-${rand(16)}`],
+      [op.opId, attempt, `sig-${randomHex(16)}`],
     );
     await c.query('UPDATE submitter_ops SET attempts = $2 WHERE op_id = $1', [op.opId, attempt]);
     const reason = `${kind} at attempt ${attempt}`;
@@ -116,11 +117,11 @@ describe('intake: a re-request (higher generation) of a known operation', () => 
     expect(await opRow(pending.opId)).toMatchObject({ state: 'pending', generation: 2, attempt_base: 0 });
     expect((await h.pool.query('SELECT count(*)::int AS n FROM submitter_op_generations WHERE op_id = $1', [pending.opId])).rows[0].n).toBe(0);
 
-    const ticketId = `t-${rand(8)}`;
+    const ticketId = `t-${randomHex(8)}`;
     await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
     const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
     await store.claimLeases(h.pool, holder, [mint], 15 * 60_000);
-    const unseen: Operation = { opId: randomUUID(), idempotencyKey: `k-${rand()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 3 };
+    const unseen: Operation = { opId: randomUUID(), idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 3 };
     mine.push(unseen.opId);
     expect(await intake(unseen)).toMatchObject({ inserted: 1, reopened: 0 });
     expect(await opRow(unseen.opId)).toMatchObject({ state: 'pending', generation: 3 });

@@ -9,17 +9,19 @@ import { getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { Connection, Keypair } from '@solana/web3.js';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chainOwners, createNft, followOwnership, fundedKeypair, land, transferTx } from '../../services/chain-ingest/testing.ts';
+import { chainOwners, createNft, followOwnership, fundedKeypair, land, transferTx } from '../support/chain.ts';
 import type { OwnershipChange } from '../../services/lib/records.ts';
-import { secureRandom } from '../helpers/kafka.ts';
-import { abandonConfirmed } from '../helpers/localnet-faults.ts';
-import { pipeline, waitFor } from '../helpers/pipeline.ts';
-import { stackEnv } from '../helpers/stack-env.ts';
+
+import { abandonConfirmed } from '../support/localnet-faults.ts';
+import { pipeline } from '../support/pipeline.ts';
+import { waitFor } from '../support/wait.ts';
+import { stackEnv } from '../support/stack-env.ts';
+import { randomHex } from '../support/random.ts';
 
 const env = stackEnv();
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
 const conn = new Connection(env.SOLANA_RPC_URL, { commitment: 'confirmed', wsEndpoint: env.SOLANA_WS_URL });
-const run = secureRandom();
+const run = randomHex();
 const projectorGroup = `fork-test-${run}`;
 const ticketId = `fork-${run}`;
 let services: ReturnType<typeof pipeline> | undefined;
@@ -58,7 +60,7 @@ describe('a fork that abandons a confirmed slot', () => {
     const aliceAta = getAssociatedTokenAddressSync(mint, alice.publicKey);
     // The fork drops every transaction naming Alice's token account, the NFT's creation too
     // unless it is rooted by then.
-    await waitFor('the NFT to be rooted', async () => ((await conn.getAccountInfo(aliceAta, 'finalized')) ? true : undefined), 60_000, 250);
+    await waitFor('the NFT to be rooted', async () => ((await conn.getAccountInfo(aliceAta, 'finalized')) ? true : undefined), { timeoutMs: 60_000, everyMs: 250 });
     await pool.query(`INSERT INTO tickets (id, event_id, mint_address, status) VALUES ($1, 'fork-test', $2, 'minted')`, [ticketId, m]);
 
     topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, [m]);
@@ -77,11 +79,11 @@ describe('a fork that abandons a confirmed slot', () => {
     await Promise.all([services.start('chain-ingest'), services.start('projector')]);
     const a = alice.publicKey.toBase58();
     const b = bob.toBase58();
-    await waitFor('Alice in the topic and the table', async () => (topic!.latest(m)?.owner === a && (await projected(m))?.ticketOwner === a ? true : undefined), 60_000, 250);
+    await waitFor('Alice in the topic and the table', async () => (topic!.latest(m)?.owner === a && (await projected(m))?.ticketOwner === a ? true : undefined), { timeoutMs: 60_000, everyMs: 250 });
 
     const transfer = await land(conn, transferTx(payer.publicKey, mint, alice.publicKey, bob), [payer, alice]);
     const transferSlot = (await conn.getSignatureStatus(transfer)).value!.slot;
-    await waitFor('Bob in the topic and the table', async () => (topic!.latest(m)?.owner === b && (await projected(m))?.ticketOwner === b ? true : undefined), 60_000, 100);
+    await waitFor('Bob in the topic and the table', async () => (topic!.latest(m)?.owner === b && (await projected(m))?.ticketOwner === b ? true : undefined), { timeoutMs: 60_000, everyMs: 100 });
     const bobRecord = topic.latest(m)!;
     expect(bobRecord).toMatchObject({ owner: b, commitment: 'confirmed', source: 'stream', slot: transferSlot });
 
@@ -94,10 +96,7 @@ describe('a fork that abandons a confirmed slot', () => {
 
     const correction = await waitFor(
       'a later record giving the NFT back to Alice',
-      async () => records().find((r, i) => i > records().indexOf(bobRecord) && r.owner === a),
-      90_000,
-      250,
-    );
+      async () => records().find((r, i) => i > records().indexOf(bobRecord) && r.owner === a), { timeoutMs: 90_000, everyMs: 250 });
     expect(correction).toMatchObject({ owner: a, tokenAccount: aliceAta.toBase58(), commitment: 'confirmed', source: 'backfill' });
     // A correction never goes back in slot: consumers that keep the highest slot take it.
     expect(correction.slot).toBeGreaterThan(transferSlot);
@@ -107,7 +106,7 @@ describe('a fork that abandons a confirmed slot', () => {
     await waitFor('Alice back in the table and the ticket', async () => {
       const p = await projected(m);
       return p?.owner === a && p.ticketOwner === a && p.slot >= correction.slot ? p : undefined;
-    }, 60_000, 250);
+    }, { timeoutMs: 60_000, everyMs: 250 });
     const { rows: audit } = await pool.query<{ old_owner: string | null; new_owner: string | null; slot: string }>(
       'SELECT old_owner, new_owner, slot FROM ownership_audit WHERE mint = $1 ORDER BY id',
       [m],
@@ -120,7 +119,7 @@ describe('a fork that abandons a confirmed slot', () => {
     expect(Number(audit.at(-1)!.slot)).toBe(correction.slot);
 
     // Then the root reaches the correction's slot and agrees with it.
-    await waitFor('the correction finalized', async () => (topic!.latest(m)?.commitment === 'finalized' ? true : undefined), 90_000, 250);
+    await waitFor('the correction finalized', async () => (topic!.latest(m)?.commitment === 'finalized' ? true : undefined), { timeoutMs: 90_000, everyMs: 250 });
     expect(topic.latest(m)).toMatchObject({ owner: a, slot: correction.slot });
     const slots = records().map((r: OwnershipChange) => r.slot);
     expect(slots).toEqual([...slots].sort((x, y) => x - y));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stackEnv } from '../helpers/stack-env.ts';
-import { collectUntil, createTestTopic, secureRandom, testKafka } from '../helpers/kafka.ts';
+import { stackEnv } from '../support/stack-env.ts';
+import { collectUntil, createTestTopic, testKafka } from '../support/kafka.ts';
+import { randomHex } from '../support/random.ts';
 
 describe('kafka broker', () => {
   it('delivers produced messages, per key in order, to a consumer group', async () => {
@@ -8,7 +9,7 @@ describe('kafka broker', () => {
     const topic = await createTestTopic(kafka, 3);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const keys = ['a', 'b', 'c'].map((k) => `${k}-${secureRandom()}`);
+    const keys = ['a', 'b', 'c'].map((k) => `${k}-${randomHex()}`);
     const messages = keys.flatMap((key) => [0, 1, 2, 3].map((n) => ({ key, value: `${key}:${n}` })));
     await producer.send({ topic, messages });
     await producer.disconnect();

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../services/lib/topics.ts';
-import { collectUntil, secureRandom, testKafka } from '../helpers/kafka.ts';
-import { stackEnv } from '../helpers/stack-env.ts';
+import { collectUntil, testKafka } from '../support/kafka.ts';
+import { stackEnv } from '../support/stack-env.ts';
+import { randomHex } from '../support/random.ts';
 
 const pool = new pg.Pool({ connectionString: stackEnv().DATABASE_URL, max: 2 });
 afterAll(() => pool.end());
@@ -17,9 +18,9 @@ async function insertOutbox(client: pg.PoolClient | pg.Pool, id: string, mint: s
 
 describe('outbox → Debezium → chain.ops.requested', () => {
   it('publishes a committed outbox row with the mint as key, the payload expanded and the event id header', async () => {
-    const mint = `mint-${secureRandom()}`;
+    const mint = `mint-${randomHex()}`;
     const id = randomUUID();
-    const payload = { opId: id, type: 'mint', mint, ticketId: `t-${secureRandom()}`, nested: { seats: [1, 2] } };
+    const payload = { opId: id, type: 'mint', mint, ticketId: `t-${randomHex()}`, nested: { seats: [1, 2] } };
     await insertOutbox(pool, id, mint, payload);
 
     const kafka = testKafka(stackEnv().KAFKA_BROKERS);
@@ -33,7 +34,7 @@ describe('outbox → Debezium → chain.ops.requested', () => {
   it('publishes nothing for a rolled-back transaction', async () => {
     // Both rows share a key, so they share a partition: if the rolled-back row were published it
     // would be seen before the committed one that follows it in the WAL.
-    const mint = `mint-${secureRandom()}`;
+    const mint = `mint-${randomHex()}`;
     const rolledBack = randomUUID();
     const committed = randomUUID();
     const client = await pool.connect();

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKeypairFile } from '../../services/lib/solana/keys.ts';
 import { mintAddressFor } from '../../services/lib/solana/mint-address.ts';
-import { stackEnv } from '../helpers/stack-env.ts';
+import { stackEnv } from '../support/stack-env.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const env = stackEnv();

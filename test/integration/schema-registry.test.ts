@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, readSchema } from '../../services/lib/schemas.ts';
-import { secureRandom } from '../helpers/kafka.ts';
-import { stackEnv } from '../helpers/stack-env.ts';
+
+import { stackEnv } from '../support/stack-env.ts';
+import { randomHex } from '../support/random.ts';
 
 const SCHEMAS = fileURLToPath(new URL('../../schemas', import.meta.url));
 
@@ -12,7 +13,7 @@ describe('schema registry (Apicurio, Confluent-compatible API)', () => {
   const operationSchema = () => readSchema(SCHEMAS, 'operation.avsc');
 
   it('registers an Avro schema from schemas/ and round-trips a record through it', async () => {
-    const subject = `test-${secureRandom()}-value`;
+    const subject = `test-${randomHex()}-value`;
     const { id } = await registry().register({ type: SchemaType.AVRO, schema: operationSchema() }, { subject });
     const op = {
       opId: '0b6b2f0e-4c7e-4d59-9d7a-3f1f0a3c1e11',
@@ -33,7 +34,7 @@ describe('schema registry (Apicurio, Confluent-compatible API)', () => {
   });
 
   it('rejects a change that breaks BACKWARD compatibility', async () => {
-    const subject = `test-${secureRandom()}-value`;
+    const subject = `test-${randomHex()}-value`;
     await registry().register({ type: SchemaType.AVRO, schema: operationSchema() }, { subject });
     const broken = JSON.parse(operationSchema()) as { fields: unknown[] };
     // A new field without a default: readers of the new schema cannot read old records.

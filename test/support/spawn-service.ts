@@ -19,6 +19,14 @@ export interface SpawnOptions {
   nodeArgs?: string[];
 }
 
+/** What /health/ready answers: each check's verdict and the detail it chose to show. */
+export interface HealthReport {
+  ok?: boolean;
+  // Each check shows its own detail (a role, partitions, lag): JSON whose shape the test knows.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  checks?: Record<string, { ok: boolean; detail?: Record<string, any> }>;
+}
+
 export interface ServiceProcess {
   name: ServiceName;
   proc: ChildProcess;
@@ -27,7 +35,7 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
   /** What the process wrote to stdout and stderr, the last few hundred kB. */
   logs(): string;
-  ready(): Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  ready(): Promise<{ ok: boolean; body: HealthReport }>;
   /** The sum of every series of a Prometheus metric. */
   metric(name: string): Promise<number>;
   /** Signals the process and waits for it to exit; SIGKILL after `killAfterMs`. */
@@ -59,7 +67,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   const probe = async (path: string) => {
     try {
       const res = await fetch(`${base}${path}`);
-      return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
+      return { ok: res.ok, body: (await res.json()) as HealthReport };
     } catch {
       return { ok: false, body: {} };
     }

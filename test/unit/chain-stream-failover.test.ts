@@ -9,7 +9,7 @@ import { openStream, type Stream } from '../../services/chain-ingest/stream.ts';
 import { WS_BACKOFF } from '../../services/lib/solana/reconnect.ts';
 import type { DropInfo } from '../../services/lib/solana/subscriptions.ts';
 import type { Localnet } from '../../services/localnet/server.ts';
-import { fundedKeypair, mintNft, startTestLocalnet } from '../../services/localnet/testing.ts';
+import { fundedKeypair, mintNft, startTestLocalnet } from '../support/test-localnet.ts';
 import { waitFor } from '../support/wait.ts';
 
 let a: Awaited<ReturnType<typeof startTestLocalnet>>;

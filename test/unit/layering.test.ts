@@ -17,11 +17,8 @@ interface Violation {
   rule: string;
 }
 
-/**
- * Test code kept in production folders, exempt from the production rules for now: it is being
- * moved to test/support (issue 13, point 6); after that only *.test.ts files need this.
- */
-const isTestCode = (file: string) => /(\.test\.ts|testing\.ts|int-support\.ts|fixtures\.ts)$/.test(file);
+/** Tests sit beside the code they test; their helpers live in test/support, outside production folders. */
+const isTestCode = (file: string) => file.endsWith('.test.ts');
 /** A process's entry point: the one place that may read env, argv, signals and exit codes. */
 const isEntryPoint = (file: string) => /^services\/[^/]+\/(main|cli)\.ts$/.test(file);
 
@@ -120,7 +117,7 @@ describe('the import rule', () => {
     ['services/lib/solana/x.ts', "import { a } from '../../submitter/a.ts';", 'services/lib imports services/submitter'],
     ['api/x.ts', "import { a } from '../services/submitter/a.ts';", 'api imports services/submitter/a.ts'],
     ['api/x.ts', "import { a } from '../scripts/a.ts';", 'api imports scripts/a.ts'],
-    ['services/projector/x.ts', "import { waitFor } from '../../test/helpers/pipeline.ts';", 'production code imports test/helpers/pipeline.ts'],
+    ['services/projector/x.ts', "import { waitFor } from '../../test/support/wait.ts';", 'production code imports test/support/wait.ts'],
     ['services/projector/x.ts', 'const url = process.env.DATABASE_URL;', 'touches `process`'],
     ['services/lib/x.ts', 'export const cpu = () => globalThis.process.cpuUsage();', 'touches `process`'],
     ['api/x.ts', "import { env } from 'node:process';", 'imports node:process'],
@@ -132,8 +129,7 @@ describe('the import rule', () => {
     ['services/submitter/x.ts', "import { a } from '../lib/a.ts';\nimport { b } from './b.ts';\nimport pg from 'pg';"],
     ['services/submitter/main.ts', 'await run(process);'],
     ['services/reconciler/cli.ts', 'const args = process.argv.slice(2);'],
-    ['services/submitter/x.test.ts', "import { stackEnv } from '../../test/helpers/stack-env.ts';\nconst e = process.env;"],
-    ['services/chain-ingest/testing.ts', 'const cwd = process.cwd();'],
+    ['services/submitter/x.test.ts', "import { stackEnv } from '../../test/support/stack-env.ts';\nconst e = process.env;"],
     ['api/x.ts', "import { a } from '../services/lib/a.ts';\nimport { b } from './b.ts';"],
     ['services/lib/x.ts', 'const o = { process: 1 }; o.process; type P = NodeJS.Process; // process.env in a comment'],
   ])('allows %s: %s', (file, text) => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectPubSub } from '../../services/lib/solana/pubsub.ts';
 import { RpcCallError } from '../../services/lib/solana/rpc-pool.ts';
 import type { Localnet } from '../../services/localnet/server.ts';
-import { startTestLocalnet } from '../../services/localnet/testing.ts';
+import { startTestLocalnet } from '../support/test-localnet.ts';
 import { waitFor } from '../support/wait.ts';
 
 let net: Localnet;

@@ -7,7 +7,7 @@ import type { Clock } from '../../services/lib/clock.ts';
 import { backoffPolicy } from '../../services/lib/retry.ts';
 import { RpcFailure, RpcPool, type RpcPoolOptions } from '../../services/lib/solana/rpc-pool.ts';
 import type { Localnet } from '../../services/localnet/server.ts';
-import { startTestLocalnet } from '../../services/localnet/testing.ts';
+import { startTestLocalnet } from '../support/test-localnet.ts';
 
 let a: Localnet;
 let b: Localnet;

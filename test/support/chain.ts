@@ -1,9 +1,5 @@
 // Helpers for chain-ingest's integration tests and benchmark: NFTs made directly on the chain with
-// keypairs generated here, the chain's truth, the topic's latest records, and main.ts as a child.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+// keypairs generated here, the chain's truth, and the topic's latest records.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, type Signer } from '@solana/web3.js';
 import {
@@ -16,13 +12,12 @@ import {
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
-import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
-import { nftInstructions } from '../lib/solana/transactions.ts';
-import { TOPICS } from '../lib/topics.ts';
-import type { OwnershipChange } from './sink.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../../services/lib/solana/token-accounts.ts';
+import { nftInstructions } from '../../services/lib/solana/transactions.ts';
+import { TOPICS } from '../../services/lib/topics.ts';
+import type { OwnershipChange } from '../../services/chain-ingest/sink.ts';
+import { testKafka } from './kafka.ts';
+import { randomName } from './random.ts';
 
 /** Sends over HTTP and polls the status, so tests work while the chain refuses WebSockets. */
 export async function land(conn: Connection, tx: Transaction, signers: Signer[], timeoutMs = 30_000): Promise<string> {
@@ -102,7 +97,6 @@ export async function chainOwners(conn: Connection, mints: readonly string[], co
   return out;
 }
 
-export const testKafka = (brokers: string) => new Kafka({ clientId: `ingest-test-${randomBytes(4).toString('hex')}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 
 /**
  * Follows chain.ownership from the beginning in a group of its own, decoding with nothing but the
@@ -113,7 +107,7 @@ export async function followOwnership(brokers: string, registryUrl: string, mint
   const registry = new SchemaRegistry({ host: registryUrl });
   const wanted = new Set(mints);
   const records = new Map<string, OwnershipChange[]>(mints.map((m) => [m, []]));
-  const consumer = kafka.consumer({ groupId: `ingest-test-${randomBytes(6).toString('hex')}` });
+  const consumer = kafka.consumer({ groupId: randomName('ingest-test') });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.ownership, fromBeginning: true });
   await consumer.run({
@@ -130,86 +124,8 @@ export async function followOwnership(brokers: string, registryUrl: string, mint
   };
 }
 
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await cond()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-export interface IngestProcess {
-  proc: ChildProcess;
-  healthPort: number;
-  output: string[];
-  ready(): Promise<{ ok: boolean; body: { checks?: { ingest?: { detail?: { role?: string } } } } }>;
-  metric(name: string): Promise<number>;
-  exited: Promise<number | null>;
-}
-
-/** services/chain-ingest/main.ts as a child process with the stack's env and the given overrides. */
-export async function startIngestProcess(env: Record<string, string>): Promise<IngestProcess> {
-  const healthPort = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'services/chain-ingest/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, HEALTH_PORT: String(healthPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const keep = (b: Buffer) => {
-    output.push(...b.toString().split('\n').filter(Boolean));
-    if (output.length > 2000) output.splice(0, output.length - 2000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${healthPort}`;
-  return {
-    proc,
-    healthPort,
-    output,
-    exited,
-    async ready() {
-      try {
-        const res = await fetch(`${base}/health/ready`);
-        return { ok: res.ok, body: (await res.json()) as never };
-      } catch {
-        return { ok: false, body: {} };
-      }
-    },
-    async metric(name) {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').at(-1));
-      return sum;
-    },
-  };
-}
-
 export async function admin(rpcUrl: string, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${rpcUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`admin ${path} answered ${res.status}: ${await res.text()}`);
   return res.json();
-}
-
-export async function stopProcess(p: IngestProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (p.proc.exitCode !== null || p.proc.signalCode !== null) return p.proc.exitCode;
-  p.proc.kill(signal);
-  // A process that ignores the signal must not outlive the test (it would hold the leader lock).
-  const timer = setTimeout(() => p.proc.kill('SIGKILL'), 20_000);
-  const code = await p.exited;
-  clearTimeout(timer);
-  return code;
 }

@@ -1,6 +1,6 @@
 // Seeding for tests, the benchmark and the demo: NFTs written straight into the local chain
 // (its admin endpoint, no transactions) and matching ticket rows written straight into Postgres.
-import type { Queryable } from '../lib/db.ts';
+import type { Queryable } from '../../services/lib/db.ts';
 
 export interface Holding {
   mint: string;

@@ -1,23 +1,23 @@
 // Shared by this service's integration tests and its benchmark: private topics, groups and
 // tables on the real stack, and records encoded through the real registry.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import type { Pool, Queryable } from '../lib/db.ts';
-import { createPool } from '../lib/db.ts';
-import { silentLogger } from '../lib/logger.ts';
-import { createMetricsRegistry } from '../lib/metrics.ts';
-import { createRegistry } from '../lib/schemas.ts';
-import { TOPICS } from '../lib/topics.ts';
-import { createTestTopic } from '../../test/helpers/kafka.ts';
-import type { ProjectorContext } from './consumers.ts';
-import { projectorMetrics } from './metrics.ts';
-import type { OperationStatus } from './op-status.ts';
-import { ident, type OwnershipTarget } from './ownership-store.ts';
-import type { OwnershipChange } from './ownership-reducer.ts';
+import type { Pool, Queryable } from '../../services/lib/db.ts';
+import { createPool } from '../../services/lib/db.ts';
+import { silentLogger } from '../../services/lib/logger.ts';
+import { createMetricsRegistry } from '../../services/lib/metrics.ts';
+import { createRegistry } from '../../services/lib/schemas.ts';
+import { TOPICS } from '../../services/lib/topics.ts';
+import { createTestTopic } from './kafka.ts';
+import { randomHex } from './random.ts';
+import { waitFor } from './wait.ts';
+import type { ProjectorContext } from '../../services/projector/consumers.ts';
+import { projectorMetrics } from '../../services/projector/metrics.ts';
+import type { OperationStatus } from '../../services/projector/op-status.ts';
+import { ident, type OwnershipTarget } from '../../services/projector/ownership-store.ts';
+import type { OwnershipChange } from '../../services/projector/ownership-reducer.ts';
 
-export const rand = (bytes = 6) => randomBytes(bytes).toString('hex');
 export const PARTITIONS = 6;
 
 export interface StackAddresses {
@@ -28,7 +28,7 @@ export interface StackAddresses {
 
 export function projectorTestContext(env: StackAddresses): ProjectorContext & { close: () => Promise<void> } {
   const pool = createPool(env.DATABASE_URL, silentLogger());
-  const kafka = new Kafka({ clientId: `projector-test-${rand()}`, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: `projector-test-${randomHex()}`, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
   return { kafka, pool, registry: createRegistry(env.SCHEMA_REGISTRY_URL), logger: silentLogger(), metrics: projectorMetrics(createMetricsRegistry('projector-test', false)), close: () => pool.end() };
 }
 
@@ -43,7 +43,7 @@ export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
 
 /** A private copy of the live tables' shape, so tests never touch the shared `ownership` rows. */
 export async function createPrivateTarget(db: Queryable, tickets = true): Promise<OwnershipTarget & { drop: () => Promise<void> }> {
-  const table = `ownership_t_${rand(4)}`;
+  const table = `ownership_t_${randomHex(4)}`;
   const audit = `${table}_audit`;
   await db.query(`CREATE TABLE ${ident(table)} (LIKE ownership INCLUDING ALL)`);
   await db.query(`CREATE TABLE ${ident(audit)} (LIKE ownership_audit INCLUDING ALL)`);
@@ -98,19 +98,20 @@ export function ownershipChange(mint: string, slot: number, owner: string | null
 }
 
 /** Resolves once the group's stored offsets reach every partition's end. */
-export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, topic: string, timeoutMs = 60_000, pollMs = 100): Promise<void> {
+export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, topic: string, timeoutMs = 60_000, everyMs = 100): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = await admin.fetchTopicOffsets(topic);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { rows } = await pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1 AND topic = $2', [group, topic]);
-      const at = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
-      if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
-      if (Date.now() > deadline) throw new Error(`group ${group} did not reach the end of ${topic}: ${JSON.stringify(rows)} vs ${JSON.stringify(ends)}`);
-      await sleep(pollMs);
-    }
+    await waitFor(
+      `group ${group} to store offsets at the end of ${topic} (${JSON.stringify(ends.map((e) => [e.partition, e.high]))})`,
+      async () => {
+        const { rows } = await pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1 AND topic = $2', [group, topic]);
+        const at = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+        return ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high));
+      },
+      { timeoutMs, everyMs },
+    );
   } finally {
     await admin.disconnect();
   }

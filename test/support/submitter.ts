@@ -1,25 +1,26 @@
 // Shared by the submitter's integration tests and its benchmark: the real stack, operations
 // requested through the application API (tickets + chain_operations + chain_outbox → Debezium),
 // an in-process or child-process submitter, and a tail of chain.ops.status from "now".
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Connection, Keypair } from '@solana/web3.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import pg from 'pg';
 import { createOpsApi, type OpsApi } from '../../api/operations.ts';
 import { createTicket, registerCustodialWallet } from '../../api/tickets.ts';
-import { stackEnv, type StackEnv } from '../../test/helpers/stack-env.ts';
-import { loadConfig } from '../lib/config.ts';
-import { silentLogger, type Logger } from '../lib/logger.ts';
-import { createMetricsRegistry } from '../lib/metrics.ts';
-import { createRegistry } from '../lib/schemas.ts';
-import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../lib/solana/keys.ts';
-import { TOPICS } from '../lib/topics.ts';
-import { submitterSpec } from './config.ts';
-import type { DeadLetter, StatusEvent } from './events.ts';
-import { startSubmitter, type RunningSubmitter } from './submitter.ts';
+import { randomHex } from './random.ts';
+import { stackEnv, type StackEnv } from './stack-env.ts';
+import { waitFor } from './wait.ts';
+import { loadConfig } from '../../services/lib/config.ts';
+import { silentLogger, type Logger } from '../../services/lib/logger.ts';
+import { createMetricsRegistry } from '../../services/lib/metrics.ts';
+import { createRegistry } from '../../services/lib/schemas.ts';
+import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../../services/lib/solana/keys.ts';
+import { TOPICS } from '../../services/lib/topics.ts';
+import { submitterSpec } from '../../services/submitter/config.ts';
+import type { DeadLetter, StatusEvent } from '../../services/submitter/events.ts';
+import { startSubmitter, type RunningSubmitter } from '../../services/submitter/submitter.ts';
 
-export const rand = (n = 6) => randomBytes(n).toString('hex');
 
 export interface Harness {
   env: StackEnv;
@@ -44,7 +45,7 @@ export function harness(): Harness {
     authority,
     seed: loadMasterSeedFile(env.CUSTODIAL_SEED_PATH),
     conn: new Connection(env.SOLANA_RPC_URL, 'confirmed'),
-    kafka: new Kafka({ clientId: `submitter-test-${rand()}`, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }),
+    kafka: new Kafka({ clientId: `submitter-test-${randomHex()}`, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }),
     registry: createRegistry(env.SCHEMA_REGISTRY_URL),
     close: () => pool.end(),
   };
@@ -59,7 +60,7 @@ export function submitterEnv(h: Harness, overrides: Record<string, string> = {})
     SOLANA_RPC_URL: h.env.SOLANA_RPC_URL,
     AUTHORITY_KEYPAIR_PATH: h.env.AUTHORITY_KEYPAIR_PATH,
     CUSTODIAL_SEED_PATH: h.env.CUSTODIAL_SEED_PATH,
-    SUBMITTER_GROUP_ID: `submitter-test-${rand()}`,
+    SUBMITTER_GROUP_ID: `submitter-test-${randomHex()}`,
     SUBMITTER_LEASE_TTL_MS: '3000',
     LOG_LEVEL: 'warn',
     ...overrides,
@@ -86,13 +87,14 @@ export async function startTestSubmitter(h: Harness, env: Record<string, string>
 
 export interface Tail<T> {
   events: T[];
-  waitFor: (done: (events: T[]) => boolean, ms?: number) => Promise<T[]>;
+  /** Resolves with every event so far once `done` holds for them. */
+  until: (done: (events: T[]) => boolean, timeoutMs?: number) => Promise<T[]>;
   stop: () => Promise<void>;
 }
 
 /** Decoded records of `topic` produced from now on. */
 export async function tail<T>(h: Harness, topic: string): Promise<Tail<T>> {
-  const groupId = `submitter-test-tail-${rand()}`;
+  const groupId = `submitter-test-tail-${randomHex()}`;
   await groupAtEnd(h.kafka, groupId, topic);
   const consumer: Consumer = h.kafka.consumer({ groupId });
   const events: T[] = [];
@@ -110,14 +112,7 @@ export async function tail<T>(h: Harness, topic: string): Promise<Tail<T>> {
   });
   return {
     events,
-    async waitFor(done, ms = 90_000) {
-      const start = Date.now();
-      while (!done(events)) {
-        if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms on ${topic} with ${events.length} events`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return events;
-    },
+    until: (done, timeoutMs = 90_000) => waitFor(`the awaited events on ${topic}`, () => done(events) && events, { timeoutMs, everyMs: 100 }),
     stop: () => consumer.disconnect(),
   };
 }
@@ -147,7 +142,7 @@ export async function requestMints(h: Harness, recipients: string[]): Promise<Re
     await client.query('BEGIN');
     const out: Requested[] = [];
     for (const to of recipients) {
-      const ticketId = `t-${rand(8)}`;
+      const ticketId = `t-${randomHex(8)}`;
       await createTicket(client, { id: ticketId, eventId: 'submitter-test' });
       const op = await h.api.requestMint(client, { ticketId, to, idempotencyKey: `mint-${ticketId}` });
       out.push({ opId: op.opId, ticketId, mint: op.mint, to });

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { randomHex } from './random.ts';
 
-export const secureRandom = (bytes = 6) => randomBytes(bytes).toString('hex');
 
 export function testKafka(brokers: string): Kafka {
-  return new Kafka({ clientId: `test-${secureRandom()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  return new Kafka({ clientId: `test-${randomHex()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }
 
 export async function createTestTopic(kafka: Kafka, partitions = 3): Promise<string> {
-  const topic = `test-${secureRandom()}`;
+  const topic = `test-${randomHex()}`;
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -34,7 +33,7 @@ export async function collectUntil(
   done: (seen: Seen[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<{ seen: Seen[]; consumer: Consumer }> {
-  const consumer = kafka.consumer({ groupId: `test-${secureRandom()}` });
+  const consumer = kafka.consumer({ groupId: `test-${randomHex()}` });
   const seen: Seen[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

@@ -1,4 +1,4 @@
-// Helpers for this service's tests: an in-process chain on a random port with a manual clock,
+// Helpers for the local chain's tests: an in-process chain on a random port with a manual clock,
 // and a way to land a transaction without waiting on wall time.
 import { Connection, Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction, type Commitment, type PublicKey, type Signer } from '@solana/web3.js';
 import {
@@ -6,9 +6,10 @@ import {
   TOKEN_PROGRAM_ID,
   getAssociatedTokenAddressSync,
 } from '@solana/spl-token';
-import { silentLogger } from '../lib/logger.ts';
-import { nftInstructions } from '../lib/solana/transactions.ts';
-import { startLocalnet, type Localnet, type LocalnetOptions } from './server.ts';
+import { silentLogger } from '../../services/lib/logger.ts';
+import { nftInstructions } from '../../services/lib/solana/transactions.ts';
+import { startLocalnet, type Localnet, type LocalnetOptions } from '../../services/localnet/server.ts';
+import type { WaitOptions } from './wait.ts';
 
 export async function startTestLocalnet(options: LocalnetOptions = {}): Promise<{ net: Localnet; conn: Connection }> {
   const net = await startLocalnet({ port: 0, slotMs: 0, confirmationSlots: 2, logger: silentLogger(), ...options });
@@ -67,13 +68,5 @@ export async function mintNft(
   return { mint: mint.publicKey, account };
 }
 
-/** Waits for `predicate` over collected items, failing after `ms`. */
-export async function waitFor<T>(read: () => T | undefined | false, ms = 3000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = read();
-    if (v) return v;
-    if (Date.now() - start > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Waits on an in-process chain: its events come within milliseconds of the slot that makes them. */
+export const soon: WaitOptions = { timeoutMs: 3000, everyMs: 10 };
