@@ -83,7 +83,7 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
 
     const mint = (await mintAddressFor(opts.authority, ticket.id)).toBase58();
     let from: string | null = null;
-    let to: string | null = null;
+    let to: string | null;
     if (req.type === 'mint') {
       if (ticket.status !== 'created') throw new InvalidInputError(`ticket ${ticket.id} is already ${ticket.status}; it can be minted once`, { ticketId: ticket.id, mint });
       to = req.to;

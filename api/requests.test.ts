@@ -48,7 +48,7 @@ describe('validateRequest', () => {
   );
   test.prop([requestArb, junkAddress])('refuses any malformed address as invalid input', (req, junk) => {
     fc.pre(req.type !== 'burn');
-    expect(() => validateRequest({ ...req, to: junk } as AnyRequest)).toThrow(InvalidInputError);
+    expect(() => validateRequest({ ...req, to: junk })).toThrow(InvalidInputError);
   });
 
   it('refuses an unknown type, empty ids and a self-transfer', () => {

@@ -39,20 +39,20 @@ async function custodial(label: string): Promise<string> {
 /** Polls until `done` reaches `total`, drawing a progress bar; gives up after `timeoutMs`. */
 async function track(label: string, total: number, done: () => Promise<number>, timeoutMs = 300_000): Promise<number> {
   const started = Date.now();
-  let n = 0;
   for (;;) {
-    n = await done();
+    const n = await done();
     const line = `${label.padEnd(38)} ${progressBar(n, total, 30)}`;
     process.stdout.write(tty ? `\r${line}` : `${line}\n`);
-    if (n >= total) break;
+    if (n >= total) {
+      if (tty) process.stdout.write('\n');
+      return n;
+    }
     if (Date.now() - started > timeoutMs) {
       process.stdout.write('\n');
       throw new Error(`${label}: only ${n}/${total} after ${timeoutMs / 1000} s — is \`npm start\` running?`);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  if (tty) process.stdout.write('\n');
-  return n;
 }
 
 const ownedBy = async (ids: string[], owners: Map<string, string>) => {

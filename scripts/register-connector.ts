@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, loadStackConfig } from './stack/config.ts';
 import { connectUrl } from './stack/connect.ts';
 import { connectorFiles, registerConnector } from './stack/connectors.ts';
-import { StackPartError } from './stack/wait.ts';
+import { type StackPartError } from './stack/wait.ts';
 
 const url = process.env.KAFKA_CONNECT_URL ?? connectUrl(loadStackConfig());
 try {

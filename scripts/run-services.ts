@@ -1,4 +1,4 @@
 // Runs the services against a stack whose addresses are in the environment (docker-compose).
 import { runServices } from './services.ts';
 
-runServices(process.env, (line) => console.log(line)).then((code) => process.exit(code));
+void runServices(process.env, (line) => console.log(line)).then((code) => process.exit(code));

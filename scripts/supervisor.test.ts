@@ -13,8 +13,8 @@ function supervise(...services: string[]) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/fixtures/supervise.ts', ...services], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.push(proc);
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return { proc, exited, output: () => out };
 }

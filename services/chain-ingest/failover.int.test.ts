@@ -1,7 +1,7 @@
 // Two main.ts processes on one leader lock: the leader is SIGKILLed during transfers; the standby
 // takes over, rebuilds from the topic, backfills, and the topic ends equal to the chain.
 import { randomInt } from 'node:crypto';
-import { Connection, PublicKey } from '@solana/web3.js';
+import { Connection, type PublicKey } from '@solana/web3.js';
 import { afterAll, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
 import { chainOwners, createNft, followOwnership, fundedKeypair, transferNft } from '../../test/support/chain.ts';

@@ -298,7 +298,8 @@ export class Ingestor {
     for (const s of await this.deps.chain.scan(empty, 'finalized')) {
       agree(s.mint, holdingAt(s.accounts) ?? { owner: null, tokenAccount: null, amount: 0n, slot: s.slot }, s.slot);
     }
-    this.send(out);
+    // Queued behind earlier sends, not awaited: a failure is kept in this.failure and ends leadership.
+    void this.send(out);
     if (contradicted.length > 0) {
       this.deps.metrics.corrections.inc(contradicted.length);
       this.deps.logger.warn({ mints: contradicted.slice(0, 20), count: contradicted.length, root: this.root }, 'finalized chain contradicts published owner; re-reading');

@@ -1,7 +1,7 @@
 // chain-ingest against the real stack and the stack's local chain: NFTs made directly on chain by
 // wallets generated here, followed through main.ts, checked against getProgramAccounts.
 import { randomInt } from 'node:crypto';
-import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, type PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
 import { admin, burnNft, chainOwners, createNft, followOwnership, fundedKeypair, transferNft, transferTx } from '../../test/support/chain.ts';

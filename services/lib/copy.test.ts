@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { copyField, copyLine } from './copy.ts';
 
 /** COPY's text format read back: what the server does with a field. */

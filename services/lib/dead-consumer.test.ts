@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { DeadConsumerError, failOnDeadConsumer } from './dead-consumer.ts';
+import { type DeadConsumerError, failOnDeadConsumer } from './dead-consumer.ts';
 import { silentLogger } from './logger.ts';
 
 const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as const;

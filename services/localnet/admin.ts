@@ -116,7 +116,7 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
       refuseMs?: unknown;
     };
     if (spec.refuseMs !== undefined && !isInt(spec.refuseMs)) throw new AdminError('refuseMs must be a non-negative integer');
-    out.closedWebSockets = api.closeWebSockets(spec.refuseMs === undefined ? {} : { refuseMs: spec.refuseMs as number });
+    out.closedWebSockets = api.closeWebSockets(spec.refuseMs === undefined ? {} : { refuseMs: spec.refuseMs });
   }
   if (body.fork === true) out.abandonedSlots = api.fork();
   else if (body.fork !== undefined && body.fork !== false) Object.assign(out, applyDeepFork(api, body.fork));

@@ -3,7 +3,7 @@
 // property, through the ledger itself.
 import { fc, test as propTest } from '@fast-check/vitest';
 import { afterAll, expect, test } from 'vitest';
-import { Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
+import { Keypair, LAMPORTS_PER_SOL, type PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import {
   AccountLayout,
   MINT_SIZE,

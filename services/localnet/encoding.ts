@@ -11,7 +11,8 @@ export interface DataSlice {
 }
 
 /** Rent-exempt accounts report u64::MAX, as the real node does since rent collection ended. */
-const RENT_EPOCH = 18446744073709551615;
+// JSON numbers are doubles: u64::MAX serialises as 18446744073709552000, which is what clients parse.
+const RENT_EPOCH = Number(18446744073709551615n);
 
 export function parseEncoding(value: unknown, fallback: AccountEncoding): AccountEncoding | null {
   if (value === undefined || value === null) return fallback;

@@ -1,6 +1,7 @@
 import type { AccountChange } from './accounts.ts';
 import type { Commitment } from './commitment.ts';
 import type { TxErrorJson } from './txerror.ts';
+import type { AccountSnap } from './accounts.ts';
 
 export interface Block {
   slot: number;
@@ -60,6 +61,6 @@ export interface SimulateResult {
   err: TxErrorJson | null;
   logs: string[];
   unitsConsumed: number;
-  accounts: Array<{ address: string; account: import('./accounts.ts').AccountSnap | null }>;
+  accounts: Array<{ address: string; account: AccountSnap | null }>;
   returnData: { programId: string; data: Uint8Array } | null;
 }

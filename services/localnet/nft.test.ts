@@ -1,6 +1,6 @@
 // An NFT's life (mint, transfer, burn) seen through reads and programSubscribe at the right level.
 import { afterAll, expect, test } from 'vitest';
-import { Keypair, PublicKey, Transaction, type KeyedAccountInfo } from '@solana/web3.js';
+import { Keypair, type PublicKey, Transaction, type KeyedAccountInfo } from '@solana/web3.js';
 import {
   TOKEN_PROGRAM_ID,
   AccountLayout,

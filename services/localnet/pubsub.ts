@@ -115,7 +115,7 @@ export class SubscriptionHub implements ChainEvents {
       }
       case 'logsSubscribe': {
         const f = p[0];
-        let mentions: string | null = null;
+        let mentions: string | null;
         if (f === 'all' || f === 'allWithVotes') mentions = null;
         else if (typeof f === 'object' && f !== null && Array.isArray((f as { mentions?: unknown }).mentions)) {
           const list = (f as { mentions: unknown[] }).mentions;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTransaction } from '../lib/db.ts';
-import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
+import { type DeadConsumerError, failOnDeadConsumer } from '../lib/dead-consumer.ts';
 import { asOwnershipChange, createValueDecoder } from './decode.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import type { ProjectorContext } from './consumers.ts';
@@ -54,7 +54,7 @@ export async function rebuildOwnership(ctx: ProjectorContext, o: RebuildOptions)
   const decode = createValueDecoder(ctx.registry);
   const progress = rebuildProgress(o.progress, () => ({ position, goal }));
   const reached = () => [...goal].every(([p, g]) => (position.get(p) ?? 0n) >= g);
-  let failure: unknown;
+  let failure: DeadConsumerError | undefined;
   failOnDeadConsumer(consumer, { name: 'rebuild', logger: ctx.logger, onDead: (err) => (failure = err) });
   await consumer.connect();
   try {

@@ -22,7 +22,7 @@ const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
 const kafka = testKafka(env.KAFKA_BROKERS);
 const admin = kafka.admin();
 const producer = kafka.producer();
-const services = pipeline({ ...env } as unknown as Record<string, string>);
+const services = pipeline({ ...env });
 const WINDOW_MS = 30_000;
 const POISON = 5;
 

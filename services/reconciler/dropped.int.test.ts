@@ -35,7 +35,7 @@ const conn = new Connection(env.SOLANA_RPC_URL, 'confirmed');
 const kafka = testKafka(env.KAFKA_BROKERS);
 const registry = createRegistry(env.SCHEMA_REGISTRY_URL);
 const STUCK_MS = 20_000;
-const services = pipeline({ ...env } as unknown as Record<string, string>, {
+const services = pipeline({ ...env }, {
   submitter: { SUBMITTER_MAX_ATTEMPTS: '1' },
   reconciler: {
     RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`,

@@ -23,7 +23,7 @@ const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 6 });
 const api = createOpsApi({ authority: loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH).publicKey });
 const seed = loadMasterSeedFile(env.CUSTODIAL_SEED_PATH);
 const GRACE_MS = 5_000;
-const services = pipeline({ ...env } as unknown as Record<string, string>, {
+const services = pipeline({ ...env }, {
   reconciler: { RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`, RECONCILE_INTERVAL_MS: '10000', RECONCILE_GRACE_MS: String(GRACE_MS), RECONCILE_EVAL_INTERVAL_MS: '1000' },
 });
 

@@ -151,7 +151,7 @@ async function readChunk(reader: HolderSnapshotReader, mints: TrackedMint[], dea
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
   const guesses = mints.map(guessTokenAccount);
-  const withGuess = mints.flatMap((m, i) => (guesses[i] ? [{ m, account: guesses[i]! }] : []));
+  const withGuess = mints.flatMap((m, i) => (guesses[i] ? [{ m, account: guesses[i] }] : []));
   let slot: number | null = null;
   const unresolved: TrackedMint[] = mints.filter((_, i) => !guesses[i]);
   if (withGuess.length) {

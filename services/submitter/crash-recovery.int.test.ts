@@ -41,7 +41,7 @@ describe('submitter: crashes and dropped transactions', () => {
     try {
       await status.until((evs) => new Set(evs.filter((e) => ids.includes(e.opId) && e.state === 'confirmed').map((e) => e.opId)).size === ids.length, 120_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nfirst:\n${first.logs().slice(-3000)}\nsecond:\n${second.logs().slice(-3000)}`);
+      throw new Error(`${(err as Error).message}\nfirst:\n${first.logs().slice(-3000)}\nsecond:\n${second.logs().slice(-3000)}`, { cause: err });
     }
     expect(await second.stop('SIGTERM')).toBe(0);
 

@@ -1,7 +1,7 @@
 // Helpers for chain-ingest's integration tests and benchmark: NFTs made directly on the chain with
 // keypairs generated here, the chain's truth, and the topic's latest records.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction, type Signer } from '@solana/web3.js';
+import { type Connection, Keypair, LAMPORTS_PER_SOL, type PublicKey, SystemProgram, Transaction, type Signer } from '@solana/web3.js';
 import {
   MINT_SIZE,
   TOKEN_PROGRAM_ID,

@@ -28,6 +28,6 @@ export async function dropTransactionsTouching(rpcUrl: string, account: string, 
     await faults(rpcUrl, { dropTransactions: { account, count } });
   } catch (err) {
     // A chain that predates the scoped drop refuses the object form (it took only a count).
-    throw new Error(`${(err as Error).message}\n(a scoped dropTransactions needs the chain on current code: restart it)`);
+    throw new Error(`${(err as Error).message}\n(a scoped dropTransactions needs the chain on current code: restart it)`, { cause: err });
   }
 }

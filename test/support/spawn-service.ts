@@ -57,8 +57,8 @@ export async function spawnService(name: ServiceName, env: Record<string, string
     // Trimmed in steps: slicing at every line made a long-running helper cost a tenth of a core.
     if (out.length > KEEP_CHARS) out = out.slice(-KEEP_CHARS / 2);
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));

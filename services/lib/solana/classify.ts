@@ -111,7 +111,7 @@ export function failureInfo(err: unknown): FailureInfo {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') out.networkCode = e.name;
   const cause = e?.cause;
   if (out.networkCode === undefined && typeof cause?.code === 'string') out.networkCode = cause.code;
-  if (out.networkCode === undefined && (cause?.name === 'TimeoutError' || cause?.name === 'AbortError')) out.networkCode = cause.name as string;
+  if (out.networkCode === undefined && (cause?.name === 'TimeoutError' || cause?.name === 'AbortError')) out.networkCode = cause.name;
   // web3.js reports a non-2xx HTTP answer only in its message ("429 Too Many Requests: …").
   const m = /^(\d{3}) [A-Za-z]/.exec(out.message ?? '');
   if (out.httpStatus === undefined && m) out.httpStatus = Number(m[1]);

@@ -8,6 +8,8 @@ export function loadKeypairFile(path: string): Keypair {
   try {
     bytes = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
+    // No cause attached: JSON.parse's message quotes the file's text, which is a secret key.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`cannot read keypair file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'not JSON'}`);
   }
   if (!Array.isArray(bytes) || bytes.length !== 64 || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
@@ -22,6 +24,7 @@ export function loadMasterSeedFile(path: string): Buffer {
   try {
     raw = readFileSync(path);
   } catch (err) {
+    // eslint-disable-next-line preserve-caught-error -- as above: the cause may quote the seed
     throw new Error(`cannot read master seed file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
   const text = raw.toString('utf8').trim();

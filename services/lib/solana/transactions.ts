@@ -1,6 +1,6 @@
 // The transactions of an NFT ticket's life, built from plain inputs. The platform authority
 // pays every fee; custodial owners sign transfers and burns of what they hold.
-import { PublicKey, SystemProgram, type Keypair, type TransactionInstruction } from '@solana/web3.js';
+import { type PublicKey, SystemProgram, type Keypair, type TransactionInstruction } from '@solana/web3.js';
 import {
   AuthorityType,
   MINT_SIZE,

@@ -73,7 +73,7 @@ export const accountMethods: Record<string, Handler> = {
     const filter = configAt(p, 1);
     const config = configAt(p, 2);
     const level = commitmentOf(config);
-    let program = TOKEN_PROGRAM;
+    let program: string;
     let mint: string | null = null;
     if (isPubkey(filter.mint)) {
       mint = filter.mint;
