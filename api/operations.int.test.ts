@@ -41,7 +41,12 @@ describe('application API', () => {
     // Invariant 4: the owner is not recorded until the chain says so.
     expect(ticket).toEqual({ mint_address: op.mint, status: 'mint_requested', owner_wallet: null });
 
-    const { seen } = await collectUntil(testKafka(env.KAFKA_BROKERS), TOPICS.opsRequested, (s) => s.some((m) => m.message.headers?.id?.toString() === op.opId), 60_000);
+    const { seen } = await collectUntil(
+      testKafka(env.KAFKA_BROKERS),
+      TOPICS.opsRequested,
+      (s) => s.some((m) => m.message.headers?.id?.toString() === op.opId),
+      60_000,
+    );
     const record = seen.find((m) => m.message.headers?.id?.toString() === op.opId)!;
     expect(record.message.key?.toString()).toBe(op.mint);
     const payload = JSON.parse(record.message.value!.toString()) as Record<string, unknown>;
@@ -107,7 +112,10 @@ describe('application API', () => {
       [() => api.requestBurn(pool, { ticketId, idempotencyKey: `x4-${ticketId}` }), /is not minted/],
     ];
     for (const [attempt, reason] of cases) {
-      const err = await attempt().then(() => undefined, (e: unknown) => e);
+      const err = await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(InvalidInputError);
       expect((err as Error).message).toMatch(reason);
     }

@@ -3,7 +3,16 @@ import type { PublicKey } from '@solana/web3.js';
 import { InvalidInputError } from '../services/lib/errors.ts';
 import { prepared, type Queryable } from '../services/lib/db.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
-import { requestHash, resolveIdempotency, validateRequest, type AnyRequest, type BurnRequest, type MintRequest, type OperationType, type TransferRequest } from './requests.ts';
+import {
+  requestHash,
+  resolveIdempotency,
+  validateRequest,
+  type AnyRequest,
+  type BurnRequest,
+  type MintRequest,
+  type OperationType,
+  type TransferRequest,
+} from './requests.ts';
 
 export interface RequestedOperation {
   opId: string;
@@ -85,7 +94,8 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
     let from: string | null = null;
     let to: string | null;
     if (req.type === 'mint') {
-      if (ticket.status !== 'created') throw new InvalidInputError(`ticket ${ticket.id} is already ${ticket.status}; it can be minted once`, { ticketId: ticket.id, mint });
+      if (ticket.status !== 'created')
+        throw new InvalidInputError(`ticket ${ticket.id} is already ${ticket.status}; it can be minted once`, { ticketId: ticket.id, mint });
       to = req.to;
     } else {
       if (ticket.status === 'created' || !ticket.mint_address) throw new InvalidInputError(`ticket ${ticket.id} is not minted`, { ticketId: ticket.id });
@@ -102,7 +112,9 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
 
     const opId = randomUUID();
     const payload = { opId, idempotencyKey: req.idempotencyKey, type: req.type, mint, from, to, ticketId: ticket.id, requestedAt: Date.now() };
-    const inserted = await client.query<{ inserted: boolean }>(INSERT_OPERATION([opId, req.idempotencyKey, hash, req.type, ticket.id, mint, from, to, JSON.stringify(payload)]));
+    const inserted = await client.query<{ inserted: boolean }>(
+      INSERT_OPERATION([opId, req.idempotencyKey, hash, req.type, ticket.id, mint, from, to, JSON.stringify(payload)]),
+    );
     if (!inserted.rows[0]?.inserted) {
       // A concurrent transaction committed the same key between our read and our insert.
       const raced = await findByKey(client, req.idempotencyKey);
@@ -160,7 +172,12 @@ export async function retryOperation(client: Queryable, req: RetryRequest): Prom
   ).rows[0];
   if (!op) throw new InvalidInputError(`operation ${req.opId} does not exist`, { opId: req.opId });
   if (req.generation !== undefined && req.generation !== op.generation) {
-    return { retried: false, opId: op.op_id, generation: op.generation, why: `generation ${req.generation} was already requested again (now ${op.generation}, ${op.state})` };
+    return {
+      retried: false,
+      opId: op.op_id,
+      generation: op.generation,
+      why: `generation ${req.generation} was already requested again (now ${op.generation}, ${op.state})`,
+    };
   }
   if (op.state !== 'failed') {
     throw new InvalidInputError(`operation ${op.op_id} is ${op.state}; only a failed operation can be requested again`, { opId: op.op_id, mint: op.mint });
@@ -174,29 +191,53 @@ export async function retryOperation(client: Queryable, req: RetryRequest): Prom
     )
   ).rows[0];
   if (later) {
-    throw new InvalidInputError(`operation ${op.op_id} has a live operation requested after it (${later.op_id}); running it again would reorder them`, { opId: op.op_id, mint: op.mint });
+    throw new InvalidInputError(`operation ${op.op_id} has a live operation requested after it (${later.op_id}); running it again would reorder them`, {
+      opId: op.op_id,
+      mint: op.mint,
+    });
   }
   const generation = op.generation + 1;
-  await client.query(`UPDATE chain_operations SET state = 'requested', generation = $2, last_error = NULL, last_error_kind = NULL, updated_at = now() WHERE op_id = $1`, [op.op_id, generation]);
+  await client.query(
+    `UPDATE chain_operations SET state = 'requested', generation = $2, last_error = NULL, last_error_kind = NULL, updated_at = now() WHERE op_id = $1`,
+    [op.op_id, generation],
+  );
   await client.query(
     `INSERT INTO chain_operation_retries (op_id, generation, previous_state, previous_error, previous_attempts, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
     [op.op_id, generation, op.state, op.last_error, op.attempts, req.reason],
   );
   const payload = {
-    opId: op.op_id, idempotencyKey: op.idempotency_key, type: op.type, mint: op.mint, from: op.from_wallet, to: op.to_wallet,
-    ticketId: op.ticket_id, requestedAt: Number(op.requested_ms), generation,
+    opId: op.op_id,
+    idempotencyKey: op.idempotency_key,
+    type: op.type,
+    mint: op.mint,
+    from: op.from_wallet,
+    to: op.to_wallet,
+    ticketId: op.ticket_id,
+    requestedAt: Number(op.requested_ms),
+    generation,
   };
   // A new outbox event id (the id header): the op id is the same, the event is not.
-  await client.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4)`, [randomUUID(), op.mint, op.type, JSON.stringify(payload)]);
+  await client.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4)`, [
+    randomUUID(),
+    op.mint,
+    op.type,
+    JSON.stringify(payload),
+  ]);
   return { retried: true, opId: op.op_id, generation };
 }
 
 async function findByKey(client: Queryable, key: string): Promise<{ requestHash: string; opId: string; op: Omit<RequestedOperation, 'created'> } | undefined> {
   const row = (
-    await client.query<{ op_id: string; request_hash: string; type: OperationType; ticket_id: string; mint: string; from_wallet: string | null; to_wallet: string | null; state: string }>(
-      'SELECT op_id, request_hash, type, ticket_id, mint, from_wallet, to_wallet, state FROM chain_operations WHERE idempotency_key = $1',
-      [key],
-    )
+    await client.query<{
+      op_id: string;
+      request_hash: string;
+      type: OperationType;
+      ticket_id: string;
+      mint: string;
+      from_wallet: string | null;
+      to_wallet: string | null;
+      state: string;
+    }>('SELECT op_id, request_hash, type, ticket_id, mint, from_wallet, to_wallet, state FROM chain_operations WHERE idempotency_key = $1', [key])
   ).rows[0];
   if (!row) return undefined;
   return {

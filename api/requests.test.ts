@@ -25,7 +25,11 @@ describe('idempotency rules', () => {
   });
 
   test.prop([requestArb, requestArb])('hashes differ whenever type, ticket, to or from differ', (a, b) => {
-    const same = a.type === b.type && a.ticketId === b.ticketId && ('to' in a ? a.to : null) === ('to' in b ? b.to : null) && (('from' in a ? a.from : undefined) ?? null) === (('from' in b ? b.from : undefined) ?? null);
+    const same =
+      a.type === b.type &&
+      a.ticketId === b.ticketId &&
+      ('to' in a ? a.to : null) === ('to' in b ? b.to : null) &&
+      (('from' in a ? a.from : undefined) ?? null) === (('from' in b ? b.from : undefined) ?? null);
     expect(requestHash(a) === requestHash(b)).toBe(same);
   });
 

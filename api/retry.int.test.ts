@@ -42,15 +42,36 @@ async function seedOp(state: string, over: { ticketId?: string; type?: string; r
   await pool.query(
     `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, to_wallet, state, attempts, last_error, last_error_kind, requested_at)
      VALUES ($1, $2, 'h', $3, $4, $5, $6, $7, 2, $8, $9, coalesce($10::timestamptz, now()))`,
-    [opId, key, over.type ?? 'mint', ticketId, mint, Keypair.generate().publicKey.toBase58(), state, state === 'failed' ? 'blockhash expired on all 2 attempts' : null, over.errorKind === undefined ? (state === 'failed' ? 'exhausted' : null) : over.errorKind, over.requestedAt ?? null],
+    [
+      opId,
+      key,
+      over.type ?? 'mint',
+      ticketId,
+      mint,
+      Keypair.generate().publicKey.toBase58(),
+      state,
+      state === 'failed' ? 'blockhash expired on all 2 attempts' : null,
+      over.errorKind === undefined ? (state === 'failed' ? 'exhausted' : null) : over.errorKind,
+      over.requestedAt ?? null,
+    ],
   );
   return { opId, ticketId, mint, key };
 }
 
 const row = async (opId: string) =>
-  (await pool.query('SELECT state, generation, last_error, last_error_kind FROM chain_operations WHERE op_id = $1', [opId])).rows[0] as { state: string; generation: number; last_error: string | null; last_error_kind: string | null };
-const outbox = async (mint: string) => (await pool.query<{ id: string; payload: Record<string, unknown> }>('SELECT id, payload FROM chain_outbox WHERE aggregateid = $1', [mint])).rows;
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+  (await pool.query('SELECT state, generation, last_error, last_error_kind FROM chain_operations WHERE op_id = $1', [opId])).rows[0] as {
+    state: string;
+    generation: number;
+    last_error: string | null;
+    last_error_kind: string | null;
+  };
+const outbox = async (mint: string) =>
+  (await pool.query<{ id: string; payload: Record<string, unknown> }>('SELECT id, payload FROM chain_outbox WHERE aggregateid = $1', [mint])).rows;
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('retryOperation', () => {
   it('requests a failed operation again one generation higher, with the same op id and key, in the caller transaction; Debezium carries the generation', async () => {
@@ -58,13 +79,28 @@ describe('retryOperation', () => {
     const r = await withTransaction(pool, (c) => api.retryOperation(c, { opId: op.opId, generation: 1, reason: 'test: dropped until exhausted' }));
     expect(r).toEqual({ retried: true, opId: op.opId, generation: 2 });
     expect(await row(op.opId)).toEqual({ state: 'requested', generation: 2, last_error: null, last_error_kind: null });
-    const audit = (await pool.query('SELECT generation, previous_state, previous_error, previous_attempts, reason FROM chain_operation_retries WHERE op_id = $1', [op.opId])).rows;
-    expect(audit).toEqual([{ generation: 2, previous_state: 'failed', previous_error: 'blockhash expired on all 2 attempts', previous_attempts: 2, reason: 'test: dropped until exhausted' }]);
+    const audit = (
+      await pool.query('SELECT generation, previous_state, previous_error, previous_attempts, reason FROM chain_operation_retries WHERE op_id = $1', [op.opId])
+    ).rows;
+    expect(audit).toEqual([
+      {
+        generation: 2,
+        previous_state: 'failed',
+        previous_error: 'blockhash expired on all 2 attempts',
+        previous_attempts: 2,
+        reason: 'test: dropped until exhausted',
+      },
+    ]);
     const [event] = await outbox(op.mint);
     expect(event!.id).not.toBe(op.opId);
     expect(event!.payload).toMatchObject({ opId: op.opId, idempotencyKey: op.key, type: 'mint', mint: op.mint, ticketId: op.ticketId, generation: 2 });
 
-    const { seen } = await collectUntil(testKafka(env.KAFKA_BROKERS), TOPICS.opsRequested, (s) => s.some((m) => m.message.headers?.id?.toString() === event!.id), 90_000);
+    const { seen } = await collectUntil(
+      testKafka(env.KAFKA_BROKERS),
+      TOPICS.opsRequested,
+      (s) => s.some((m) => m.message.headers?.id?.toString() === event!.id),
+      90_000,
+    );
     const record = seen.find((m) => m.message.headers?.id?.toString() === event!.id)!;
     expect(record.message.key?.toString()).toBe(op.mint);
     expect(JSON.parse(record.message.value!.toString())).toMatchObject({ opId: op.opId, idempotencyKey: op.key, generation: 2 });
@@ -72,7 +108,9 @@ describe('retryOperation', () => {
 
   it('re-requests once when two callers saw the same failure', async () => {
     const op = await seedOp('failed');
-    const results = await Promise.all([1, 2, 3].map(() => withTransaction(pool, (c) => api.retryOperation(c, { opId: op.opId, generation: 1, reason: 'race' }))));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => withTransaction(pool, (c) => api.retryOperation(c, { opId: op.opId, generation: 1, reason: 'race' }))),
+    );
     expect(results.filter((r) => r.retried)).toHaveLength(1);
     expect(results.find((r) => !r.retried)).toMatchObject({ generation: 2, why: expect.stringMatching(/already requested again/) });
     expect(await outbox(op.mint)).toHaveLength(1);
@@ -90,7 +128,9 @@ describe('retryOperation', () => {
     }
     const first = await seedOp('failed', { requestedAt: new Date(Date.now() - 60_000).toISOString() });
     const live = await seedOp('submitted', { ticketId: first.ticketId, type: 'transfer' });
-    expect((await refusal(api.retryOperation(pool, { opId: first.opId, reason: 'test' })) as Error).message).toMatch(new RegExp(`live operation requested after it \\(${live.opId}\\)`));
+    expect(((await refusal(api.retryOperation(pool, { opId: first.opId, reason: 'test' }))) as Error).message).toMatch(
+      new RegExp(`live operation requested after it \\(${live.opId}\\)`),
+    );
     // Once the later one failed too, nothing would be reordered.
     await pool.query(`UPDATE chain_operations SET state = 'failed' WHERE op_id = $1`, [live.opId]);
     expect(await api.retryOperation(pool, { opId: first.opId, reason: 'test' })).toMatchObject({ retried: true, generation: 2 });

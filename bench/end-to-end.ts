@@ -67,8 +67,10 @@ async function printStages(ticketPattern: string): Promise<void> {
     ['sent → confirmed seen by the submitter', 'a.sent_at', 's.confirmed_at'],
     ['sent → ownership row written (chain, chain-ingest, projector)', 'a.sent_at', 'p.at'],
   ];
-  const cols = stages.map(([, from, to], i) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ${to} - ${from})) AS p50_${i},
-         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ${to} - ${from})) AS p99_${i}`);
+  const cols = stages.map(
+    ([, from, to], i) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ${to} - ${from})) AS p50_${i},
+         percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ${to} - ${from})) AS p99_${i}`,
+  );
   const { rows } = await pool.query<Record<string, number>>(
     `SELECT ${cols.join(',\n')}
        FROM submitter_ops s
@@ -89,7 +91,12 @@ async function printStages(ticketPattern: string): Promise<void> {
  * or waited.
  */
 function printStalls(since: number): void {
-  const lines: Array<[string, string]> = (['submitter', 'chain-ingest', 'projector'] as const).flatMap((name) => services.logs(name).split('\n').map((l) => [name, l] as [string, string]));
+  const lines: Array<[string, string]> = (['submitter', 'chain-ingest', 'projector'] as const).flatMap((name) =>
+    services
+      .logs(name)
+      .split('\n')
+      .map((l) => [name, l] as [string, string]),
+  );
   try {
     for (const l of readFileSync(join(stack.logDir, 'localnet.log'), 'utf8').split('\n')) lines.push(['localnet', l]);
   } catch {
@@ -100,7 +107,8 @@ function printStalls(since: number): void {
     .map(([name, l]) => ({ name, ...(JSON.parse(l) as { time: number; blockedMs: number; cpuMs: number; gcMs: number; cause: string }) }))
     .filter((s) => s.time >= since);
   console.log(`  event-loop stalls of 250 ms or more: ${stalls.length === 0 ? 'none' : ''}`);
-  for (const s of stalls) console.log(`    +${((s.time - since) / 1000).toFixed(1)} s ${s.name}: ${s.blockedMs} ms ${s.cause} (cpu ${s.cpuMs} ms, gc ${s.gcMs} ms)`);
+  for (const s of stalls)
+    console.log(`    +${((s.time - since) / 1000).toFixed(1)} s ${s.name}: ${s.blockedMs} ms ${s.cause} (cpu ${s.cpuMs} ms, gc ${s.gcMs} ms)`);
 }
 
 async function main(): Promise<void> {
@@ -108,7 +116,10 @@ async function main(): Promise<void> {
   await Promise.all([services.start('submitter'), services.start('chain-ingest'), services.start('projector')]);
   // Steady state: chain-ingest reads every tracked mint once at start (seconds on a chain of many
   // thousand mints), which is not what a request in a running pipeline waits for.
-  await waitFor('chain-ingest to close its start gap', async () => (/stream gap closed by backfill/.test(services.logs('chain-ingest')) ? true : undefined), { timeoutMs: 300_000, everyMs: 200 });
+  await waitFor('chain-ingest to close its start gap', async () => (/stream gap closed by backfill/.test(services.logs('chain-ingest')) ? true : undefined), {
+    timeoutMs: 300_000,
+    everyMs: 200,
+  });
   const direct = await chainConfirmationMs(10);
   console.log(`chain confirmation (direct send → confirmed): p50 ${pct(direct, 50)} ms, p99 ${pct(direct, 99)} ms`);
 
@@ -196,4 +207,3 @@ main()
     await services.stopAll();
     await pool.end();
   });
-

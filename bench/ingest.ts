@@ -34,7 +34,12 @@ try {
   const metrics = ingestMetrics(createMetricsRegistry('bench', false));
   const ingestor = new Ingestor({
     chain: rpcTokenAccountReader(rpc, { scanThreshold: 50, scanTimeoutMs: 600_000 }),
-    sink: { send: async (r) => { await sink.send(r); sent.push(r.length); } },
+    sink: {
+      send: async (r) => {
+        await sink.send(r);
+        sent.push(r.length);
+      },
+    },
     metrics,
     logger,
     published: new Map(),
@@ -45,7 +50,9 @@ try {
   const ms = performance.now() - start;
   const published = sent.reduce((a, b) => a + b, 0);
   if (published !== count) throw new Error(`published ${published} of ${count}`);
-  console.log(`ingest backfill -> chain.ownership: ${count} NFTs, ${published} records in ${ms.toFixed(0)} ms = ${((published / ms) * 1000).toFixed(0)} records/s`);
+  console.log(
+    `ingest backfill -> chain.ownership: ${count} NFTs, ${published} records in ${ms.toFixed(0)} ms = ${((published / ms) * 1000).toFixed(0)} records/s`,
+  );
 } finally {
   rpc.close();
   await producer.disconnect();

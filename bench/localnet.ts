@@ -53,7 +53,12 @@ async function overHttp(skipPreflight: boolean): Promise<number> {
 function inProcess(): number {
   const svm = newSvm();
   for (const p of payers) {
-    writeAccount(svm, p.publicKey.toBase58(), { lamports: 1000n * BigInt(LAMPORTS_PER_SOL), data: new Uint8Array(0), owner: SystemProgram.programId.toBase58(), executable: false });
+    writeAccount(svm, p.publicKey.toBase58(), {
+      lamports: 1000n * BigInt(LAMPORTS_PER_SOL),
+      data: new Uint8Array(0),
+      owner: SystemProgram.programId.toBase58(),
+      executable: false,
+    });
   }
   const wires = signAll(svm.latestBlockhash());
   const decoder = getTransactionDecoder();

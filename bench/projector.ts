@@ -16,7 +16,16 @@ import { copyFrom } from '../services/lib/copy.ts';
 import { projectorSpec } from '../services/projector/config.ts';
 import { startOwnershipConsumer } from '../services/projector/consumers.ts';
 import { asOwnershipChange, createValueDecoder } from '../services/projector/decode.ts';
-import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, waitForDbOffsets } from '../test/support/projector.ts';
+import {
+  createPrivateTarget,
+  createTopic,
+  deleteTopic,
+  ownershipChange,
+  produceOwnership,
+  projectorTestContext,
+  randomMint,
+  waitForDbOffsets,
+} from '../test/support/projector.ts';
 import { toRow } from '../services/projector/ownership-reducer.ts';
 import { ownershipCopy, upsertOwnership } from '../services/projector/ownership-store.ts';
 import { randomHex } from '../test/support/random.ts';
@@ -63,7 +72,9 @@ try {
     await projector.stop();
     const count = (await ctx.metrics.batchSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     const inside = (await ctx.metrics.batchSeconds.get()).values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-    say(`${label}: ${records} rows in ${seconds.toFixed(2)} s → ${Math.round(records / seconds)} rows/s (${count} batches, ${inside.toFixed(2)} s inside batch transactions over ${concurrency} concurrent partitions)`);
+    say(
+      `${label}: ${records} rows in ${seconds.toFixed(2)} s → ${Math.round(records / seconds)} rows/s (${count} batches, ${inside.toFixed(2)} s inside batch transactions over ${concurrency} concurrent partitions)`,
+    );
     return seconds;
   };
   // The breakdown runs first: the first consumer of the process also pays for compiling its hot
@@ -103,10 +114,24 @@ try {
 
   // 3. COPY of the projector's final rows, in the binary format the projector itself writes
   // (encoded before the timer starts: only loading them is measured).
-  const { rows } = await ctx.pool.query<{ mint: string; owner: string | null; token_account: string | null; amount: string; slot: string; commitment: 'confirmed' | 'finalized'; updated_ms: string }>(
-    `SELECT mint, owner, token_account, amount, slot, commitment, (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms FROM ${live.table}`,
-  );
-  const finalRows = rows.map((r) => ({ mint: r.mint, owner: r.owner, tokenAccount: r.token_account, amount: Number(r.amount), slot: Number(r.slot), commitment: r.commitment, updatedAt: Number(r.updated_ms) }));
+  const { rows } = await ctx.pool.query<{
+    mint: string;
+    owner: string | null;
+    token_account: string | null;
+    amount: string;
+    slot: string;
+    commitment: 'confirmed' | 'finalized';
+    updated_ms: string;
+  }>(`SELECT mint, owner, token_account, amount, slot, commitment, (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms FROM ${live.table}`);
+  const finalRows = rows.map((r) => ({
+    mint: r.mint,
+    owner: r.owner,
+    tokenAccount: r.token_account,
+    amount: Number(r.amount),
+    slot: Number(r.slot),
+    commitment: r.commitment,
+    updatedAt: Number(r.updated_ms),
+  }));
   const copyTable = await fresh(false);
   const copyRuns: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -127,9 +152,18 @@ try {
 
   // Same rows everywhere?
   const diff = async (a: string, b: string) =>
-    Number((await ctx.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${a} x FULL JOIN ${b} y USING (mint) WHERE x.mint IS NULL OR y.mint IS NULL OR (x.*) IS DISTINCT FROM (y.*)`)).rows[0]!.n);
-  say(`same rows: projector vs naive ${await diff(live.table, naiveTable.table)} differences, vs COPY ${await diff(live.table, copyTable.table)} differences (of ${rows.length})`);
-  if (repeats > 1) say(`medians of ${repeats}: projector ${projectorS.toFixed(2)} s (${seconds(projectorRuns)}), COPY ${copyS.toFixed(2)} s (${seconds(copyRuns)})`);
+    Number(
+      (
+        await ctx.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${a} x FULL JOIN ${b} y USING (mint) WHERE x.mint IS NULL OR y.mint IS NULL OR (x.*) IS DISTINCT FROM (y.*)`,
+        )
+      ).rows[0]!.n,
+    );
+  say(
+    `same rows: projector vs naive ${await diff(live.table, naiveTable.table)} differences, vs COPY ${await diff(live.table, copyTable.table)} differences (of ${rows.length})`,
+  );
+  if (repeats > 1)
+    say(`medians of ${repeats}: projector ${projectorS.toFixed(2)} s (${seconds(projectorRuns)}), COPY ${copyS.toFixed(2)} s (${seconds(copyRuns)})`);
   say(`projector = ${(naiveS / projectorS).toFixed(1)}x naive (goal ≥ 30x), ${((copyS / projectorS) * 100).toFixed(0)}% of COPY (goal ≥ 40%)`);
   say(`ownership table only = ${(naiveS / coreS).toFixed(1)}x naive, ${((copyS / coreS) * 100).toFixed(0)}% of COPY`);
 } finally {

@@ -73,7 +73,10 @@ try {
   say(`seeding ${fmt(count)} NFTs into ${shared ? 'the stack' : 'a private'} local chain and ${fmt(count)} tickets into Postgres …`);
   let t = performance.now();
   await seedChain(chain.url, holdings);
-  await seedTickets(pool, holdings.map((h, i) => ({ ticketId: `${eventId}-${i}`, eventId, mint: h.mint, owner: h.owner })));
+  await seedTickets(
+    pool,
+    holdings.map((h, i) => ({ ticketId: `${eventId}-${i}`, eventId, mint: h.mint, owner: h.owner })),
+  );
   await pool.query('ANALYZE tickets');
   say(`  seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
@@ -97,9 +100,15 @@ try {
   const warm = await fullReconciliation(deps, 'bench');
   // The other strategy on the same data, for reference: what a public cluster gets.
   const chunked = withChunks ? await fullReconciliation({ ...deps, strategy: 'chunks' }, 'bench') : null;
-  const runs = [['cold (nothing remembered)', cold], ['warm (previous run remembered)', warm], ...(chunked ? [['chunks (getMultipleAccounts), warm', chunked] as const] : [])] as const;
+  const runs = [
+    ['cold (nothing remembered)', cold],
+    ['warm (previous run remembered)', warm],
+    ...(chunked ? [['chunks (getMultipleAccounts), warm', chunked] as const] : []),
+  ] as const;
   for (const [name, r] of runs) {
-    say(`full reconciliation, ${name}: ${fmt(r.checked)} mints in ${(r.durationMs / 1000).toFixed(2)} s = ${fmt(r.checked / (r.durationMs / 1000))} mints/s; read by ${r.strategy}, status ${r.status}, mismatches ${JSON.stringify(r.mismatches)}, errors ${r.errors}; phases ms ${JSON.stringify(r.phases)}`);
+    say(
+      `full reconciliation, ${name}: ${fmt(r.checked)} mints in ${(r.durationMs / 1000).toFixed(2)} s = ${fmt(r.checked / (r.durationMs / 1000))} mints/s; read by ${r.strategy}, status ${r.status}, mismatches ${JSON.stringify(r.mismatches)}, errors ${r.errors}; phases ms ${JSON.stringify(r.phases)}`,
+    );
   }
 
   // Per item: one SELECT and one RPC read per mint, sequentially, reading the same token accounts
@@ -114,16 +123,18 @@ try {
   try {
     for (const mint of scope.slice(0, itemSample)) {
       const q0 = performance.now();
-      const row = (await client.query<{ owner_wallet: string | null; token_account: string | null }>(
-        'SELECT t.owner_wallet, r.token_account FROM tickets t LEFT JOIN reconciler_mints r ON r.mint = t.mint_address WHERE t.mint_address = $1',
-        [mint],
-      )).rows[0];
+      const row = (
+        await client.query<{ owner_wallet: string | null; token_account: string | null }>(
+          'SELECT t.owner_wallet, r.token_account FROM tickets t LEFT JOIN reconciler_mints r ON r.mint = t.mint_address WHERE t.mint_address = $1',
+          [mint],
+        )
+      ).rows[0];
       const r0 = performance.now();
       selectMs += r0 - q0;
       const { data } = await reader.getMultiple(row?.token_account ? [mint, row.token_account] : [mint]);
       rpcMs += performance.now() - r0;
       const present = data[0] ? decodeMintAccount(data[0]) !== null : false;
-      const owner = data[1] ? decodeTokenAccount(data[1])?.owner ?? null : null;
+      const owner = data[1] ? (decodeTokenAccount(data[1])?.owner ?? null) : null;
       if (!present || owner !== row?.owner_wallet) mismatches += 1;
       items += 1;
       if (performance.now() - t > ITEM_BUDGET_MS) break;
@@ -134,14 +145,20 @@ try {
   const itemMs = performance.now() - t;
   const itemRate = items / (itemMs / 1000);
   const partial = items < count;
-  say(`per item: ${fmt(items)} mints in ${(itemMs / 1000).toFixed(2)} s = ${fmt(itemRate)} mints/s (mismatches ${mismatches})${partial ? `; SAMPLE of ${fmt(items)} of ${fmt(count)} (time-bounded), full run extrapolated to ${(count / itemRate).toFixed(0)} s` : ''}`);
+  say(
+    `per item: ${fmt(items)} mints in ${(itemMs / 1000).toFixed(2)} s = ${fmt(itemRate)} mints/s (mismatches ${mismatches})${partial ? `; SAMPLE of ${fmt(items)} of ${fmt(count)} (time-bounded), full run extrapolated to ${(count / itemRate).toFixed(0)} s` : ''}`,
+  );
   const warmRate = warm.checked / (warm.durationMs / 1000);
   const coldRate = cold.checked / (cold.durationMs / 1000);
   // Where the time goes: the database side and the chain side of each approach, separately.
   const bulkDb = (warm.phases.load ?? 0) + (warm.phases.compare ?? 0);
-  say(`  database side: per item ${(selectMs / 1000).toFixed(1)} s of SELECTs vs ${(bulkDb / 1000).toFixed(2)} s set-based (load + one comparison query) = ${((selectMs / items) * count / bulkDb).toFixed(1)}x`);
-  say(`  chain side: per item ${(rpcMs / 1000).toFixed(1)} s of single reads vs ${((warm.phases.chain ?? 0) / 1000).toFixed(2)} s by ${warm.strategy} = ${((rpcMs / items) * count / (warm.phases.chain ?? 1)).toFixed(1)}x`);
-  const chunkedNote = chunked ? `; chunks strategy ${((chunked.checked / (chunked.durationMs / 1000)) / itemRate).toFixed(1)}x` : '';
+  say(
+    `  database side: per item ${(selectMs / 1000).toFixed(1)} s of SELECTs vs ${(bulkDb / 1000).toFixed(2)} s set-based (load + one comparison query) = ${(((selectMs / items) * count) / bulkDb).toFixed(1)}x`,
+  );
+  say(
+    `  chain side: per item ${(rpcMs / 1000).toFixed(1)} s of single reads vs ${((warm.phases.chain ?? 0) / 1000).toFixed(2)} s by ${warm.strategy} = ${(((rpcMs / items) * count) / (warm.phases.chain ?? 1)).toFixed(1)}x`,
+  );
+  const chunkedNote = chunked ? `; chunks strategy ${(chunked.checked / (chunked.durationMs / 1000) / itemRate).toFixed(1)}x` : '';
   say(`speed-up: warm ${(warmRate / itemRate).toFixed(1)}x, cold ${(coldRate / itemRate).toFixed(1)}x (goal >= 50x)${chunkedNote}`);
 } finally {
   say('cleaning up the bench rows …');

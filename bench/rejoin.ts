@@ -15,7 +15,7 @@
 // a status that confirms nothing): each consumer has seen them before, so taking them in again
 // changes nothing.
 import { performance } from 'node:perf_hooks';
-import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { createRegistry } from '../services/lib/schemas.ts';
 import { TOPICS } from '../services/lib/topics.ts';
 import { createPool } from '../services/lib/db.ts';
@@ -113,12 +113,29 @@ async function cases(): Promise<Case[]> {
       service: 'submitter',
       // One mint at a time and a rare scan: the bench's instance is there to consume, not to run
       // whatever another test left in the shared tables.
-      env: { ...stack, ...rpc, AUTHORITY_KEYPAIR_PATH: env.AUTHORITY_KEYPAIR_PATH, CUSTODIAL_SEED_PATH: env.CUSTODIAL_SEED_PATH, SUBMITTER_GROUP_ID: group('intake'), SUBMITTER_CONCURRENCY: '1', SUBMITTER_SCAN_MS: '60000' },
+      env: {
+        ...stack,
+        ...rpc,
+        AUTHORITY_KEYPAIR_PATH: env.AUTHORITY_KEYPAIR_PATH,
+        CUSTODIAL_SEED_PATH: env.CUSTODIAL_SEED_PATH,
+        SUBMITTER_GROUP_ID: group('intake'),
+        SUBMITTER_CONCURRENCY: '1',
+        SUBMITTER_SCAN_MS: '60000',
+      },
       groups: [{ label: 'submitter intake', groupId: group('intake'), topic: TOPICS.opsRequested, probe: copyOn(TOPICS.opsRequested, requestCopy) }],
     },
     {
       service: 'chain-ingest',
-      env: { ...stack, ...rpc, SOLANA_WS_URL: env.SOLANA_WS_URL, INGEST_LEADER_LOCK: String(900_000_000 + Math.floor(Math.random() * 1e8)), INGEST_TRACK_FROM_TOPIC: 'false', INGEST_SWEEP_MS: '0', INGEST_REQUEST_GROUP: group('ingest-requests'), INGEST_STATUS_GROUP: group('ingest-status') },
+      env: {
+        ...stack,
+        ...rpc,
+        SOLANA_WS_URL: env.SOLANA_WS_URL,
+        INGEST_LEADER_LOCK: String(900_000_000 + Math.floor(Math.random() * 1e8)),
+        INGEST_TRACK_FROM_TOPIC: 'false',
+        INGEST_SWEEP_MS: '0',
+        INGEST_REQUEST_GROUP: group('ingest-requests'),
+        INGEST_STATUS_GROUP: group('ingest-status'),
+      },
       groups: [
         { label: 'chain-ingest requests', groupId: group('ingest-requests'), topic: TOPICS.opsRequested, probe: copyOn(TOPICS.opsRequested, requestCopy) },
         { label: 'chain-ingest status', groupId: group('ingest-status'), topic: TOPICS.opsStatus, probe: copyOn(TOPICS.opsStatus, statusCopy) },
@@ -126,7 +143,15 @@ async function cases(): Promise<Case[]> {
     },
     {
       service: 'projector',
-      env: { ...stack, OWNERSHIP_TOPIC: ownershipTopic, OWNERSHIP_GROUP: group('projector-ownership'), OWNERSHIP_TABLE: target.table, OWNERSHIP_AUDIT_TABLE: target.audit!, STATUS_TOPIC: statusTopic, STATUS_GROUP: group('projector-status') },
+      env: {
+        ...stack,
+        OWNERSHIP_TOPIC: ownershipTopic,
+        OWNERSHIP_GROUP: group('projector-ownership'),
+        OWNERSHIP_TABLE: target.table,
+        OWNERSHIP_AUDIT_TABLE: target.audit!,
+        STATUS_TOPIC: statusTopic,
+        STATUS_GROUP: group('projector-status'),
+      },
       groups: [
         {
           label: 'projector ownership',
@@ -147,14 +172,22 @@ async function cases(): Promise<Case[]> {
     },
     {
       service: 'reconciler',
-      env: { ...stack, ...rpc, RECONCILER_GROUP_ID: group('reconciler'), RECONCILE_INTERVAL_MS: '0', RECONCILE_EVAL_INTERVAL_MS: '600000', HEAL_OWNER_MISMATCH: 'report', HEAL_FAILED_OPERATION: 'review' },
+      env: {
+        ...stack,
+        ...rpc,
+        RECONCILER_GROUP_ID: group('reconciler'),
+        RECONCILE_INTERVAL_MS: '0',
+        RECONCILE_EVAL_INTERVAL_MS: '600000',
+        HEAL_OWNER_MISMATCH: 'report',
+        HEAL_FAILED_OPERATION: 'review',
+      },
       groups: [
         {
           label: 'reconciler join',
           groupId: group('reconciler'),
           topic: TOPICS.opsStatus,
           probe: copyOn(TOPICS.opsStatus, statusCopy),
-          consumedBy: async (s) => Boolean(((await s.ready()).body.checks as Record<string, { ok: boolean }> | undefined)?.join?.ok),
+          consumedBy: async (s) => Boolean((await s.ready()).body.checks?.join?.ok),
         },
       ],
     },

@@ -61,7 +61,7 @@ export function renderConfigDoc(
     '',
     'Every service reads its settings from the environment. It checks all of them before doing',
     'anything else; if any is missing or invalid it prints every problem at once and exits with',
-    'code 2. `npm start` and `npm test` pass the local stack\'s addresses and credentials from',
+    "code 2. `npm start` and `npm test` pass the local stack's addresses and credentials from",
     '`.stack/stack.env`. A setting with no default is required.',
     '',
     '## Every service',

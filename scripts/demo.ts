@@ -77,7 +77,9 @@ async function main(): Promise<void> {
 
   say(`chainsync demo: ${count} tickets (event ${eventId})`);
   for (const id of ids) await createTicket(pool, { id, eventId });
-  await Promise.all(ids.map((ticketId) => withTransaction(pool, (c) => api.requestMint(c, { ticketId, to: expected.get(ticketId)!, idempotencyKey: `mint-${ticketId}` }))));
+  await Promise.all(
+    ids.map((ticketId) => withTransaction(pool, (c) => api.requestMint(c, { ticketId, to: expected.get(ticketId)!, idempotencyKey: `mint-${ticketId}` }))),
+  );
   await track('mints confirmed and projected', count, () => ownedBy(ids, expected));
 
   const platformMoves = ids.filter((id) => !outsiders.has(id)).slice(0, Math.floor(count / 2));
@@ -91,7 +93,12 @@ async function main(): Promise<void> {
   // Transfers the platform never asked for: the holder moves the NFT itself, straight on chain.
   const payer = Keypair.generate();
   await connection.confirmTransaction(await connection.requestAirdrop(payer.publicKey, 10 * LAMPORTS_PER_SOL), 'confirmed');
-  const mintOf = new Map((await pool.query<{ id: string; mint_address: string }>('SELECT id, mint_address FROM tickets WHERE id = ANY($1)', [ids])).rows.map((r) => [r.id, r.mint_address]));
+  const mintOf = new Map(
+    (await pool.query<{ id: string; mint_address: string }>('SELECT id, mint_address FROM tickets WHERE id = ANY($1)', [ids])).rows.map((r) => [
+      r.id,
+      r.mint_address,
+    ]),
+  );
   const direct = [...outsiders.keys()].filter((_, i) => i % 2 === 0);
   let sent = 0;
   for (const id of direct) {
@@ -121,10 +128,15 @@ async function main(): Promise<void> {
   // may lag); the demo waits it out so the fault counts as a real mismatch.
   const graceMs = 30_000;
   const graceStart = Date.now();
-  await track('grace period after the last change', graceMs / 1000, async () => {
-    const elapsed = Math.floor((Date.now() - graceStart) / 1000);
-    return Math.min(graceMs / 1000, elapsed);
-  }, graceMs + 10_000);
+  await track(
+    'grace period after the last change',
+    graceMs / 1000,
+    async () => {
+      const elapsed = Math.floor((Date.now() - graceStart) / 1000);
+      return Math.min(graceMs / 1000, elapsed);
+    },
+    graceMs + 10_000,
+  );
 
   const mints = ids.map((id) => mintOf.get(id)!);
   const run = await fullReconciliation(
@@ -143,16 +155,23 @@ async function main(): Promise<void> {
     'cli',
   );
   const agree = await ownedBy(ids, expected);
-  const found = (await pool.query<{ kind: string; state: string; n: string }>('SELECT kind, state, count(*) AS n FROM discrepancies WHERE mint = ANY($1) GROUP BY 1, 2 ORDER BY 1, 2', [mints])).rows;
+  const found = (
+    await pool.query<{ kind: string; state: string; n: string }>(
+      'SELECT kind, state, count(*) AS n FROM discrepancies WHERE mint = ANY($1) GROUP BY 1, 2 ORDER BY 1, 2',
+      [mints],
+    )
+  ).rows;
   say('\nconsistency summary (database against chain)');
-  say(table([
-    ['tickets', count],
-    ['minted through the platform', count],
-    ['transferred through the platform', platformMoves.length],
-    ['transferred directly on chain', direct.length],
-    ['database owner = chain owner', `${agree}/${count}`],
-    ...found.map((r): [string, number] => [`discrepancies ${r.kind} ${r.state}`, Number(r.n)]),
-  ]));
+  say(
+    table([
+      ['tickets', count],
+      ['minted through the platform', count],
+      ['transferred through the platform', platformMoves.length],
+      ['transferred directly on chain', direct.length],
+      ['database owner = chain owner', `${agree}/${count}`],
+      ...found.map((r): [string, number] => [`discrepancies ${r.kind} ${r.state}`, Number(r.n)]),
+    ]),
+  );
   say('\nthe reconciliation run');
   say(summaryTable(run, await openCounts(pool)));
   if (agree !== count) process.exitCode = 1;

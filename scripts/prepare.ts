@@ -55,7 +55,11 @@ export async function setup(env: Record<string, string | undefined>, say: Say): 
   }
 
   const ids = await registerValueSchemas(createRegistry(env.SCHEMA_REGISTRY_URL!), join(REPO_ROOT, 'schemas'));
-  say(`✓ schemas registered (${Object.entries(ids).map(([t, id]) => `${t}=${id}`).join(', ')})`);
+  say(
+    `✓ schemas registered (${Object.entries(ids)
+      .map(([t, id]) => `${t}=${id}`)
+      .join(', ')})`,
+  );
 
   for (const { name, config } of connectorFiles(join(REPO_ROOT, 'connect'))) {
     await registerConnector(env.KAFKA_CONNECT_URL!, name, config);

@@ -10,7 +10,11 @@ const running: ChildProcess[] = [];
 
 function supervise(...services: string[]) {
   // Its own process group, as a terminal's foreground job is: a Ctrl-C signals the whole group.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/fixtures/supervise.ts', ...services], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/fixtures/supervise.ts', ...services], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   running.push(proc);
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -69,7 +69,13 @@ export async function startConnect(cfg: StackConfig, jars: JarPaths, creds: Stac
   const pid = startDetached(
     part,
     javaBin(),
-    [...jvmArgs(cfg.heaps.connect, [`-Dlog4j2.configurationFile=${log4j}`]), '-cp', classpath(jars.kafkaLibs), 'org.apache.kafka.connect.cli.ConnectDistributed', props],
+    [
+      ...jvmArgs(cfg.heaps.connect, [`-Dlog4j2.configurationFile=${log4j}`]),
+      '-cp',
+      classpath(jars.kafkaLibs),
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      props,
+    ],
     { env: { ...process.env, ...connectorEnv(cfg, creds) } },
   );
   await waitUntil('connect', () => connectReady(cfg), { ...opts, stillRunning: () => runningPid(part) === pid });

@@ -12,8 +12,7 @@ import { ensureStackKeys } from './keys.ts';
 export function stackEnv(cfg: StackConfig): Record<string, string> {
   const creds = readCredentials(cfg.secretsFile);
   if (!creds) throw new Error(`the stack has no credentials yet (${cfg.secretsFile}): run npm run stack:up`);
-  const db = (u: { user: string; password: string }) =>
-    `postgres://${u.user}:${encodeURIComponent(u.password)}@127.0.0.1:${cfg.ports.postgres}/${DATABASE}`;
+  const db = (u: { user: string; password: string }) => `postgres://${u.user}:${encodeURIComponent(u.password)}@127.0.0.1:${cfg.ports.postgres}/${DATABASE}`;
   const keys = ensureStackKeys(cfg);
   return {
     DATABASE_URL: db(creds.app),

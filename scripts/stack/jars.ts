@@ -37,14 +37,10 @@ export async function ensureJars(cfg: StackConfig, say: (line: string) => void):
   say(`resolving Kafka, Debezium and Apicurio jars with Maven into ${cfg.jarsDir} (first run downloads about 250 MB; log: ${log})`);
   const fd = openSync(log, 'a');
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(
-      'mvn',
-      ['-B', '-f', cfg.pom, `-Dstack.home=${cfg.jarsDir}`, 'dependency:copy-dependencies@kafka', 'dependency:unpack@plugins'],
-      { stdio: ['ignore', fd, fd] },
-    );
-    child.once('error', (err) =>
-      reject(new StackPartError('maven', `could not run mvn (${err.message}); install Java 17 and Maven, or use docker-compose`)),
-    );
+    const child = spawn('mvn', ['-B', '-f', cfg.pom, `-Dstack.home=${cfg.jarsDir}`, 'dependency:copy-dependencies@kafka', 'dependency:unpack@plugins'], {
+      stdio: ['ignore', fd, fd],
+    });
+    child.once('error', (err) => reject(new StackPartError('maven', `could not run mvn (${err.message}); install Java 17 and Maven, or use docker-compose`)));
     child.once('exit', (c) => resolve(c ?? 1));
   });
   closeSync(fd);

@@ -90,7 +90,10 @@ export async function startKafka(cfg: StackConfig, jars: JarPaths): Promise<'sta
 
   const pid = startDetached(part, java, [
     ...jvmArgs(cfg.heaps.kafka, [`-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${cfg.logDir}`]),
-    '-cp', cp, 'kafka.Kafka', props,
+    '-cp',
+    cp,
+    'kafka.Kafka',
+    props,
   ]);
   await waitUntil('kafka', () => kafkaReady(cfg), {
     timeoutMs: cfg.readyTimeoutMs,

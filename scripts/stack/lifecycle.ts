@@ -29,10 +29,7 @@ export async function stackUp(cfg: StackConfig, say: Say): Promise<{ seconds: nu
     return o;
   };
   const creds = loadOrCreateCredentials(cfg.secretsFile);
-  const [jars] = await Promise.all([
-    ensureJars(cfg, say),
-    timed(say, 'postgres', () => startPostgres(cfg, say).then(note('postgres'))),
-  ]);
+  const [jars] = await Promise.all([ensureJars(cfg, say), timed(say, 'postgres', () => startPostgres(cfg, say).then(note('postgres')))]);
   await Promise.all([
     timed(say, 'kafka', () => startKafka(cfg, jars).then(note('kafka'))).then(() =>
       timed(say, 'connect', () => startConnect(cfg, jars, creds).then(note('connect'))),

@@ -29,7 +29,9 @@ export function pgBinDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PG_BIN) return env.PG_BIN;
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root)
-    ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (versions[0] === undefined) {
     throw new StackPartError('postgres', 'no PostgreSQL server binaries found under /usr/lib/postgresql (set PG_BIN to the folder with initdb and pg_ctl)');
@@ -74,7 +76,10 @@ function initCluster(cfg: StackConfig, as: RunAs, bin: string, creds: StackCrede
   if (as.prefix.length > 0) {
     const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', part.pgdata]);
     if (probe.status !== 0) {
-      throw new StackPartError('postgres', `the postgres user cannot write ${part.pgdata}: the checkout must be in a folder other users can enter (not under /root), or set CHAINSYNC_STACK_HOME`);
+      throw new StackPartError(
+        'postgres',
+        `the postgres user cannot write ${part.pgdata}: the checkout must be in a folder other users can enter (not under /root), or set CHAINSYNC_STACK_HOME`,
+      );
     }
   }
   const pwfile = join(part.pgdata, '..', 'postgres.pwfile');
@@ -82,8 +87,16 @@ function initCluster(cfg: StackConfig, as: RunAs, bin: string, creds: StackCrede
   own(as, pwfile);
   try {
     pgRun(as, join(bin, 'initdb'), [
-      '-D', part.pgdata, '-U', creds.superuser.user, `--pwfile=${pwfile}`,
-      '--auth-host=scram-sha-256', '--auth-local=peer', '-E', 'UTF8', '--no-locale',
+      '-D',
+      part.pgdata,
+      '-U',
+      creds.superuser.user,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=peer',
+      '-E',
+      'UTF8',
+      '--no-locale',
     ]);
   } finally {
     rmSync(pwfile, { force: true });

@@ -40,17 +40,17 @@ export async function startRegistry(cfg: StackConfig, jars: JarPaths, creds: Sta
       part,
       java,
       [
-          ...jvmArgs(cfg.heaps.registry),
-          `-Dquarkus.http.port=${cfg.ports.registry}`,
-          '-Dquarkus.http.host=127.0.0.1',
-          `-Dquarkus.management.port=${managementPort(cfg)}`,
-          '-Dquarkus.management.host=127.0.0.1',
-          // Every request is otherwise logged twice (access log and audit log), health probes included.
-          '-Dquarkus.http.access-log.enabled=false',
-          '-Dquarkus.log.category."io.apicurio.registry.logging.audit".level=WARN',
-          '-jar',
-          'quarkus-run.jar',
-        ],
+        ...jvmArgs(cfg.heaps.registry),
+        `-Dquarkus.http.port=${cfg.ports.registry}`,
+        '-Dquarkus.http.host=127.0.0.1',
+        `-Dquarkus.management.port=${managementPort(cfg)}`,
+        '-Dquarkus.management.host=127.0.0.1',
+        // Every request is otherwise logged twice (access log and audit log), health probes included.
+        '-Dquarkus.http.access-log.enabled=false',
+        '-Dquarkus.log.category."io.apicurio.registry.logging.audit".level=WARN',
+        '-jar',
+        'quarkus-run.jar',
+      ],
       {
         cwd: jars.registryHome,
         env: {

@@ -28,7 +28,16 @@ it('a standby takes over from a SIGKILLed leader during transfers and nothing is
   topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, keys);
 
   const lock = String(randomInt(1_000_000, 2 ** 40));
-  const ingestEnv = { ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_FOLLOW_REQUESTS: 'false', INGEST_STANDBY_RETRY_MS: '1000', TRACKED_MINTS: keys.join(',') };
+  const ingestEnv = {
+    ...env,
+    INGEST_LEADER_LOCK: lock,
+    INGEST_STATUS_GROUP: `ingest-test-${lock}`,
+    INGEST_TRACK_FROM_TOPIC: 'false',
+    INGEST_FOLLOW_STATUS: 'false',
+    INGEST_FOLLOW_REQUESTS: 'false',
+    INGEST_STANDBY_RETRY_MS: '1000',
+    TRACKED_MINTS: keys.join(','),
+  };
   procs.push(await spawnService('chain-ingest', ingestEnv, { until: 'live' }), await spawnService('chain-ingest', ingestEnv, { until: 'live' }));
   await waitFor('a leader ready', async () => (await Promise.all(procs.map((p) => p.ready()))).some((r) => r.ok), { timeoutMs: 120_000 });
   const leader = (await role(procs[0]!)) === 'leader' ? procs[0]! : procs[1]!;
@@ -45,14 +54,17 @@ it('a standby takes over from a SIGKILLed leader during transfers and nothing is
   await waitFor('the standby to lead and be caught up', async () => (await standby.ready()).ok, { timeoutMs: 60_000 });
   console.log(`standby caught up ${Date.now() - killedAt} ms after the leader was killed`);
 
-  await waitFor('topic equals chain', async () => {
-    const truth = await chainOwners(conn, keys);
-    return keys.every((k) => topic!.latest(k)?.owner === truth.get(k));
-  }, { timeoutMs: 60_000 });
+  await waitFor(
+    'topic equals chain',
+    async () => {
+      const truth = await chainOwners(conn, keys);
+      return keys.every((k) => topic!.latest(k)?.owner === truth.get(k));
+    },
+    { timeoutMs: 60_000 },
+  );
   for (const [i, k] of keys.entries()) {
     expect(topic.latest(k)?.owner).toBe(next[i]!.publicKey.toBase58());
     const slots = topic.records.get(k)!.map((r) => r.slot);
     expect(slots).toEqual([...slots].sort((a, b) => a - b));
   }
-
 }, 400_000);

@@ -24,7 +24,8 @@ const historyArb: fc.Arbitrary<History> = fc
   .map(({ first, steps, burned, snapshots, start }) => {
     const changes: History['changes'] = [{ slot: start, holder: first }];
     const observations: TokenObservation[] = [{ mint: MINT, tokenAccount: first, owner: ownerOf(first), amount: 1n, slot: start }];
-    const obs = (account: string, amount: bigint, slot: number) => observations.push({ mint: MINT, tokenAccount: account, owner: ownerOf(account), amount, slot });
+    const obs = (account: string, amount: bigint, slot: number) =>
+      observations.push({ mint: MINT, tokenAccount: account, owner: ownerOf(account), amount, slot });
     let slot = start;
     let holder: string | null = first;
     const moves = burned ? [...steps, { gap: 1, to: null }] : steps;
@@ -54,13 +55,11 @@ function truthAt(h: Pick<History, 'changes'>, slot: number): string | null | und
 
 /** Any arrival order, with some observations delivered more than once. */
 const arrivalArb = (h: History) =>
-  fc
-    .tuple(fc.shuffledSubarray(h.observations, { minLength: h.observations.length }), fc.array(fc.nat(), { maxLength: 6 }))
-    .map(([order, dups]) => {
-      const out = [...order];
-      for (const d of dups) out.splice(d % (out.length + 1), 0, order[d % order.length]!);
-      return out;
-    });
+  fc.tuple(fc.shuffledSubarray(h.observations, { minLength: h.observations.length }), fc.array(fc.nat(), { maxLength: 6 })).map(([order, dups]) => {
+    const out = [...order];
+    for (const d of dups) out.splice(d % (out.length + 1), 0, order[d % order.length]!);
+    return out;
+  });
 
 const withArrival = historyArb.chain((h) => fc.tuple(fc.constant(h), arrivalArb(h)));
 
@@ -82,7 +81,7 @@ describe('holdingAt', () => {
     expect(holdingAt(h.observations, at)?.tokenAccount).toBe(holder);
   });
 
-  it('while the sender\'s update is still in flight, believes the newer claim', () => {
+  it("while the sender's update is still in flight, believes the newer claim", () => {
     const a = { mint: MINT, tokenAccount: 'ta-a', owner: 'wa', amount: 1n, slot: 3 };
     const b = { mint: MINT, tokenAccount: 'ta-b', owner: 'wb', amount: 1n, slot: 5 };
     expect(holdingAt([a, b])?.owner).toBe('wb');
@@ -100,46 +99,49 @@ describe('shouldPublish, fed one observation at a time', () => {
   const finalizeAt = fc.array(fc.nat(), { maxLength: 4 });
   const staleReads = fc.array(fc.tuple(fc.nat({ max: 12 }), fc.integer({ min: 1, max: 20 })), { maxLength: 4 });
 
-  test.prop([withArrival, finalizeAt, staleReads])('publishes non-decreasing slots and ends on the truth; replays add nothing', ([h, arrival], finalizes, stale) => {
-    const seen: TokenObservation[] = [];
-    const published: Published[] = [];
-    const offer = (next: Published) => {
-      if (shouldPublish(published.at(-1), next)) published.push(next);
-    };
-    arrival.forEach((o, i) => {
-      seen.push(o);
-      const holding = holdingAt(seen);
-      if (holding) offer({ ...holding, commitment: 'confirmed' });
-      // The root passing the last record's slot at arbitrary moments.
-      const last = published.at(-1);
-      if (last && finalizes.includes(i)) offer({ ...last, commitment: 'finalized' });
-      // A lagging RPC node answering a re-read with an older view.
-      for (const [at, back] of stale) {
-        const old = at === i ? holdingAt(seen, (holding?.slot ?? 0) - back) : undefined;
-        if (old) offer({ ...old, commitment: 'confirmed' });
-      }
-    });
-    for (let i = 1; i < published.length; i++) expect(published[i]!.slot).toBeGreaterThanOrEqual(published[i - 1]!.slot);
-
-    // A stale read may have been the last thing offered; the next notification (here: any
-    // redelivery) brings the truth back, and after that further replays change nothing.
-    const replay = () => {
-      for (const o of arrival) {
+  test.prop([withArrival, finalizeAt, staleReads])(
+    'publishes non-decreasing slots and ends on the truth; replays add nothing',
+    ([h, arrival], finalizes, stale) => {
+      const seen: TokenObservation[] = [];
+      const published: Published[] = [];
+      const offer = (next: Published) => {
+        if (shouldPublish(published.at(-1), next)) published.push(next);
+      };
+      arrival.forEach((o, i) => {
         seen.push(o);
-        offer({ ...holdingAt(seen)!, commitment: 'confirmed' });
-      }
-    };
-    replay();
-    const maxSlot = Math.max(...h.observations.map((o) => o.slot));
-    const holder = truthAt(h, maxSlot) ?? null;
-    const last = published.at(-1);
-    if (holder !== null || last) expect(last?.tokenAccount ?? null).toBe(holder);
-    for (let i = 1; i < published.length; i++) expect(published[i]!.slot).toBeGreaterThanOrEqual(published[i - 1]!.slot);
+        const holding = holdingAt(seen);
+        if (holding) offer({ ...holding, commitment: 'confirmed' });
+        // The root passing the last record's slot at arbitrary moments.
+        const last = published.at(-1);
+        if (last && finalizes.includes(i)) offer({ ...last, commitment: 'finalized' });
+        // A lagging RPC node answering a re-read with an older view.
+        for (const [at, back] of stale) {
+          const old = at === i ? holdingAt(seen, (holding?.slot ?? 0) - back) : undefined;
+          if (old) offer({ ...old, commitment: 'confirmed' });
+        }
+      });
+      for (let i = 1; i < published.length; i++) expect(published[i]!.slot).toBeGreaterThanOrEqual(published[i - 1]!.slot);
 
-    const before = published.length;
-    replay();
-    expect(published.length).toBe(before);
-  });
+      // A stale read may have been the last thing offered; the next notification (here: any
+      // redelivery) brings the truth back, and after that further replays change nothing.
+      const replay = () => {
+        for (const o of arrival) {
+          seen.push(o);
+          offer({ ...holdingAt(seen)!, commitment: 'confirmed' });
+        }
+      };
+      replay();
+      const maxSlot = Math.max(...h.observations.map((o) => o.slot));
+      const holder = truthAt(h, maxSlot) ?? null;
+      const last = published.at(-1);
+      if (holder !== null || last) expect(last?.tokenAccount ?? null).toBe(holder);
+      for (let i = 1; i < published.length; i++) expect(published[i]!.slot).toBeGreaterThanOrEqual(published[i - 1]!.slot);
+
+      const before = published.length;
+      replay();
+      expect(published.length).toBe(before);
+    },
+  );
 
   it('refuses an older slot even with a different owner, and a repeat of the same finality', () => {
     const last: Published = { owner: 'b', tokenAccount: 'tb', amount: 1n, slot: 10, commitment: 'confirmed' };
@@ -152,23 +154,38 @@ describe('shouldPublish, fed one observation at a time', () => {
 });
 
 describe('seenSince', () => {
-  test.prop([fc.array(fc.nat({ max: 100 }), { maxLength: 6 }), fc.nat({ max: 100 })])('is true exactly when an observation is at or after the slot, whatever their order', (slots, slot) => {
-    const obs = slots.map((s, i): TokenObservation => ({ mint: 'm', tokenAccount: `ta-${i}`, owner: null, amount: 0n, slot: s }));
-    expect(seenSince(obs, slot)).toBe(slots.some((s) => s >= slot));
-    expect(seenSince([...obs].reverse(), slot)).toBe(seenSince(obs, slot));
-  });
+  test.prop([fc.array(fc.nat({ max: 100 }), { maxLength: 6 }), fc.nat({ max: 100 })])(
+    'is true exactly when an observation is at or after the slot, whatever their order',
+    (slots, slot) => {
+      const obs = slots.map((s, i): TokenObservation => ({ mint: 'm', tokenAccount: `ta-${i}`, owner: null, amount: 0n, slot: s }));
+      expect(seenSince(obs, slot)).toBe(slots.some((s) => s >= slot));
+      expect(seenSince([...obs].reverse(), slot)).toBe(seenSince(obs, slot));
+    },
+  );
 });
 
 describe('rereadStep', () => {
-  const lastArb = fc.option(fc.record({ owner: fc.option(fc.constant('w'), { nil: null }), tokenAccount: fc.constant(null), amount: fc.constant(0n), slot: fc.nat(), commitment: fc.constantFrom('confirmed' as const, 'finalized' as const) }), { nil: undefined });
-  test.prop([fc.option(fc.constant('ta'), { nil: null }), fc.boolean(), lastArb, fc.boolean()])('lists a mint\'s accounts only when no holder is known, and skips only a final burn on a sweep', (holderAccount, seen, last, sweep) => {
-    const step = rereadStep({ holderAccount, seen, last, sweep });
-    expect(step === 'holder').toBe(holderAccount !== null);
-    if (step === 'skip') expect(sweep && last?.owner === null && last.commitment === 'finalized').toBe(true);
-    if (step === 'exists') expect(seen).toBe(false);
-    // A mint that was seen and holds nobody is never taken for "not landed".
-    if (seen && holderAccount === null) expect(['scan', 'skip']).toContain(step);
-  });
+  const lastArb = fc.option(
+    fc.record({
+      owner: fc.option(fc.constant('w'), { nil: null }),
+      tokenAccount: fc.constant(null),
+      amount: fc.constant(0n),
+      slot: fc.nat(),
+      commitment: fc.constantFrom('confirmed' as const, 'finalized' as const),
+    }),
+    { nil: undefined },
+  );
+  test.prop([fc.option(fc.constant('ta'), { nil: null }), fc.boolean(), lastArb, fc.boolean()])(
+    "lists a mint's accounts only when no holder is known, and skips only a final burn on a sweep",
+    (holderAccount, seen, last, sweep) => {
+      const step = rereadStep({ holderAccount, seen, last, sweep });
+      expect(step === 'holder').toBe(holderAccount !== null);
+      if (step === 'skip') expect(sweep && last?.owner === null && last.commitment === 'finalized').toBe(true);
+      if (step === 'exists') expect(seen).toBe(false);
+      // A mint that was seen and holds nobody is never taken for "not landed".
+      if (seen && holderAccount === null) expect(['scan', 'skip']).toContain(step);
+    },
+  );
 });
 
 describe('sweepSliceSize', () => {

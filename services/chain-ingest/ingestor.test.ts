@@ -66,8 +66,16 @@ const tokenData = (mint: Uint8Array, owner: Uint8Array, amount: bigint) => {
 };
 
 const MINT = '11111111111111111111111111111112'; // 31 zero bytes then 1
-const mintBytes = (() => { const b = new Uint8Array(32); b[31] = 1; return b; })();
-const walletBytes = (n: number) => { const b = new Uint8Array(32); b[0] = n; return b; };
+const mintBytes = (() => {
+  const b = new Uint8Array(32);
+  b[31] = 1;
+  return b;
+})();
+const walletBytes = (n: number) => {
+  const b = new Uint8Array(32);
+  b[0] = n;
+  return b;
+};
 
 const wallet = (n: number) => new PublicKey(walletBytes(n)).toBase58();
 
@@ -86,7 +94,9 @@ describe('Ingestor', () => {
   it('backfills at start, then follows the stream', async () => {
     const { ingestor, sent } = await started();
     expect(ingestor.caughtUp).toBe(true);
-    expect(sent).toEqual([{ mint: MINT, owner: wallet(1), tokenAccount: 'ta-1', amount: 1, slot: 10, commitment: 'confirmed', source: 'backfill', observedAt: expect.any(Number) }]);
+    expect(sent).toEqual([
+      { mint: MINT, owner: wallet(1), tokenAccount: 'ta-1', amount: 1, slot: 10, commitment: 'confirmed', source: 'backfill', observedAt: expect.any(Number) },
+    ]);
 
     ingestor.onTokenAccount('ta-2', tokenData(mintBytes, walletBytes(2), 1n), 14);
     ingestor.onTokenAccount('ta-1', tokenData(mintBytes, walletBytes(1), 0n), 14);
@@ -206,7 +216,7 @@ describe('Ingestor', () => {
     expect(asked.slice(9)).toEqual([mints[4], wallet(35)]);
   });
 
-  it('a sweep reads the holders\' accounts and lists token accounts only of mints that moved or landed', async () => {
+  it("a sweep reads the holders' accounts and lists token accounts only of mints that moved or landed", async () => {
     const { ingestor, sent, views, scanned } = await started();
     const LANDED = wallet(20);
     const NOT_YET = wallet(21);
@@ -227,7 +237,10 @@ describe('Ingestor', () => {
     await ingestor.sweepNext(ingestor.trackedCount); // a whole pass
     expect(scanned.slice(before).flat().sort()).toEqual([MINT, LANDED].sort());
     expect(sent.filter((r) => r.slot === 90)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ mint: MINT, owner: wallet(6), source: 'backfill' }), expect.objectContaining({ mint: LANDED, owner: wallet(22), source: 'backfill' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ mint: MINT, owner: wallet(6), source: 'backfill' }),
+        expect.objectContaining({ mint: LANDED, owner: wallet(22), source: 'backfill' }),
+      ]),
     );
   });
 });

@@ -234,10 +234,14 @@ export class Ingestor {
       else if (step === 'scan') toScan.push(mint);
     }
     if (holders.length > 0) {
-      const reads = await this.deps.chain.readTokenAccounts(holders.map(([, a]) => a), 'confirmed');
+      const reads = await this.deps.chain.readTokenAccounts(
+        holders.map(([, a]) => a),
+        'confirmed',
+      );
       holders.forEach(([mint, address], i) => {
         const r = reads[i]!;
-        if (r.account && r.account.mint === mint && r.account.amount > 0n) this.apply({ mint, tokenAccount: address, owner: r.account.owner, amount: r.account.amount, slot: r.slot }, 'backfill');
+        if (r.account && r.account.mint === mint && r.account.amount > 0n)
+          this.apply({ mint, tokenAccount: address, owner: r.account.owner, amount: r.account.amount, slot: r.slot }, 'backfill');
         else toScan.push(mint);
       });
     }
@@ -288,11 +292,18 @@ export class Ingestor {
     // Held: one batched read of the holder's account says it all (supply 1: if it holds the
     // token, nobody else does). Burned: only a filtered read can say that nobody holds it.
     const held = due.filter(([, p]) => p.tokenAccount !== null);
-    const reads = await this.deps.chain.readTokenAccounts(held.map(([, p]) => p.tokenAccount!), 'finalized');
+    const reads = await this.deps.chain.readTokenAccounts(
+      held.map(([, p]) => p.tokenAccount!),
+      'finalized',
+    );
     held.forEach(([mint], i) => {
       const r = reads[i]!;
       const a = r.account && r.account.mint === mint && r.account.amount > 0n ? r.account : null;
-      agree(mint, a ? { owner: a.owner, tokenAccount: r.address, amount: a.amount, slot: r.slot } : { owner: null, tokenAccount: null, amount: 0n, slot: r.slot }, r.slot);
+      agree(
+        mint,
+        a ? { owner: a.owner, tokenAccount: r.address, amount: a.amount, slot: r.slot } : { owner: null, tokenAccount: null, amount: 0n, slot: r.slot },
+        r.slot,
+      );
     });
     const empty = due.filter(([, p]) => p.tokenAccount === null).map(([mint]) => mint);
     for (const s of await this.deps.chain.scan(empty, 'finalized')) {
@@ -302,7 +313,10 @@ export class Ingestor {
     void this.send(out);
     if (contradicted.length > 0) {
       this.deps.metrics.corrections.inc(contradicted.length);
-      this.deps.logger.warn({ mints: contradicted.slice(0, 20), count: contradicted.length, root: this.root }, 'finalized chain contradicts published owner; re-reading');
+      this.deps.logger.warn(
+        { mints: contradicted.slice(0, 20), count: contradicted.length, root: this.root },
+        'finalized chain contradicts published owner; re-reading',
+      );
       await this.reread(contradicted, 'correction');
     }
     await this.sending;

@@ -12,7 +12,15 @@ await runService(process, {
   config: fromSpec(ingestSpec),
   start: async ({ config, logger, registry, shutdown, fatal }) => {
     const kafka = createKafka('chain-ingest', config.KAFKA_BROKERS, logger, config);
-    const loop = runLeaderLoop({ config, kafka, registry: createRegistry(config.SCHEMA_REGISTRY_URL), metrics: ingestMetrics(registry), logger, signal: shutdown.signal, onFatal: fatal });
+    const loop = runLeaderLoop({
+      config,
+      kafka,
+      registry: createRegistry(config.SCHEMA_REGISTRY_URL),
+      metrics: ingestMetrics(registry),
+      logger,
+      signal: shutdown.signal,
+      onFatal: fatal,
+    });
     shutdown.onShutdown('leader loop', async () => {
       if (await loop.done) throw new Error('the last leader session failed');
     });
@@ -24,7 +32,10 @@ await runService(process, {
         check: async () => {
           const session = loop.session();
           return session
-            ? { ok: session.ingestor.caughtUp, detail: { role: 'leader', caughtUp: session.ingestor.caughtUp, slotLag: await slotLag(), tracked: session.ingestor.trackedMints().length } }
+            ? {
+                ok: session.ingestor.caughtUp,
+                detail: { role: 'leader', caughtUp: session.ingestor.caughtUp, slotLag: await slotLag(), tracked: session.ingestor.trackedMints().length },
+              }
             : { ok: false, detail: { role: 'standby' } };
         },
       },

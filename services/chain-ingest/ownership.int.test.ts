@@ -21,7 +21,17 @@ const nfts: Nft[] = [];
 let ingest: ServiceProcess;
 let topic: Awaited<ReturnType<typeof followOwnership>>;
 const lock = String(randomInt(1_000_000, 2 ** 40));
-const ingestEnv = () => ({ ...env, INGEST_LEADER_LOCK: lock, INGEST_STATUS_GROUP: `ingest-test-${lock}`, INGEST_SWEEP_MS: '10000', INGEST_STALL_MS: '3000', INGEST_TRACK_FROM_TOPIC: 'false', INGEST_FOLLOW_STATUS: 'false', INGEST_FOLLOW_REQUESTS: 'false', TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(',') });
+const ingestEnv = () => ({
+  ...env,
+  INGEST_LEADER_LOCK: lock,
+  INGEST_STATUS_GROUP: `ingest-test-${lock}`,
+  INGEST_SWEEP_MS: '10000',
+  INGEST_STALL_MS: '3000',
+  INGEST_TRACK_FROM_TOPIC: 'false',
+  INGEST_FOLLOW_STATUS: 'false',
+  INGEST_FOLLOW_REQUESTS: 'false',
+  TRACKED_MINTS: nfts.map((n) => n.mint.toBase58()).join(','),
+});
 const mints = () => nfts.map((n) => n.mint.toBase58());
 
 /** The topic's latest record per mint equals the chain, and per mint the published slots never decrease. */
@@ -31,9 +41,13 @@ async function expectTopicEqualsChain(timeoutMs = 60_000) {
     'chain.ownership to equal the chain',
     async () => {
       const truth = await chainOwners(conn, mints());
-      diff = mints().filter((m) => topic.latest(m) === undefined || topic.latest(m)!.owner !== truth.get(m)).map((m) => ({ m, topic: topic.latest(m)?.owner, chain: truth.get(m) }));
+      diff = mints()
+        .filter((m) => topic.latest(m) === undefined || topic.latest(m)!.owner !== truth.get(m))
+        .map((m) => ({ m, topic: topic.latest(m)?.owner, chain: truth.get(m) }));
       return (diff as unknown[]).length === 0;
-    }, { timeoutMs }).catch((err: Error) => {
+    },
+    { timeoutMs },
+  ).catch((err: Error) => {
     throw new Error(`${err.message}: ${JSON.stringify(diff)}\n${ingest.logs().split('\n').slice(-20).join('\n')}`);
   });
   for (const m of mints()) {
@@ -141,4 +155,3 @@ describe('chain-ingest on the local chain', () => {
 async function chainOwnerAt(mint: PublicKey, commitment: 'processed' | 'confirmed'): Promise<string | null> {
   return (await chainOwners(conn, [mint.toBase58()], commitment)).get(mint.toBase58()) ?? null;
 }
-

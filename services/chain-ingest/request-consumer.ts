@@ -24,7 +24,13 @@ export function requestedMint(raw: string | null): string | undefined {
   return type === 'mint' && typeof mint === 'string' && isMintAddress(mint) ? mint : undefined;
 }
 
-export async function startRequestConsumer(opts: { kafka: Kafka; groupId: string; logger: Logger; expect: (mints: string[]) => void; onDead?: (err: unknown) => void }): Promise<Consumer> {
+export async function startRequestConsumer(opts: {
+  kafka: Kafka;
+  groupId: string;
+  logger: Logger;
+  expect: (mints: string[]) => void;
+  onDead?: (err: unknown) => void;
+}): Promise<Consumer> {
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, ...FETCH_PACING.background });
   failOnDeadConsumer(consumer, { name: 'requests', logger: opts.logger, onDead: opts.onDead });
   await consumer.connect();

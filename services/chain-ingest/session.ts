@@ -20,7 +20,17 @@ import { loadPublished } from './topic-state.ts';
 
 export type SessionConfig = Pick<
   IngestConfig,
-  keyof RpcSettings | keyof WsSettings | 'TRACKED_MINTS' | 'INGEST_SWEEP_MS' | 'INGEST_STALL_MS' | 'INGEST_SCAN_THRESHOLD' | 'INGEST_STATUS_GROUP' | 'INGEST_TRACK_FROM_TOPIC' | 'INGEST_FOLLOW_STATUS' | 'INGEST_FOLLOW_REQUESTS' | 'INGEST_REQUEST_GROUP'
+  | keyof RpcSettings
+  | keyof WsSettings
+  | 'TRACKED_MINTS'
+  | 'INGEST_SWEEP_MS'
+  | 'INGEST_STALL_MS'
+  | 'INGEST_SCAN_THRESHOLD'
+  | 'INGEST_STATUS_GROUP'
+  | 'INGEST_TRACK_FROM_TOPIC'
+  | 'INGEST_FOLLOW_STATUS'
+  | 'INGEST_FOLLOW_REQUESTS'
+  | 'INGEST_REQUEST_GROUP'
 >;
 
 export interface SessionDeps {
@@ -47,7 +57,10 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
   // Stopped in reverse order of start: timers, stream, status consumer, pending sends, producer.
   const cleanups: Array<() => Promise<unknown> | void> = [() => producer.disconnect()];
   const stop = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch((err: unknown) => logger.warn({ err }, 'session cleanup step failed'));
+    for (const c of cleanups.splice(0).reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch((err: unknown) => logger.warn({ err }, 'session cleanup step failed'));
   };
   try {
     const sink = await kafkaSink(producer, registry, TOPICS.ownership);
@@ -63,11 +76,24 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     });
     ingestor.addTracked(config.INGEST_TRACK_FROM_TOPIC ? [...configured, ...published.keys()] : configured);
     if (config.INGEST_FOLLOW_REQUESTS) {
-      const requests: Consumer = await startRequestConsumer({ kafka, groupId: config.INGEST_REQUEST_GROUP, logger, expect: (m) => ingestor.expect(m), onDead: onFatal });
+      const requests: Consumer = await startRequestConsumer({
+        kafka,
+        groupId: config.INGEST_REQUEST_GROUP,
+        logger,
+        expect: (m) => ingestor.expect(m),
+        onDead: onFatal,
+      });
       cleanups.push(() => requests.disconnect());
     }
     if (config.INGEST_FOLLOW_STATUS) {
-      const status: Consumer = await startStatusConsumer({ kafka, registry, groupId: config.INGEST_STATUS_GROUP, logger, track: (m) => ingestor.track(m), onDead: onFatal });
+      const status: Consumer = await startStatusConsumer({
+        kafka,
+        registry,
+        groupId: config.INGEST_STATUS_GROUP,
+        logger,
+        track: (m) => ingestor.track(m),
+        onDead: onFatal,
+      });
       cleanups.push(() => status.disconnect());
     }
 
@@ -95,7 +121,11 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     // the next endpoint. Not sooner: a slow handshake must get the chance to finish.
     const reopenAfterMs = Math.max(30_000, config.INGEST_STALL_MS * 6);
     const stream = openStream(wsUrls(config), handlers, {
-      onDrop: (d) => logger.warn({ url: d.url, err: d.error, upForMs: d.upForMs, next: d.next, delayMs: Math.round(d.delayMs) }, 'stream socket dropped; dialling the next endpoint'),
+      onDrop: (d) =>
+        logger.warn(
+          { url: d.url, err: d.error, upForMs: d.upForMs, next: d.next, delayMs: Math.round(d.delayMs) },
+          'stream socket dropped; dialling the next endpoint',
+        ),
     });
     let streamOpenedAt = Date.now();
     cleanups.push(() => stream.close());

@@ -19,7 +19,10 @@ export interface MintScan {
 export interface TokenAccountReader {
   scan(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]>;
   /** Token accounts by address (null: closed or not a token account), each batch with its slot. */
-  readTokenAccounts(addresses: readonly string[], commitment: Web3Commitment): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
+  readTokenAccounts(
+    addresses: readonly string[],
+    commitment: Web3Commitment,
+  ): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
   /** Which of these addresses hold an account (of any kind) at `commitment`. */
   existing(addresses: readonly string[], commitment: Web3Commitment): Promise<Set<string>>;
   tipSlot(): Promise<number>;
@@ -53,7 +56,12 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
   }
 
   async function scanAll(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]> {
-    const res = await programAccounts(rpc, TOKEN, { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }] }, opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {});
+    const res = await programAccounts(
+      rpc,
+      TOKEN,
+      { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }] },
+      opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {},
+    );
     const byMint = new Map<string, TokenObservation[]>(mints.map((m) => [m, []]));
     for (const o of observations(res.accounts, res.slot, new Set(mints))) byMint.get(o.mint)?.push(o);
     return [...byMint].map(([mint, accounts]) => ({ mint, slot: res.slot, accounts }));
@@ -76,7 +84,12 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
       const out: Array<{ address: string; slot: number; account: TokenAccountData | null }> = [];
       for (let i = 0; i < addresses.length; i += 100) {
         const batch = addresses.slice(i, i + 100);
-        const res = await rpc.call('getMultipleAccounts', (conn) => conn.getMultipleAccountsInfoAndContext(batch.map((a) => new PublicKey(a)), commitment));
+        const res = await rpc.call('getMultipleAccounts', (conn) =>
+          conn.getMultipleAccountsInfoAndContext(
+            batch.map((a) => new PublicKey(a)),
+            commitment,
+          ),
+        );
         batch.forEach((address, j) => {
           const info = res.value[j];
           out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decodeTokenAccount(info.data) : null });
@@ -89,7 +102,12 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
       for (let i = 0; i < addresses.length; i += 100) {
         const batch = addresses.slice(i, i + 100);
         // A zero-byte slice: only whether each account is there matters, not its data.
-        const res = await rpc.call('getMultipleAccounts', (conn) => conn.getMultipleAccountsInfo(batch.map((a) => new PublicKey(a)), { commitment, dataSlice: { offset: 0, length: 0 } }));
+        const res = await rpc.call('getMultipleAccounts', (conn) =>
+          conn.getMultipleAccountsInfo(
+            batch.map((a) => new PublicKey(a)),
+            { commitment, dataSlice: { offset: 0, length: 0 } },
+          ),
+        );
         batch.forEach((address, j) => {
           if (res[j]) out.add(address);
         });

@@ -17,7 +17,13 @@ export function foldPublished(state: Map<string, Published>, r: OwnershipChange)
   if (!current || r.slot >= current.slot) state.set(r.mint, publishedOf(r));
 }
 
-export async function loadPublished(kafka: Kafka, registry: SchemaRegistry, topic: string, logger: Logger, timeoutMs = 60_000): Promise<Map<string, Published>> {
+export async function loadPublished(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  topic: string,
+  logger: Logger,
+  timeoutMs = 60_000,
+): Promise<Map<string, Published>> {
   const state = new Map<string, Published>();
   const admin = kafka.admin();
   await admin.connect();

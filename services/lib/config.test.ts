@@ -16,7 +16,18 @@ describe('loadConfig', () => {
 
   it('names every problem at once, and never echoes a secret', () => {
     try {
-      loadConfig({ ...spec, TOKEN: { ...spec.TOKEN, parse: () => { throw new Error('too short'); } } }, { PORT: '0', TOKEN: 'hunter2', ENDPOINT: 'ftp://x' });
+      loadConfig(
+        {
+          ...spec,
+          TOKEN: {
+            ...spec.TOKEN,
+            parse: () => {
+              throw new Error('too short');
+            },
+          },
+        },
+        { PORT: '0', TOKEN: 'hunter2', ENDPOINT: 'ftp://x' },
+      );
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

@@ -39,10 +39,11 @@ export function loadConfig<S extends Spec>(spec: S, env: Record<string, string |
     }
   }
   // Rules across settings read parsed values, so they run once every setting parsed.
-  if (!problems.length) for (const [key, setting] of Object.entries(spec)) {
-    const problem = setting.check?.(out);
-    if (problem) problems.push(`${key}: ${problem}`);
-  }
+  if (!problems.length)
+    for (const [key, setting] of Object.entries(spec)) {
+      const problem = setting.check?.(out);
+      if (problem) problems.push(`${key}: ${problem}`);
+    }
   if (problems.length) throw new ConfigError(problems);
   return out as ConfigOf<S>;
 }
@@ -96,7 +97,10 @@ export const list = (description: string, fallback?: string[]): Setting<string[]
   description,
   ...(fallback !== undefined ? { default: fallback } : {}),
   parse: (raw) => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0) throw new Error('empty list');
     return items;
   },
@@ -126,21 +130,37 @@ export const lifecycleSpec = {
  */
 export const kafkaGroupSpec = {
   KAFKA_SESSION_TIMEOUT_MS: int(
-    'consumer group session timeout of every consumer: how long the partitions of a member that died without leaving wait before they move to another member (or its restarted process); the broker must allow it (group.min.session.timeout.ms, 6000 by default)',
+    'consumer group session timeout of every consumer: how long the partitions of a member that died without ' +
+      'leaving wait before they move to another member (or its restarted process); the broker must allow it ' +
+      '(group.min.session.timeout.ms, 6000 by default)',
     6_000,
     1_000,
     300_000,
   ),
   KAFKA_HEARTBEAT_INTERVAL_MS: {
-    ...int('how often every consumer heartbeats to its group (at most a third of KAFKA_SESSION_TIMEOUT_MS, so a late heartbeat or two does not cost the session); also how soon a live member learns that its group rebalances', 1_000, 100, 100_000),
+    ...int(
+      'how often every consumer heartbeats to its group (at most a third of KAFKA_SESSION_TIMEOUT_MS, so a late ' +
+        'heartbeat or two does not cost the session); also how soon a live member learns that its group rebalances',
+      1_000,
+      100,
+      100_000,
+    ),
     check: (c: Readonly<Record<string, unknown>>) =>
-      (c.KAFKA_HEARTBEAT_INTERVAL_MS as number) * 3 > (c.KAFKA_SESSION_TIMEOUT_MS as number) ? `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${c.KAFKA_SESSION_TIMEOUT_MS as number} ms)` : undefined,
+      (c.KAFKA_HEARTBEAT_INTERVAL_MS as number) * 3 > (c.KAFKA_SESSION_TIMEOUT_MS as number)
+        ? `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${c.KAFKA_SESSION_TIMEOUT_MS as number} ms)`
+        : undefined,
   },
 } satisfies Spec;
 
 /** The settings every service shares: where the stack is, how its consumers stay in their groups, and where it serves health and metrics. */
 export const commonSpec = {
-  DATABASE_URL: { ...str('PostgreSQL connection string of the chainsync database', undefined, true), parse: (raw: string) => { new URL(raw); return raw; } },
+  DATABASE_URL: {
+    ...str('PostgreSQL connection string of the chainsync database', undefined, true),
+    parse: (raw: string) => {
+      new URL(raw);
+      return raw;
+    },
+  },
   KAFKA_BROKERS: list('comma-separated Kafka bootstrap brokers (host:port)'),
   ...kafkaGroupSpec,
   SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 const row = fc.record({
-  t: fc.option(fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme' })).filter((s) => !s.includes('\0')), { nil: null }),
+  t: fc.option(
+    fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme' })).filter((s) => !s.includes('\0')),
+    { nil: null },
+  ),
   n: fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
   at: fc.integer({ min: -5e12, max: 9.9e12 }),
 });
@@ -47,7 +50,9 @@ describe('COPY binary format on the real server', () => {
       for (let k = 0; k < 2; k++) twice.row(4).int8(1).text('x').int8(1).timestamptz(0);
       await expect(copyFrom(client, `COPY ${table} (i, t, n, at) FROM STDIN (FORMAT binary)`, twice.finish())).rejects.toThrow(/duplicate key/);
       await client.query('ROLLBACK');
-      await expect(copyFrom(client, `COPY ${table} (i, t) FROM STDIN (FORMAT binary)`, new BinaryCopyWriter().row(1).int8(1).finish())).rejects.toThrow(/row field count/);
+      await expect(copyFrom(client, `COPY ${table} (i, t) FROM STDIN (FORMAT binary)`, new BinaryCopyWriter().row(1).int8(1).finish())).rejects.toThrow(
+        /row field count/,
+      );
       expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       client.release();

@@ -40,7 +40,10 @@ function readCopy(buf: Buffer, kinds: Kind[]): Array<Array<string | number | nul
 
 // Postgres text holds any Unicode except NUL; whole code points only (a lone surrogate is not text).
 // ASCII (the writer's fast path, also past its length limit) and any other text.
-const text = fc.option(fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme' })).filter((s) => !s.includes('\0')), { nil: null });
+const text = fc.option(
+  fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme' })).filter((s) => !s.includes('\0')),
+  { nil: null },
+);
 const safe = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 // 1811 to 2283: within the ±285 years around 2000 whose microseconds a double holds exactly.
 const time = fc.integer({ min: -5e12, max: 9.9e12 });
@@ -51,31 +54,33 @@ const table = fc
   .chain((kinds) => fc.tuple(fc.constant(kinds), fc.array(fc.tuple(...kinds.map(valueOf)), { maxLength: 20 })));
 
 describe('COPY binary format', () => {
-  test.prop([table, fc.integer({ min: 1, max: 256 })])(
-    'any rows read back as written, whatever buffer the writer starts with',
-    ([kinds, rows], initial) => {
-      const w = new BinaryCopyWriter(initial);
-      for (const row of rows) {
-        w.row(kinds.length);
-        row.forEach((v, i) => {
-          const kind = kinds[i]!;
-          if (kind === 'text') w.text(v as string | null);
-          else if (kind === 'int8') w.int8(v as number);
-          else w.timestamptz(v as number);
-        });
-      }
-      expect(readCopy(w.finish(), kinds)).toEqual(rows);
-    },
-  );
+  test.prop([table, fc.integer({ min: 1, max: 256 })])('any rows read back as written, whatever buffer the writer starts with', ([kinds, rows], initial) => {
+    const w = new BinaryCopyWriter(initial);
+    for (const row of rows) {
+      w.row(kinds.length);
+      row.forEach((v, i) => {
+        const kind = kinds[i]!;
+        if (kind === 'text') w.text(v as string | null);
+        else if (kind === 'int8') w.int8(v as number);
+        else w.timestamptz(v as number);
+      });
+    }
+    expect(readCopy(w.finish(), kinds)).toEqual(rows);
+  });
 
-  test.prop([safe])('a bigint is the 8-byte two\'s complement of the value', (n) => {
+  test.prop([safe])("a bigint is the 8-byte two's complement of the value", (n) => {
     const buf = new BinaryCopyWriter().row(1).int8(n).finish();
     expect(buf.readInt32BE(21)).toBe(8);
     expect(buf.readBigInt64BE(25)).toBe(BigInt(n));
   });
 
   it('writes the documented bytes for a row of NULL, text and a time', () => {
-    const buf = new BinaryCopyWriter(1).row(3).nil().text('é').timestamptz(Date.UTC(2000, 0, 1, 0, 0, 1)).finish();
+    const buf = new BinaryCopyWriter(1)
+      .row(3)
+      .nil()
+      .text('é')
+      .timestamptz(Date.UTC(2000, 0, 1, 0, 0, 1))
+      .finish();
     expect(buf.toString('hex')).toBe(
       [
         Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1').toString('hex'),

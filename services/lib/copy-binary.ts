@@ -47,11 +47,12 @@ export class BinaryCopyWriter {
     // Addresses and names are short ASCII: copying the code units is several times cheaper than
     // a Buffer.write call per field. Anything else goes through the UTF-8 encoder.
     let i = 0;
-    if (value.length <= 128) for (; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) break;
-      this.buf[start + i] = c;
-    }
+    if (value.length <= 128)
+      for (; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buf[start + i] = c;
+      }
     const written = i === value.length ? i : this.buf.write(value, start, 'utf8');
     this.buf.writeInt32BE(written, this.at);
     this.at = start + written;

@@ -18,9 +18,12 @@ describe('COPY text format', () => {
     },
   );
 
-  test.prop([fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 6 })])('a line splits back into its fields', (values) => {
-    const line = copyLine(values);
-    expect(line.endsWith('\n')).toBe(true);
-    expect(line.slice(0, -1).split('\t').map(parseField)).toEqual(values.map((v) => (typeof v === 'number' ? String(v) : v)));
-  });
+  test.prop([fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 6 })])(
+    'a line splits back into its fields',
+    (values) => {
+      const line = copyLine(values);
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1).split('\t').map(parseField)).toEqual(values.map((v) => (typeof v === 'number' ? String(v) : v)));
+    },
+  );
 });

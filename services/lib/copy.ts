@@ -10,7 +10,8 @@ export function copyField(value: string | null): string {
 }
 
 /** One line of COPY text format: numbers as they print, text through copyField. */
-export const copyLine = (values: ReadonlyArray<string | number | null>): string => `${values.map((v) => (typeof v === 'number' ? String(v) : copyField(v))).join('\t')}\n`;
+export const copyLine = (values: ReadonlyArray<string | number | null>): string =>
+  `${values.map((v) => (typeof v === 'number' ? String(v) : copyField(v))).join('\t')}\n`;
 
 interface CopyConnection {
   query: (text: string) => void;

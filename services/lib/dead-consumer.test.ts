@@ -9,7 +9,9 @@ const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as
 /** The two kafkajs consumer events the watch listens to, sent by hand. */
 function fakeConsumer() {
   const emitter = new EventEmitter();
-  const consumer = { events: EVENTS, on: (event: string, fn: (e: unknown) => void) => emitter.on(event, fn) } as unknown as Parameters<typeof failOnDeadConsumer>[0];
+  const consumer = { events: EVENTS, on: (event: string, fn: (e: unknown) => void) => emitter.on(event, fn) } as unknown as Parameters<
+    typeof failOnDeadConsumer
+  >[0];
   return {
     consumer,
     join: () => emitter.emit(EVENTS.GROUP_JOIN, { payload: {} }),
@@ -43,17 +45,20 @@ describe('failOnDeadConsumer', () => {
     expect(w.deaths.map((d) => d.message)).toEqual(['consumer orders (group g) is dead: restarted 3 times without getting back into its group']);
   });
 
-  test.prop([fc.array(fc.constantFrom('join', 'restart', 'fatal'), { maxLength: 40 })])('is dead exactly when kafkajs gave up or the limit of restarts ran out between joins, and says so once', (events) => {
-    const w = watched(3);
-    let run = 0;
-    let dead = false;
-    for (const e of events) {
-      if (e === 'join') w.join();
-      else w.crash(e === 'restart');
-      if (e === 'join') run = 0;
-      else if (e === 'fatal' || ++run >= 3) dead = true;
-    }
-    expect(w.watch.dead()).toBe(dead);
-    expect(w.deaths).toHaveLength(dead ? 1 : 0);
-  });
+  test.prop([fc.array(fc.constantFrom('join', 'restart', 'fatal'), { maxLength: 40 })])(
+    'is dead exactly when kafkajs gave up or the limit of restarts ran out between joins, and says so once',
+    (events) => {
+      const w = watched(3);
+      let run = 0;
+      let dead = false;
+      for (const e of events) {
+        if (e === 'join') w.join();
+        else w.crash(e === 'restart');
+        if (e === 'join') run = 0;
+        else if (e === 'fatal' || ++run >= 3) dead = true;
+      }
+      expect(w.watch.dead()).toBe(dead);
+      expect(w.deaths).toHaveLength(dead ? 1 : 0);
+    },
+  );
 });

@@ -32,7 +32,13 @@ async function runChecks(checks: ReadinessCheck[]): Promise<{ ok: boolean; check
  * /health/ready: every readiness check passes (traffic and leadership wait for this).
  * /metrics: Prometheus text format.
  */
-export async function startHealthServer(opts: { port: number; host?: string; registry: Registry; readiness: ReadinessCheck[]; liveness?: () => { ok: boolean; detail?: unknown } }): Promise<HealthServer> {
+export async function startHealthServer(opts: {
+  port: number;
+  host?: string;
+  registry: Registry;
+  readiness: ReadinessCheck[];
+  liveness?: () => { ok: boolean; detail?: unknown };
+}): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const send = (status: number, body: unknown, type = 'application/json') => {
       res.writeHead(status, { 'content-type': type });

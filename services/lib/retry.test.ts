@@ -42,18 +42,37 @@ describe('retry', () => {
   it('retries retryable errors up to maxAttempts, then throws the last one', async () => {
     let calls = 0;
     await expect(
-      retry(async () => {
-        calls++;
-        throw new Error(`boom ${calls}`);
-      }, { policy: fast, retryable: () => true }),
+      retry(
+        async () => {
+          calls++;
+          throw new Error(`boom ${calls}`);
+        },
+        { policy: fast, retryable: () => true },
+      ),
     ).rejects.toThrow('boom 4');
     expect(calls).toBe(4);
   });
 
   it('stops at once on a non-retryable error or a programming error', async () => {
     let calls = 0;
-    await expect(retry(async () => { calls++; throw new Error('permanent'); }, { policy: fast, retryable: () => false })).rejects.toThrow('permanent');
-    await expect(retry(async () => { calls++; throw new TypeError('bug'); }, { policy: fast, retryable: () => true })).rejects.toThrow('bug');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error('permanent');
+        },
+        { policy: fast, retryable: () => false },
+      ),
+    ).rejects.toThrow('permanent');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new TypeError('bug');
+        },
+        { policy: fast, retryable: () => true },
+      ),
+    ).rejects.toThrow('bug');
     expect(calls).toBe(2);
   });
 

@@ -45,7 +45,8 @@ export interface RetryOptions {
 }
 
 /** A bug, not a circumstance: the same code with the same input fails the same way again. */
-export const isProgrammingError = (err: unknown): boolean => err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError;
+export const isProgrammingError = (err: unknown): boolean =>
+  err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError;
 
 /** Runs `fn` until it succeeds, fails with a non-retryable error, or runs out of attempts. */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {

@@ -35,10 +35,7 @@ export function createRegistry(host: string): SchemaRegistry {
 export async function registerValueSchemas(registry: SchemaRegistry, schemasDir: string): Promise<Record<SchemaTopic, number>> {
   const ids = {} as Record<SchemaTopic, number>;
   for (const [topic, file] of Object.entries(VALUE_SCHEMAS) as Array<[SchemaTopic, string]>) {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: readSchema(schemasDir, file) },
-      { subject: `${topic}-value` },
-    );
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: readSchema(schemasDir, file) }, { subject: `${topic}-value` });
     ids[topic] = id;
   }
   return ids;

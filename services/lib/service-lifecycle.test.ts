@@ -3,7 +3,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, int, lifecycleSpec } from './config.ts';
 import { silentLogger } from './logger.ts';
 import { REPEATED_SIGNAL_WINDOW_MS } from './repeated-signal.ts';
-import { EXIT, fromSpec, runService, type ConfigSource, type LifecycleSettings, type ProcessPort, type ServiceContext, type ServiceDefinition } from './service-lifecycle.ts';
+import {
+  EXIT,
+  fromSpec,
+  runService,
+  type ConfigSource,
+  type LifecycleSettings,
+  type ProcessPort,
+  type ServiceContext,
+  type ServiceDefinition,
+} from './service-lifecycle.ts';
 
 type Listener = (arg: never) => void;
 
@@ -30,7 +39,10 @@ function fakeProcess(env: Record<string, string> = {}) {
 const spec = lifecycleSpec;
 const withHealth = { ...lifecycleSpec, HEALTH_PORT: int('health port', 0, 0, 65535) };
 
-function service(s: typeof spec | typeof withHealth, start: ServiceDefinition<LifecycleSettings>['start'] = async () => []): ServiceDefinition<LifecycleSettings> {
+function service(
+  s: typeof spec | typeof withHealth,
+  start: ServiceDefinition<LifecycleSettings>['start'] = async () => [],
+): ServiceDefinition<LifecycleSettings> {
   return { name: 'test-service', config: fromSpec(s) as ConfigSource<LifecycleSettings>, start };
 }
 
@@ -129,7 +141,11 @@ describe('runService', () => {
     vi.useFakeTimers();
     const p = fakeProcess();
     const step = gate();
-    await runService(p.proc, service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)), silentLogger());
+    await runService(
+      p.proc,
+      service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)),
+      silentLogger(),
+    );
     p.signal('SIGINT');
     expect(p.exits).toEqual([]);
     vi.advanceTimersByTime(REPEATED_SIGNAL_WINDOW_MS);
@@ -142,7 +158,11 @@ describe('runService', () => {
     vi.useFakeTimers();
     const p = fakeProcess();
     const step = gate();
-    await runService(p.proc, service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)), silentLogger());
+    await runService(
+      p.proc,
+      service(spec, async (ctx) => ctx.shutdown.onShutdown('slow', step.wait)),
+      silentLogger(),
+    );
     p.signal('SIGINT');
     vi.advanceTimersByTime(REPEATED_SIGNAL_WINDOW_MS - 1);
     p.signal('SIGINT');
@@ -205,7 +225,11 @@ describe('runService', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const p = fakeProcess({ HEALTH_PORT: String((taken.address() as AddressInfo).port) });
     let stopped = false;
-    await runService(p.proc, service(withHealth, async (ctx) => ctx.shutdown.onShutdown('consumer', () => void (stopped = true))), silentLogger());
+    await runService(
+      p.proc,
+      service(withHealth, async (ctx) => ctx.shutdown.onShutdown('consumer', () => void (stopped = true))),
+      silentLogger(),
+    );
     expect(await p.firstExit).toBe(EXIT.failed);
     expect(stopped).toBe(true);
     taken.close();

@@ -83,7 +83,11 @@ export interface RunningService {
  * Runs a service until a signal or a fatal error ends it. Resolves once the service runs, or
  * with undefined if it could not start; the process ends through `proc.exit`, never by falling off.
  */
-export async function runService<C extends LifecycleSettings>(proc: ProcessPort, def: ServiceDefinition<C>, logger: Logger = createLogger(def.name)): Promise<RunningService | undefined> {
+export async function runService<C extends LifecycleSettings>(
+  proc: ProcessPort,
+  def: ServiceDefinition<C>,
+  logger: Logger = createLogger(def.name),
+): Promise<RunningService | undefined> {
   const config = loadConfigOrExit(proc, logger, def.config);
   if (config === undefined) return undefined; // only a test's process comes back from exit
   logger.level = config.LOG_LEVEL;

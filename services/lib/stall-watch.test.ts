@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { classifyStall, watchStalls } from './stall-watch.ts';
 
 const stretch = fc
-  .record({ blockedMs: fc.integer({ min: 1, max: 60_000 }), cpuShare: fc.double({ min: 0, max: 2, noNaN: true }), gcShare: fc.double({ min: 0, max: 1, noNaN: true }) })
+  .record({
+    blockedMs: fc.integer({ min: 1, max: 60_000 }),
+    cpuShare: fc.double({ min: 0, max: 2, noNaN: true }),
+    gcShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  })
   .map(({ blockedMs, cpuShare, gcShare }) => {
     const gcMs = Math.floor(blockedMs * gcShare);
     // A GC pause is CPU time too (and parallel collection can use more than the wall time).

@@ -67,7 +67,10 @@ function applyDrop(api: AdminApi, spec: unknown): void {
  * block above the root, losing only the transactions that name that account.
  */
 function applyDeepFork(api: AdminApi, spec: unknown): ConfirmedFork {
-  const { abandonConfirmedWith: account, ...rest } = (typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? spec : { bad: spec }) as Record<string, unknown>;
+  const { abandonConfirmedWith: account, ...rest } = (typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? spec : { bad: spec }) as Record<
+    string,
+    unknown
+  >;
   if (Object.keys(rest).length) throw new AdminError('fork must be true or { abandonConfirmedWith: <account address> }');
   if (typeof account !== 'string' || !BASE58_KEY.test(account)) throw new AdminError('fork.abandonConfirmedWith must be a base58 address');
   return api.abandonConfirmed(account);
@@ -79,9 +82,14 @@ function parseRateLimit(method: string, spec: unknown): RateLimitSpec | null {
   const { count, retryAfterSeconds, httpDate, ...rest } = spec as Record<string, unknown>;
   if (Object.keys(rest).length) throw new AdminError(`unknown rateLimitMethods field ${Object.keys(rest)[0]}`);
   if (count !== undefined && !isInt(count, 1)) throw new AdminError(`rateLimitMethods.${method}.count must be a positive integer`);
-  if (retryAfterSeconds !== undefined && !isInt(retryAfterSeconds)) throw new AdminError(`rateLimitMethods.${method}.retryAfterSeconds must be a non-negative integer`);
+  if (retryAfterSeconds !== undefined && !isInt(retryAfterSeconds))
+    throw new AdminError(`rateLimitMethods.${method}.retryAfterSeconds must be a non-negative integer`);
   if (httpDate !== undefined && typeof httpDate !== 'boolean') throw new AdminError(`rateLimitMethods.${method}.httpDate must be a boolean`);
-  return { ...(count !== undefined ? { count } : {}), ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(httpDate !== undefined ? { httpDate } : {}) };
+  return {
+    ...(count !== undefined ? { count } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(httpDate !== undefined ? { httpDate } : {}),
+  };
 }
 
 /** Applies the keys of a POST /admin/faults body in a fixed order; unknown keys are an error. */
@@ -96,7 +104,8 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
     for (const [m, spec] of Object.entries(body.failMethods)) api.failMethod(m, spec as MethodFailureSpec | null);
   }
   if (body.rateLimitMethods !== undefined) {
-    if (typeof body.rateLimitMethods !== 'object' || body.rateLimitMethods === null || Array.isArray(body.rateLimitMethods)) throw new AdminError('rateLimitMethods must be an object');
+    if (typeof body.rateLimitMethods !== 'object' || body.rateLimitMethods === null || Array.isArray(body.rateLimitMethods))
+      throw new AdminError('rateLimitMethods must be an object');
     const specs = Object.entries(body.rateLimitMethods).map(([m, spec]) => [m, parseRateLimit(m, spec)] as const);
     for (const [m, spec] of specs) api.rateLimitMethod(m, spec);
   }

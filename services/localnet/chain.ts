@@ -7,15 +7,7 @@ import type { LiteSVM } from 'litesvm';
 import { FailedTransactionMetadata, type SimulatedTransactionInfo } from 'litesvm';
 import { base58 } from '../lib/solana/base58.ts';
 import { sameAccount, valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
-import {
-  blockhashUsable,
-  levelOf,
-  viewHeights,
-  visibleAt,
-  BLOCKHASH_MAX_AGE,
-  type Commitment,
-  type ViewHeights,
-} from './commitment.ts';
+import { blockhashUsable, levelOf, viewHeights, visibleAt, BLOCKHASH_MAX_AGE, type Commitment, type ViewHeights } from './commitment.ts';
 import type { Block, ChainEvents, SimulateResult, SubmitResult, TokenBalance, TxRecord } from './ledger-types.ts';
 import { decodeMint, decodeTokenAccount, isTokenProgram, uiTokenAmount } from './token.ts';
 import { landsOnChain, txErrorJson, type TxErrorJson } from './txerror.ts';
@@ -177,10 +169,7 @@ export class Chain {
     return issued !== undefined && blockhashUsable(issued, this.tip().height + 1);
   }
 
-  simulate(
-    wire: Uint8Array,
-    opts: { replaceRecentBlockhash?: boolean; sigVerify?: boolean } = {},
-  ): SimulateResult & { tx: ParsedTx } {
+  simulate(wire: Uint8Array, opts: { replaceRecentBlockhash?: boolean; sigVerify?: boolean } = {}): SimulateResult & { tx: ParsedTx } {
     const tx = parseWireTransaction(wire);
     const run = this.runSimulation(tx, opts);
     if (!run.ok) return { tx, ...run.failure, accounts: [], returnData: null };

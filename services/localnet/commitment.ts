@@ -40,12 +40,7 @@ export interface ViewHeights {
  * abandoned block. `baseHeight` is the oldest block still held: below it everything is rooted;
  * `confirmedFloor` is the highest height confirmed so far on this fork.
  */
-export function viewHeights(
-  tipHeight: number,
-  baseHeight: number,
-  confirmationSlots: number,
-  confirmedFloor = 0,
-): ViewHeights {
+export function viewHeights(tipHeight: number, baseHeight: number, confirmationSlots: number, confirmedFloor = 0): ViewHeights {
   // Confirmed never moves back: a fork only abandons blocks above it, and the block that replaces
   // them sits right above it.
   const confirmed = Math.min(tipHeight, Math.max(baseHeight, confirmedFloor, tipHeight - confirmationSlots));

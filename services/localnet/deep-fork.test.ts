@@ -24,7 +24,8 @@ import { waitFor } from '../../test/support/wait.ts';
 const { net, conn } = await startTestLocalnet({ confirmationSlots: 2 });
 afterAll(() => net.stop());
 
-const pay = (from: Keypair, to: PublicKey, lamports = LAMPORTS_PER_SOL) => new Transaction().add(SystemProgram.transfer({ fromPubkey: from.publicKey, toPubkey: to, lamports }));
+const pay = (from: Keypair, to: PublicKey, lamports = LAMPORTS_PER_SOL) =>
+  new Transaction().add(SystemProgram.transfer({ fromPubkey: from.publicKey, toPubkey: to, lamports }));
 const tokenAmount = (data: Buffer) => AccountLayout.decode(data).amount;
 
 test('a confirmed transfer is undone, other transactions land again at new slots, and reads, statuses and notifications agree', async () => {
@@ -40,7 +41,13 @@ test('a confirmed transfer is undone, other transactions land again at new slots
     net,
     conn,
     new Transaction().add(
-      SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: await conn.getMinimumBalanceForRentExemption(MINT_SIZE), space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
+      SystemProgram.createAccount({
+        fromPubkey: payer.publicKey,
+        newAccountPubkey: mint.publicKey,
+        lamports: await conn.getMinimumBalanceForRentExemption(MINT_SIZE),
+        space: MINT_SIZE,
+        programId: TOKEN_PROGRAM_ID,
+      }),
       createInitializeMint2Instruction(mint.publicKey, 0, payer.publicKey, null),
       createAssociatedTokenAccountIdempotentInstruction(payer.publicKey, aliceAta, alice.publicKey, mint.publicKey),
       createMintToInstruction(mint.publicKey, aliceAta, payer.publicKey, 1),
@@ -63,22 +70,33 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   const subs = [aliceAta, bobAta].flatMap((key) =>
     levels.map((level) => conn.onAccountChange(key, (info, ctx) => notes.push(note(level, key.toBase58(), info, ctx.slot)), { commitment: level })),
   );
-  const programSub = conn.onProgramAccountChange(TOKEN_PROGRAM_ID, (k, ctx) => programNotes.push(note('confirmed', k.accountId.toBase58(), k.accountInfo, ctx.slot)), {
-    commitment: 'confirmed',
-    filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint.publicKey.toBase58() } }],
-  });
+  const programSub = conn.onProgramAccountChange(
+    TOKEN_PROGRAM_ID,
+    (k, ctx) => programNotes.push(note('confirmed', k.accountId.toBase58(), k.accountInfo, ctx.slot)),
+    {
+      commitment: 'confirmed',
+      filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint.publicKey.toBase58() } }],
+    },
+  );
   const slotNotes: Array<{ slot: number; parent: number; root: number }> = [];
   const roots: number[] = [];
   const slotSub = conn.onSlotChange((s) => slotNotes.push(s));
   const rootSub = conn.onRootChange((r) => roots.push(r));
-  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === sub...', () => (net.describe() as { subscriptions: number }).subscriptions === subs.length + 3, soon);
+  await waitFor(
+    '(net.describe() as { subscriptions: number }).subscriptions === sub...',
+    () => (net.describe() as { subscriptions: number }).subscriptions === subs.length + 3,
+    soon,
+  );
 
   // Inside the window that will be abandoned: another user's payments around the scoped transfer.
   const before1 = await land(net, conn, pay(carol, dave), [carol]);
   const transfer = await land(
     net,
     conn,
-    new Transaction().add(createAssociatedTokenAccountIdempotentInstruction(payer.publicKey, bobAta, bob, mint.publicKey), createTransferInstruction(aliceAta, bobAta, alice.publicKey, 1)),
+    new Transaction().add(
+      createAssociatedTokenAccountIdempotentInstruction(payer.publicKey, bobAta, bob, mint.publicKey),
+      createTransferInstruction(aliceAta, bobAta, alice.publicKey, 1),
+    ),
     [payer, alice],
   );
   const { blockhash: abandonedHash } = await conn.getLatestBlockhash('processed');
@@ -86,7 +104,11 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   const transferSlot = (await conn.getSignatureStatus(transfer)).value!.slot;
   expect((await conn.getSignatureStatus(transfer)).value?.confirmationStatus).toBe('confirmed');
   expect(tokenAmount((await conn.getAccountInfo(bobAta, 'confirmed'))!.data)).toBe(1n);
-  await waitFor('notes.some((n) => n.level === \'confirmed\' && n.key === bobAta.toBas...', () => notes.some((n) => n.level === 'confirmed' && n.key === bobAta.toBase58() && n.amount === 1n), soon);
+  await waitFor(
+    "notes.some((n) => n.level === 'confirmed' && n.key === bobAta.toBas...",
+    () => notes.some((n) => n.level === 'confirmed' && n.key === bobAta.toBase58() && n.amount === 1n),
+    soon,
+  );
   await waitFor('programNotes.some((n) => n.key === bobAta.toBase58())', () => programNotes.some((n) => n.key === bobAta.toBase58()), soon);
 
   const slotsBefore = { finalized: await conn.getSlot('finalized'), confirmed: await conn.getSlot('confirmed'), processed: await conn.getSlot('processed') };
@@ -130,10 +152,23 @@ test('a confirmed transfer is undone, other transactions land again at new slots
   // Account subscribers at processed and confirmed are told the transfer is undone; finalized
   // never saw it. Program subscribers are not told (only accounts a block writes are).
   for (const level of ['processed', 'confirmed'] as const) {
-    await waitFor('notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...', () => notes.slice(notesAtFork).some((n) => n.level === level && n.key === aliceAta.toBase58() && n.amount === 1n && fork.replacementSlots.includes(n.slot)), soon);
-    await waitFor('notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...', () => notes.slice(notesAtFork).some((n) => n.level === level && n.key === bobAta.toBase58() && n.lamports === 0), soon);
+    await waitFor(
+      'notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...',
+      () =>
+        notes.slice(notesAtFork).some((n) => n.level === level && n.key === aliceAta.toBase58() && n.amount === 1n && fork.replacementSlots.includes(n.slot)),
+      soon,
+    );
+    await waitFor(
+      'notes.slice(notesAtFork).some((n) => n.level === level && n.key ===...',
+      () => notes.slice(notesAtFork).some((n) => n.level === level && n.key === bobAta.toBase58() && n.lamports === 0),
+      soon,
+    );
   }
-  await waitFor('slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length', () => slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length, soon);
+  await waitFor(
+    'slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length',
+    () => slotNotes.length >= slotNotesAtFork + fork.replacementSlots.length,
+    soon,
+  );
   const fresh = slotNotes.slice(slotNotesAtFork);
   expect(fresh.slice(0, fork.replacementSlots.length).map((s) => s.slot)).toEqual(fork.replacementSlots);
   expect(fresh[0]).toEqual({ slot: fork.replacementSlots[0], parent: slotsBefore.finalized, root: slotsBefore.finalized });
@@ -183,10 +218,14 @@ function fundedChain(): Chain {
   return chain;
 }
 
-const balances = (chain: Chain, level: 'processed' | 'confirmed' | 'finalized') => WALLETS.map((w) => chain.getAccount(w.publicKey.toBase58(), level)?.lamports ?? 0n);
+const balances = (chain: Chain, level: 'processed' | 'confirmed' | 'finalized') =>
+  WALLETS.map((w) => chain.getAccount(w.publicKey.toBase58(), level)?.lamports ?? 0n);
 
 /** Blocks of payments (from, to, lamports); rooted ones first, then ones the fork abandons. */
-const payments = fc.array(fc.array(fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 3 }), fc.integer({ min: 1, max: 1_000_000 })), { maxLength: 3 }), { minLength: 1, maxLength: 12 });
+const payments = fc.array(fc.array(fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 3 }), fc.integer({ min: 1, max: 1_000_000 })), { maxLength: 3 }), {
+  minLength: 1,
+  maxLength: 12,
+});
 
 propTest.prop([fc.nat({ max: 40 }), payments, fc.nat({ max: 3 })], { numRuns: 15 })(
   'after the fork: the root is untouched, and every level equals the kept payments applied in order',
@@ -227,7 +266,12 @@ propTest.prop([fc.nat({ max: 40 }), payments, fc.nat({ max: 3 })], { numRuns: 15
     expect(chain.blockAt('finalized').slot).toBe(rootSlot);
     expect(balances(chain, 'finalized')).toEqual(base);
     expect(balances(chain, 'processed')).toEqual(expected);
-    expect(fork.droppedSignatures.sort()).toEqual(sent.filter((s) => !s.kept).map((s) => s.sig).sort());
+    expect(fork.droppedSignatures.sort()).toEqual(
+      sent
+        .filter((s) => !s.kept)
+        .map((s) => s.sig)
+        .sort(),
+    );
     expect(fork.lostSignatures).toEqual([]);
     for (const s of sent) {
       const st = chain.signatureStatus(s.sig, true);

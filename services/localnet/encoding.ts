@@ -30,12 +30,7 @@ export function parseDataSlice(value: unknown): DataSlice | null | 'invalid' {
 
 export type MintDecimals = (mint: string) => number | null;
 
-export function encodeAccount(
-  a: AccountSnap,
-  encoding: AccountEncoding,
-  slice: DataSlice | null,
-  mintDecimals: MintDecimals,
-): Record<string, unknown> {
+export function encodeAccount(a: AccountSnap, encoding: AccountEncoding, slice: DataSlice | null, mintDecimals: MintDecimals): Record<string, unknown> {
   let data: unknown;
   if (encoding === 'jsonParsed' && isTokenProgram(a.owner) && !slice) {
     const parsed = parseTokenData(a.data, mintDecimals);
@@ -46,10 +41,7 @@ export function encodeAccount(
   }
   if (data === undefined) {
     const bytes = slice ? a.data.subarray(slice.offset, slice.offset + slice.length) : a.data;
-    data =
-      encoding === 'base58'
-        ? [base58(bytes), 'base58']
-        : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), 'base64'];
+    data = encoding === 'base58' ? [base58(bytes), 'base58'] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), 'base64'];
   }
   // One literal, not a spread of a shared base: a program scan encodes 100,000s of these.
   return { executable: a.executable, lamports: Number(a.lamports), owner: a.owner, rentEpoch: RENT_EPOCH, space: a.data.length, data };

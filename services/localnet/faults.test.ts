@@ -100,11 +100,19 @@ test('a fork rolls back a processed transfer; processed reads and notifications 
     conn.onAccountChange(b.publicKey, (info) => notes.push({ level, lamports: info.lamports }), { commitment: level }),
   );
   const sigNotes: unknown[] = [];
-  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === 2', () => (net.describe() as { subscriptions: number }).subscriptions === 2, soon);
+  await waitFor(
+    '(net.describe() as { subscriptions: number }).subscriptions === 2',
+    () => (net.describe() as { subscriptions: number }).subscriptions === 2,
+    soon,
+  );
   const sig = await land(net, conn, transfer(a, b), [a]);
   conn.onSignature(sig, (r) => sigNotes.push(r), 'confirmed');
   expect(await conn.getBalance(b.publicKey, 'processed')).toBe(LAMPORTS_PER_SOL);
-  await waitFor('notes.some((n) => n.level === \'processed\' && n.lamports === LAMPORT...', () => notes.some((n) => n.level === 'processed' && n.lamports === LAMPORTS_PER_SOL), soon);
+  await waitFor(
+    "notes.some((n) => n.level === 'processed' && n.lamports === LAMPORT...",
+    () => notes.some((n) => n.level === 'processed' && n.lamports === LAMPORTS_PER_SOL),
+    soon,
+  );
 
   const confirmedBefore = await conn.getSlot('confirmed');
   const abandoned = net.fork();
@@ -112,7 +120,7 @@ test('a fork rolls back a processed transfer; processed reads and notifications 
   expect(await conn.getBalance(b.publicKey, 'processed')).toBe(0);
   expect(await conn.getBalance(a.publicKey, 'processed')).toBe(10 * LAMPORTS_PER_SOL);
   expect((await conn.getSignatureStatus(sig, { searchTransactionHistory: true })).value).toBeNull();
-  await waitFor('notes.some((n) => n.level === \'processed\' && n.lamports === 0)', () => notes.some((n) => n.level === 'processed' && n.lamports === 0), soon);
+  await waitFor("notes.some((n) => n.level === 'processed' && n.lamports === 0)", () => notes.some((n) => n.level === 'processed' && n.lamports === 0), soon);
   expect(await conn.getSlot('confirmed')).toBe(confirmedBefore);
   expect(await conn.getSlot('processed')).toBeGreaterThan(Math.max(...abandoned));
 
@@ -147,8 +155,12 @@ test('failing and slow methods, via the API and the admin endpoint', async () =>
 });
 
 test('a rate-limited method is answered HTTP 429 with Retry-After, in seconds or as a date, then served again', async () => {
-  const rpc = (method: string) => fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }) });
-  expect((await admin('faults', { rateLimitMethods: { getSlot: { count: 1, retryAfterSeconds: 7 }, getBlockHeight: { httpDate: true, retryAfterSeconds: 30 } } })).status).toBe(200);
+  const rpc = (method: string) =>
+    fetch(net.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method }) });
+  expect(
+    (await admin('faults', { rateLimitMethods: { getSlot: { count: 1, retryAfterSeconds: 7 }, getBlockHeight: { httpDate: true, retryAfterSeconds: 30 } } }))
+      .status,
+  ).toBe(200);
   expect((await admin('state')).body.faults.rateLimitMethods.getSlot).toEqual({ remaining: 1, retryAfterSeconds: 7, httpDate: false });
   const limited = await rpc('getSlot');
   expect(limited.status).toBe(429);
@@ -204,7 +216,11 @@ test('logs and signature subscriptions', async () => {
   const b = Keypair.generate();
   const logs: string[][] = [];
   const id = conn.onLogs(a.publicKey, (l) => logs.push(l.logs), 'processed');
-  await waitFor('(net.describe() as { subscriptions: number }).subscriptions >= 1', () => (net.describe() as { subscriptions: number }).subscriptions >= 1, soon);
+  await waitFor(
+    '(net.describe() as { subscriptions: number }).subscriptions >= 1',
+    () => (net.describe() as { subscriptions: number }).subscriptions >= 1,
+    soon,
+  );
   const sig = await land(net, conn, transfer(a, b), [a]);
   const done = new Promise((resolve) => conn.onSignature(sig, (r, ctx) => resolve({ r, slot: ctx.slot }), 'confirmed'));
   await waitFor('logs.length === 1', () => logs.length === 1, soon);
@@ -227,7 +243,11 @@ test('stalled slots stop the clock; seeding writes holdings visible at every lev
     const owner = Keypair.generate().publicKey.toBase58();
     const mint = Keypair.generate().publicKey.toBase58();
     const [seeded] = clocked.seedNftHoldings([{ mint, owner }]);
-    const res = await c2.getParsedTokenAccountsByOwner(Keypair.generate().publicKey, { mint: new (await import('@solana/web3.js')).PublicKey(mint) }, 'finalized');
+    const res = await c2.getParsedTokenAccountsByOwner(
+      Keypair.generate().publicKey,
+      { mint: new (await import('@solana/web3.js')).PublicKey(mint) },
+      'finalized',
+    );
     expect(res.value).toEqual([]);
     const { PublicKey } = await import('@solana/web3.js');
     const mine = await c2.getParsedTokenAccountsByOwner(new PublicKey(owner), { mint: new PublicKey(mint) }, 'finalized');

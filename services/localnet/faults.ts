@@ -34,7 +34,15 @@ export interface FaultState {
 }
 
 export function emptyFaults(): FaultState {
-  return { dropNextTransactions: 0, dropTouching: new Map(), failures: new Map(), rateLimits: new Map(), delaysMs: new Map(), slotsStalled: false, refuseWebSocketsUntil: 0 };
+  return {
+    dropNextTransactions: 0,
+    dropTouching: new Map(),
+    failures: new Map(),
+    rateLimits: new Map(),
+    delaysMs: new Map(),
+    slotsStalled: false,
+    refuseWebSocketsUntil: 0,
+  };
 }
 
 /** Arms (count > 0 or null: until cleared) or clears (count 0) the drop of transactions naming `account`. */

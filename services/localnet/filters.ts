@@ -2,9 +2,7 @@
 // bad filter is a -32602 rather than silently matching everything.
 import { getBase58Encoder, getBase64Encoder } from '@solana/kit';
 
-export type AccountFilter =
-  | { kind: 'dataSize'; size: number }
-  | { kind: 'memcmp'; offset: number; bytes: Uint8Array };
+export type AccountFilter = { kind: 'dataSize'; size: number } | { kind: 'memcmp'; offset: number; bytes: Uint8Array };
 
 export function parseFilters(raw: unknown): AccountFilter[] | string {
   if (raw === undefined || raw === null) return [];
@@ -24,12 +22,7 @@ export function parseFilters(raw: unknown): AccountFilter[] | string {
       }
       const encoding = m.encoding ?? 'base58';
       try {
-        const bytes =
-          encoding === 'base58'
-            ? getBase58Encoder().encode(m.bytes)
-            : encoding === 'base64'
-              ? getBase64Encoder().encode(m.bytes)
-              : null;
+        const bytes = encoding === 'base58' ? getBase58Encoder().encode(m.bytes) : encoding === 'base64' ? getBase64Encoder().encode(m.bytes) : null;
         if (bytes === null) return `unsupported memcmp encoding ${String(encoding)}`;
         if (encoding === 'base58' && m.bytes.length > 128) return 'memcmp bytes too long';
         out.push({ kind: 'memcmp', offset: m.offset as number, bytes: new Uint8Array(bytes) });

@@ -53,9 +53,7 @@ export interface ChainEvents {
   onRoot(slot: number): void;
 }
 
-export type SubmitResult =
-  | { ok: true; signature: string }
-  | { ok: false; signature: string; err: TxErrorJson; logs: string[]; unitsConsumed: number };
+export type SubmitResult = { ok: true; signature: string } | { ok: false; signature: string; err: TxErrorJson; logs: string[]; unitsConsumed: number };
 
 export interface SimulateResult {
   err: TxErrorJson | null;

@@ -38,18 +38,21 @@ test('mint to a wallet, transfer to another, burn: reads and notifications per c
       { commitment: level, filters },
     ),
   );
-  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === 2', () => (net.describe() as { subscriptions: number }).subscriptions === 2, soon);
-  const saw = (level: string, key: PublicKey, amount: bigint) =>
-    seen.some((s) => s.level === level && s.key === key.toBase58() && s.amount === amount);
+  await waitFor(
+    '(net.describe() as { subscriptions: number }).subscriptions === 2',
+    () => (net.describe() as { subscriptions: number }).subscriptions === 2,
+    soon,
+  );
+  const saw = (level: string, key: PublicKey, amount: bigint) => seen.some((s) => s.level === level && s.key === key.toBase58() && s.amount === amount);
 
   // Mint: decimals 0, supply 1, mint authority removed.
   await mintNft(net, conn, authority, alice.publicKey, { mint });
   expect((await conn.getTokenAccountBalance(aliceAta, 'processed')).value.amount).toBe('1');
   expect(await conn.getAccountInfo(aliceAta, 'confirmed')).toBeNull();
-  await waitFor('saw(\'processed\', aliceAta, 1n)', () => saw('processed', aliceAta, 1n), soon);
+  await waitFor("saw('processed', aliceAta, 1n)", () => saw('processed', aliceAta, 1n), soon);
   expect(seen.some((s) => s.level === 'confirmed')).toBe(false);
   net.advanceSlots(2);
-  await waitFor('saw(\'confirmed\', aliceAta, 1n)', () => saw('confirmed', aliceAta, 1n), soon);
+  await waitFor("saw('confirmed', aliceAta, 1n)", () => saw('confirmed', aliceAta, 1n), soon);
   const m = await getMint(conn, mint.publicKey, 'confirmed');
   expect([m.decimals, m.supply, m.mintAuthority]).toEqual([0, 1n, null]);
   expect((await conn.getTokenSupply(mint.publicKey, 'confirmed')).value.amount).toBe('1');
@@ -88,19 +91,19 @@ test('mint to a wallet, transfer to another, burn: reads and notifications per c
   expect([await amountAt(aliceAta, 'confirmed'), await amountAt(bobAta, 'confirmed')]).toEqual([1n, null]);
   const ownerFilter = [...filters, { memcmp: { offset: 32, bytes: bob.publicKey.toBase58() } }];
   expect(await conn.getProgramAccounts(TOKEN_PROGRAM_ID, { commitment: 'confirmed', filters: ownerFilter })).toEqual([]);
-  await waitFor('saw(\'processed\', bobAta, 1n) && saw(\'processed\', aliceAta, 0n)', () => saw('processed', bobAta, 1n) && saw('processed', aliceAta, 0n), soon);
+  await waitFor("saw('processed', bobAta, 1n) && saw('processed', aliceAta, 0n)", () => saw('processed', bobAta, 1n) && saw('processed', aliceAta, 0n), soon);
   net.advanceSlots(2);
   expect([await amountAt(aliceAta, 'confirmed'), await amountAt(bobAta, 'confirmed')]).toEqual([0n, 1n]);
   const pga = await conn.getProgramAccounts(TOKEN_PROGRAM_ID, { commitment: 'confirmed', filters: ownerFilter });
   expect(pga.map((p) => p.pubkey.toBase58())).toEqual([bobAta.toBase58()]);
-  await waitFor('saw(\'confirmed\', bobAta, 1n) && saw(\'confirmed\', aliceAta, 0n)', () => saw('confirmed', bobAta, 1n) && saw('confirmed', aliceAta, 0n), soon);
+  await waitFor("saw('confirmed', bobAta, 1n) && saw('confirmed', aliceAta, 0n)", () => saw('confirmed', bobAta, 1n) && saw('confirmed', aliceAta, 0n), soon);
 
   // Bob burns it.
   await land(net, conn, new Transaction().add(createBurnInstruction(bobAta, mint.publicKey, bob.publicKey, 1)), [bob]);
-  await waitFor('saw(\'processed\', bobAta, 0n)', () => saw('processed', bobAta, 0n), soon);
+  await waitFor("saw('processed', bobAta, 0n)", () => saw('processed', bobAta, 0n), soon);
   expect(await amountAt(bobAta, 'confirmed')).toBe(1n);
   net.advanceSlots(2);
-  await waitFor('saw(\'confirmed\', bobAta, 0n)', () => saw('confirmed', bobAta, 0n), soon);
+  await waitFor("saw('confirmed', bobAta, 0n)", () => saw('confirmed', bobAta, 0n), soon);
   expect((await getMint(conn, mint.publicKey, 'confirmed')).supply).toBe(0n);
   for (const id of subs) await conn.removeProgramAccountChangeListener(id);
 });
@@ -117,14 +120,18 @@ test('burn is seen at processed first, then confirmed, and the supply drops to 0
       filters: [{ dataSize: 165 }, { memcmp: { offset: 32, bytes: holder.publicKey.toBase58() } }],
     }),
   );
-  await waitFor('(net.describe() as { subscriptions: number }).subscriptions === 2', () => (net.describe() as { subscriptions: number }).subscriptions === 2, soon);
+  await waitFor(
+    '(net.describe() as { subscriptions: number }).subscriptions === 2',
+    () => (net.describe() as { subscriptions: number }).subscriptions === 2,
+    soon,
+  );
   await land(net, conn, new Transaction().add(createBurnInstruction(ata, mint.publicKey, holder.publicKey, 1)), [payer, holder]);
-  await waitFor('notes.some((n) => n.level === \'processed\' && n.amount === 0n)', () => notes.some((n) => n.level === 'processed' && n.amount === 0n), soon);
+  await waitFor("notes.some((n) => n.level === 'processed' && n.amount === 0n)", () => notes.some((n) => n.level === 'processed' && n.amount === 0n), soon);
   expect(notes.some((n) => n.level === 'confirmed')).toBe(false);
   expect((await getMint(conn, mint.publicKey, 'processed')).supply).toBe(0n);
   expect((await getMint(conn, mint.publicKey, 'confirmed')).supply).toBe(1n);
   net.advanceSlots(2);
-  await waitFor('notes.some((n) => n.level === \'confirmed\' && n.amount === 0n)', () => notes.some((n) => n.level === 'confirmed' && n.amount === 0n), soon);
+  await waitFor("notes.some((n) => n.level === 'confirmed' && n.amount === 0n)", () => notes.some((n) => n.level === 'confirmed' && n.amount === 0n), soon);
   expect((await getMint(conn, mint.publicKey, 'confirmed')).supply).toBe(0n);
   for (const id of subs) await conn.removeProgramAccountChangeListener(id);
 });

@@ -3,7 +3,13 @@
 // fresh listing straight from LiteSVM after each kind of change.
 import { afterAll, expect, test } from 'vitest';
 import { Keypair, Transaction } from '@solana/web3.js';
-import { createAssociatedTokenAccountInstruction, createBurnInstruction, createCloseAccountInstruction, createTransferInstruction, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import {
+  createAssociatedTokenAccountInstruction,
+  createBurnInstruction,
+  createCloseAccountInstruction,
+  createTransferInstruction,
+  getAssociatedTokenAddressSync,
+} from '@solana/spl-token';
 import type { Address } from '@solana/kit';
 import { SYSTEM_PROGRAM } from './accounts.ts';
 import { snapOf, writeAccount } from './svm.ts';
@@ -17,7 +23,12 @@ const key = () => Keypair.generate().publicKey.toBase58();
 const listing = (rows: ReadonlyArray<readonly [string, { lamports: bigint; owner: string; data: Uint8Array }]>) =>
   rows.map(([k, a]) => `${k}:${a.lamports}:${a.owner}:${Buffer.from(a.data).toString('hex')}`).sort();
 const fromLiteSvm = () =>
-  listing(net.chain.svm.getProgramAccounts(TOKEN_PROGRAM as Address).filter((a) => a.lamports > 0n).map((a) => [a.address, snapOf(a)] as const));
+  listing(
+    net.chain.svm
+      .getProgramAccounts(TOKEN_PROGRAM as Address)
+      .filter((a) => a.lamports > 0n)
+      .map((a) => [a.address, snapOf(a)] as const),
+  );
 const indexed = () => listing(net.chain.getProgramAccounts(TOKEN_PROGRAM, 'processed'));
 
 test('the index equals a fresh LiteSVM listing after seeding, transactions, writes and a fork', async () => {
@@ -32,15 +43,22 @@ test('the index equals a fresh LiteSVM listing after seeding, transactions, writ
   const bobAta = getAssociatedTokenAddressSync(mint, bob.publicKey);
   expect(indexed()).toEqual(fromLiteSvm());
   expect(indexed()).toHaveLength(42);
-  await land(net, conn, new Transaction().add(
-    createAssociatedTokenAccountInstruction(payer.publicKey, bobAta, bob.publicKey, mint),
-    createTransferInstruction(aliceAta, bobAta, alice.publicKey, 1),
-  ), [payer, alice]);
+  await land(
+    net,
+    conn,
+    new Transaction().add(
+      createAssociatedTokenAccountInstruction(payer.publicKey, bobAta, bob.publicKey, mint),
+      createTransferInstruction(aliceAta, bobAta, alice.publicKey, 1),
+    ),
+    [payer, alice],
+  );
   expect(indexed()).toEqual(fromLiteSvm());
-  await land(net, conn, new Transaction().add(
-    createBurnInstruction(bobAta, mint, bob.publicKey, 1),
-    createCloseAccountInstruction(bobAta, payer.publicKey, bob.publicKey),
-  ), [payer, bob]);
+  await land(
+    net,
+    conn,
+    new Transaction().add(createBurnInstruction(bobAta, mint, bob.publicKey, 1), createCloseAccountInstruction(bobAta, payer.publicKey, bob.publicKey)),
+    [payer, bob],
+  );
   expect(indexed()).toEqual(fromLiteSvm());
   expect(indexed()).toHaveLength(42);
 
@@ -52,7 +70,9 @@ test('the index equals a fresh LiteSVM listing after seeding, transactions, writ
   // A fork above confirmed undoes a block's changes through writes.
   const carol = Keypair.generate();
   const carolAta = getAssociatedTokenAddressSync(mint, carol.publicKey);
-  await land(net, conn, new Transaction().add(createAssociatedTokenAccountInstruction(payer.publicKey, carolAta, carol.publicKey, mint)), [payer], { slots: 0 });
+  await land(net, conn, new Transaction().add(createAssociatedTokenAccountInstruction(payer.publicKey, carolAta, carol.publicKey, mint)), [payer], {
+    slots: 0,
+  });
   net.advanceSlots(1);
   expect(indexed()).toContain(fromLiteSvm().find((r) => r.startsWith(carolAta.toBase58())));
   net.chain.fork();
@@ -66,7 +86,9 @@ test('a by-mint listing equals the filtered full listing at every level, in the 
   const { mint } = await mintNft(net, conn, payer, owners[0]!.publicKey);
   const otherAta = getAssociatedTokenAddressSync(mint, owners[1]!.publicKey);
   // A second holder of the same mint, in a block that only the processed view has yet.
-  await land(net, conn, new Transaction().add(createAssociatedTokenAccountInstruction(payer.publicKey, otherAta, owners[1]!.publicKey, mint)), [payer], { slots: 0 });
+  await land(net, conn, new Transaction().add(createAssociatedTokenAccountInstruction(payer.publicKey, otherAta, owners[1]!.publicKey, mint)), [payer], {
+    slots: 0,
+  });
   net.advanceSlots(1);
   const prefix = mint.toBytes();
   const hasPrefix = (data: Uint8Array) => Buffer.from(data.subarray(0, 32)).equals(Buffer.from(prefix));

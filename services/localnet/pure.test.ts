@@ -83,26 +83,28 @@ test.prop([fc.nat({ max: 20 }), fc.nat({ max: 30 })])('a counted failure fails e
   expect(takeFailure(f, 'getBalance')).toBeNull();
 });
 
-test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.array(fc.subarray(['getSlot', 'getBalance']), { maxLength: 30 }), fc.nat({ max: 3600 }), fc.boolean()])(
-  'a rate limit refuses the requests naming its method, count of them, each with a Retry-After of its seconds',
-  (count, requests, seconds, httpDate) => {
-    const f = emptyFaults();
-    f.rateLimits.set('getSlot', { remaining: count, retryAfterSeconds: seconds, httpDate });
-    const now = 1_700_000_000_000;
-    let left = count ?? Infinity;
-    for (const methods of requests) {
-      const header = takeRateLimit(f, methods, now);
-      const refused = methods.includes('getSlot') && left > 0;
-      if (refused) left--;
-      expect(header !== null).toBe(refused);
-      if (header === null) continue;
-      // An HTTP-date has whole seconds: it names a moment in the second the wait ends.
-      if (httpDate) expect(Math.floor(Date.parse(header) / 1000)).toBe(Math.floor((now + seconds * 1000) / 1000));
-      else expect(header).toBe(String(seconds));
-    }
-    expect(f.rateLimits.has('getSlot')).toBe(left > 0);
-  },
-);
+test.prop([
+  fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }),
+  fc.array(fc.subarray(['getSlot', 'getBalance']), { maxLength: 30 }),
+  fc.nat({ max: 3600 }),
+  fc.boolean(),
+])('a rate limit refuses the requests naming its method, count of them, each with a Retry-After of its seconds', (count, requests, seconds, httpDate) => {
+  const f = emptyFaults();
+  f.rateLimits.set('getSlot', { remaining: count, retryAfterSeconds: seconds, httpDate });
+  const now = 1_700_000_000_000;
+  let left = count ?? Infinity;
+  for (const methods of requests) {
+    const header = takeRateLimit(f, methods, now);
+    const refused = methods.includes('getSlot') && left > 0;
+    if (refused) left--;
+    expect(header !== null).toBe(refused);
+    if (header === null) continue;
+    // An HTTP-date has whole seconds: it names a moment in the second the wait ends.
+    if (httpDate) expect(Math.floor(Date.parse(header) / 1000)).toBe(Math.floor((now + seconds * 1000) / 1000));
+    else expect(header).toBe(String(seconds));
+  }
+  expect(f.rateLimits.has('getSlot')).toBe(left > 0);
+});
 
 const txKeys = fc.array(fc.subarray(['A', 'B', 'C', 'D']), { maxLength: 30 });
 test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.nat({ max: 5 }), txKeys])(
@@ -127,13 +129,16 @@ test.prop([fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }), fc.nat({ m
 
 describe('snapshotDue', () => {
   const opts = { quietMs: 2_000, maxDeferMs: 300_000 };
-  test.prop([fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 })])('waits while transactions land, but never longer than the longest deferral', (sinceTx, sinceSnapshot, base) => {
-    const now = base + Math.max(sinceTx, sinceSnapshot);
-    const due = snapshotDue({ now, lastTxAt: now - sinceTx, lastSnapshotAt: now - sinceSnapshot }, opts);
-    if (sinceSnapshot >= opts.maxDeferMs) expect(due).toBe(true);
-    if (sinceTx < opts.quietMs && sinceSnapshot < opts.maxDeferMs) expect(due).toBe(false);
-    if (sinceTx >= opts.quietMs) expect(due).toBe(true);
-  });
+  test.prop([fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 }), fc.nat({ max: 1e6 })])(
+    'waits while transactions land, but never longer than the longest deferral',
+    (sinceTx, sinceSnapshot, base) => {
+      const now = base + Math.max(sinceTx, sinceSnapshot);
+      const due = snapshotDue({ now, lastTxAt: now - sinceTx, lastSnapshotAt: now - sinceSnapshot }, opts);
+      if (sinceSnapshot >= opts.maxDeferMs) expect(due).toBe(true);
+      if (sinceTx < opts.quietMs && sinceSnapshot < opts.maxDeferMs) expect(due).toBe(false);
+      if (sinceTx >= opts.quietMs) expect(due).toBe(true);
+    },
+  );
 });
 
 const ALPHABET_AND_STRAYS = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0OIl+';

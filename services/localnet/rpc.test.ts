@@ -119,7 +119,12 @@ describe('accounts and transactions', () => {
     const err = await conn.sendTransaction(vtx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SendTransactionError);
     expect((err as SendTransactionError).logs?.join('\n')).toContain('insufficient lamports');
-    const body = await raw({ jsonrpc: '2.0', id: 1, method: 'sendTransaction', params: [Buffer.from(vtx.serialize()).toString('base64'), { encoding: 'base64' }] });
+    const body = await raw({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'sendTransaction',
+      params: [Buffer.from(vtx.serialize()).toString('base64'), { encoding: 'base64' }],
+    });
     expect(body.error.code).toBe(-32002);
     expect(body.error.data.err).toEqual({ InstructionError: [0, { Custom: 1 }] });
     expect(body.error.data.unitsConsumed).toBeGreaterThan(0);

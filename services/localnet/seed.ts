@@ -3,14 +3,7 @@
 import { PublicKey } from '@solana/web3.js';
 import type { AccountSnap } from './accounts.ts';
 import type { Chain } from './chain.ts';
-import {
-  ASSOCIATED_TOKEN_PROGRAM,
-  encodeMint,
-  encodeTokenAccount,
-  MINT_SIZE,
-  TOKEN_ACCOUNT_SIZE,
-  TOKEN_PROGRAM,
-} from './token.ts';
+import { ASSOCIATED_TOKEN_PROGRAM, encodeMint, encodeTokenAccount, MINT_SIZE, TOKEN_ACCOUNT_SIZE, TOKEN_PROGRAM } from './token.ts';
 
 export interface NftHolding {
   mint: string;

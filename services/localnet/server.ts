@@ -103,9 +103,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   if (!Number.isFinite(slotMs) || slotMs < 0) throw new Error('slotMs must be >= 0');
 
   const restored = snapshotPath && snapshotExists(snapshotPath) ? readSnapshot(snapshotPath) : null;
-  const chain = restored
-    ? new Chain(restored.svm, restored.state, confirmationSlots)
-    : new Chain(newSvm(), genesisState(Date.now()), confirmationSlots);
+  const chain = restored ? new Chain(restored.svm, restored.state, confirmationSlots) : new Chain(newSvm(), genesisState(Date.now()), confirmationSlots);
   if (restored) logger.info({ snapshotPath, slot: chain.tip().slot }, 'restored snapshot');
 
   const faucet = options.faucetKeypair ?? Keypair.generate();

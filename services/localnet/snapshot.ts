@@ -126,7 +126,11 @@ function accountsOf(svm: LiteSVM): Pick<SnapshotFile, 'accounts' | 'svm'> {
 /** The file's bytes, in parts (written as they are): the JSON line with each transaction's bytes reused from earlier writes, then the accounts. */
 export function snapshotBytes(file: SnapshotFile): Buffer[] {
   const { txs, accounts, svm, ...rest } = file;
-  const head = JSON.stringify({ ...rest, ...(accounts ? { owners: accounts.owners, accountCount: accounts.count } : {}), ...(svm !== undefined ? { svm } : {}) });
+  const head = JSON.stringify({
+    ...rest,
+    ...(accounts ? { owners: accounts.owners, accountCount: accounts.count } : {}),
+    ...(svm !== undefined ? { svm } : {}),
+  });
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"txs":[`)];
   const comma = Buffer.from(',');
   txs.forEach((tx, i) => {

@@ -14,7 +14,15 @@ test('readAccount reads what the LiteSVM wrapper reads', () => {
   const owned = Keypair.generate().publicKey.toBase58();
   writeAccount(svm, funded, { lamports: 5n, data: new Uint8Array(0), owner: SYSTEM_PROGRAM, executable: false });
   writeAccount(svm, owned, { lamports: 7n, data: Uint8Array.from([1, 2, 3]), owner: TOKEN_PROGRAM, executable: false });
-  const keys = [funded, owned, TOKEN_PROGRAM, ASSOCIATED_TOKEN_PROGRAM, SYSTEM_PROGRAM, 'SysvarC1ock11111111111111111111111111111111', Keypair.generate().publicKey.toBase58()];
+  const keys = [
+    funded,
+    owned,
+    TOKEN_PROGRAM,
+    ASSOCIATED_TOKEN_PROGRAM,
+    SYSTEM_PROGRAM,
+    'SysvarC1ock11111111111111111111111111111111',
+    Keypair.generate().publicKey.toBase58(),
+  ];
   for (const k of keys) {
     const a = svm.getAccount(k as Address);
     expect(readAccount(svm, k)).toEqual(a.exists && a.lamports > 0n ? snapOf(a) : null);
@@ -30,8 +38,9 @@ test('a signed transaction runs from its wire bytes with the same outcome as thr
     writeAccount(svm, payer.publicKey.toBase58(), { lamports: 10_000_000_000n, data: new Uint8Array(0), owner: SYSTEM_PROGRAM, executable: false });
     return svm;
   };
-  const tx = new Transaction({ feePayer: payer.publicKey, blockhash: Keypair.generate().publicKey.toBase58(), lastValidBlockHeight: 0 })
-    .add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports: 1_000_000 }));
+  const tx = new Transaction({ feePayer: payer.publicKey, blockhash: Keypair.generate().publicKey.toBase58(), lastValidBlockHeight: 0 }).add(
+    SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports: 1_000_000 }),
+  );
   tx.sign(payer);
   const parsed = parseWireTransaction(new Uint8Array(tx.serialize()));
   expect(parsed.kit).toBeNull();
@@ -44,14 +53,17 @@ test('a signed transaction runs from its wire bytes with the same outcome as thr
   const [a, b] = [run(), run()];
   const simulated = simulateTx(a, parsed);
   expect(outcome(simulated)).toEqual(outcome(b.simulateTransaction(viaKit)));
-  expect((simulated as SimulatedTransactionInfo).postAccounts().map((x) => x.address)).toEqual((b.simulateTransaction(viaKit) as SimulatedTransactionInfo).postAccounts().map((x) => x.address));
+  expect((simulated as SimulatedTransactionInfo).postAccounts().map((x) => x.address)).toEqual(
+    (b.simulateTransaction(viaKit) as SimulatedTransactionInfo).postAccounts().map((x) => x.address),
+  );
   expect(outcome(sendTx(a, parsed))).toEqual(outcome(b.sendTransaction(viaKit)));
   expect(readAccount(a, to.toBase58())?.lamports).toBe(1_000_000n);
   expect(readAccount(a, to.toBase58())).toEqual(readAccount(b, to.toBase58()));
 
   // Unsigned: kit reads the zero signature as missing, and its path (and errors) are kept.
-  const unsigned = new Transaction({ feePayer: payer.publicKey, blockhash: Keypair.generate().publicKey.toBase58(), lastValidBlockHeight: 0 })
-    .add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports: 1 }));
+  const unsigned = new Transaction({ feePayer: payer.publicKey, blockhash: Keypair.generate().publicKey.toBase58(), lastValidBlockHeight: 0 }).add(
+    SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: to, lamports: 1 }),
+  );
   const wire = new Uint8Array(unsigned.serialize({ requireAllSignatures: false, verifySignatures: false }));
   expect(parseWireTransaction(wire).kit).not.toBeNull();
 });

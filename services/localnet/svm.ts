@@ -47,7 +47,14 @@ interface NativeSvm {
   sendVersionedTransaction(wire: Uint8Array): TransactionMetadata | FailedTransactionMetadata;
   setAccount(pubkey: Uint8Array, account: Account): void;
 }
-const NATIVE_METHODS = ['getAccount', 'setAccount', 'simulateLegacyTransaction', 'simulateVersionedTransaction', 'sendLegacyTransaction', 'sendVersionedTransaction'];
+const NATIVE_METHODS = [
+  'getAccount',
+  'setAccount',
+  'simulateLegacyTransaction',
+  'simulateVersionedTransaction',
+  'sendLegacyTransaction',
+  'sendVersionedTransaction',
+];
 function nativeOf(svm: LiteSVM): NativeSvm | null {
   const inner = (svm as unknown as { inner?: Record<string, unknown> }).inner;
   return inner && NATIVE_METHODS.every((m) => typeof inner[m] === 'function') ? (inner as unknown as NativeSvm) : null;

@@ -108,8 +108,7 @@ export function encodeTokenAccount(a: TokenAccountState): Uint8Array {
 
 export function uiTokenAmount(amount: bigint, decimals: number) {
   const s = amount.toString().padStart(decimals + 1, '0');
-  const uiAmountString =
-    decimals === 0 ? s : `${s.slice(0, -decimals)}.${s.slice(-decimals)}`.replace(/\.?0+$/, '');
+  const uiAmountString = decimals === 0 ? s : `${s.slice(0, -decimals)}.${s.slice(-decimals)}`.replace(/\.?0+$/, '');
   return { amount: amount.toString(), decimals, uiAmount: Number(uiAmountString), uiAmountString };
 }
 

@@ -50,7 +50,12 @@ export function parseWireTransaction(wire: Uint8Array): ParsedTx {
     instructions:
       msg instanceof Message
         ? msg.instructions.map((ix) => ({ accounts: ix.accounts, data: ix.data, programIdIndex: ix.programIdIndex, stackHeight: null }))
-        : msg.compiledInstructions.map((ix) => ({ accounts: ix.accountKeyIndexes, data: base58(ix.data), programIdIndex: ix.programIdIndex, stackHeight: null })),
+        : msg.compiledInstructions.map((ix) => ({
+            accounts: ix.accountKeyIndexes,
+            data: base58(ix.data),
+            programIdIndex: ix.programIdIndex,
+            stackHeight: null,
+          })),
     recentBlockhash: msg.recentBlockhash,
   };
   if (msg.version === 0) {

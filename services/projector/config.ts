@@ -22,7 +22,10 @@ export const projectorSpec = {
   PROJECTOR_CONSUMERS: {
     ...list('which consumers to run: ownership, status', ['ownership', 'status']),
     parse: (raw: string) => {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = items.filter((s) => s !== 'ownership' && s !== 'status');
       if (items.length === 0 || bad.length) throw new Error(`expected a list of ownership, status; got ${raw}`);
       return items;

@@ -20,7 +20,10 @@ export interface ProjectorContext {
 type Seams = Pick<ExactlyOnceOptions<unknown>, 'beforeCommit' | 'onFatal' | 'concurrency'>;
 
 /** chain.ownership → ownership, ownership_audit, tickets.owner_wallet/status. */
-export function startOwnershipConsumer(ctx: ProjectorContext, opts: { topic: string; groupId: string; target?: OwnershipTarget } & Seams): Promise<RunningConsumer> {
+export function startOwnershipConsumer(
+  ctx: ProjectorContext,
+  opts: { topic: string; groupId: string; target?: OwnershipTarget } & Seams,
+): Promise<RunningConsumer> {
   const target = opts.target ?? LIVE_TARGET;
   const decode = createValueDecoder(ctx.registry);
   return startExactlyOnceConsumer({

@@ -59,7 +59,12 @@ describe('projector whose consumer dies', () => {
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
     }));
-    const tail = () => logLines(p).filter((l) => !('component' in l)).slice(-30).map((l) => JSON.stringify(l)).join('\n');
+    const tail = () =>
+      logLines(p)
+        .filter((l) => !('component' in l))
+        .slice(-30)
+        .map((l) => JSON.stringify(l))
+        .join('\n');
     expect((await fetch(`http://127.0.0.1:${p.healthPort}/health/live`)).status).toBe(200);
     const exit = p.exited.then((code) => ({ code, at: Date.now() }));
 

@@ -57,7 +57,13 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   // fewer and larger batch transactions cost less per row (measured ~15% less CPU per row in
   // bench/projector.ts); a caught-up projector's batches are small either way. The fetch as a
   // whole may hold that for 8 partitions (kafkajs: 10 MiB), so none is left for a fetch of its own.
-  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, ...FETCH_PACING[o.pacing ?? 'latency']});
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 2 << 20,
+    maxBytes: 16 << 20,
+    ...FETCH_PACING[o.pacing ?? 'latency'],
+  });
   let assigned: number[] = [];
   let joined = false;
   let seeking: Promise<void> = Promise.resolve();
@@ -67,7 +73,8 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   const known = await readOffsets(o.pool, o.groupId, o.topic);
   // No row: nothing of this partition was ever applied here, so start at its beginning (-2,
   // earliest) even if Kafka remembers offsets for the group.
-  const seekTo = (partition: number, next: bigint | undefined) => consumer.seek({ topic: o.topic, partition, offset: next !== undefined ? next.toString() : '-2' });
+  const seekTo = (partition: number, next: bigint | undefined) =>
+    consumer.seek({ topic: o.topic, partition, offset: next !== undefined ? next.toString() : '-2' });
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = [...(payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
@@ -85,7 +92,10 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
         else known.set(partition, next);
         seekTo(partition, next);
       }
-      log.info({ partitions: assigned, seekTo: Object.fromEntries([...stored].filter(([p]) => assigned.includes(p)).map(([p, n]) => [p, n.toString()])) }, 'partitions assigned');
+      log.info(
+        { partitions: assigned, seekTo: Object.fromEntries([...stored].filter(([p]) => assigned.includes(p)).map(([p, n]) => [p, n.toString()])) },
+        'partitions assigned',
+      );
     })();
   });
   const watch = failOnDeadConsumer(consumer, { name: o.name, logger: log, onDead: o.onFatal });
@@ -94,7 +104,11 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
   let window = { records: 0, rows: 0, batches: 0, since: performance.now() };
   const reporter = setInterval(() => {
     const s = (performance.now() - window.since) / 1000;
-    if (window.batches > 0) log.info({ recordsPerSecond: Math.round(window.records / s), rowsPerSecond: Math.round(window.rows / s), batches: window.batches, partitions: assigned }, 'throughput');
+    if (window.batches > 0)
+      log.info(
+        { recordsPerSecond: Math.round(window.records / s), rowsPerSecond: Math.round(window.rows / s), batches: window.batches, partitions: assigned },
+        'throughput',
+      );
     window = { records: 0, rows: 0, batches: 0, since: performance.now() };
   }, 30_000);
   reporter.unref();
@@ -138,7 +152,12 @@ export async function startExactlyOnceConsumer<T>(o: ExactlyOnceOptions<T>): Pro
       }
       const fresh = decoded.filter((d) => stored === undefined || d.offset >= stored);
       applied = fresh.length;
-      if (fresh.length) rows = await o.apply(client, fresh.map((d) => d.value), partition);
+      if (fresh.length)
+        rows = await o.apply(
+          client,
+          fresh.map((d) => d.value),
+          partition,
+        );
       await saveNextOffset(client, o.groupId, o.topic, partition, last + 1n, stored !== undefined);
       await o.beforeCommit?.({ partition, records: fresh.length });
     });

@@ -2,7 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
-import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, waitForDbOffsets, type Sent } from '../../test/support/projector.ts';
+import {
+  createPrivateTarget,
+  createTopic,
+  deleteTopic,
+  ownershipChange,
+  produceOwnership,
+  projectorTestContext,
+  randomMint,
+  waitForDbOffsets,
+  type Sent,
+} from '../../test/support/projector.ts';
 import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
 import { randomHex } from '../../test/support/random.ts';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
@@ -78,7 +88,10 @@ describe('projector process killed mid-batch', () => {
         const client = await ctx.pool.connect();
         try {
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-          const { rows: offs } = await client.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1', [group]);
+          const { rows: offs } = await client.query<{ partition: number; next_offset: string }>(
+            'SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1',
+            [group],
+          );
           const { rows } = await client.query<{ mint: string; owner: string; slot: string }>(`SELECT mint, owner, slot FROM ${target.table}`);
           await client.query('COMMIT');
           const next = new Map(offs.map((o) => [o.partition, BigInt(o.next_offset)]));
@@ -88,11 +101,15 @@ describe('projector process killed mid-batch', () => {
           for (const s of sent) if (s.offset + 1n > (known.get(s.partition) ?? 0n)) known.set(s.partition, s.offset + 1n);
           if ([...next].some(([p, n]) => n > (known.get(p) ?? 0n))) continue;
           const covered = sent.filter((s) => s.offset < (next.get(s.partition) ?? 0n)).sort((a, b) => (a.offset < b.offset ? -1 : 1));
-          const want = reduceOwnership(new Map(), covered.map((s) => s.value)).rows;
+          const want = reduceOwnership(
+            new Map(),
+            covered.map((s) => s.value),
+          ).rows;
           if (rows.length !== want.size) violations.push(`snapshot ${snapshots}: ${rows.length} rows for offsets covering ${want.size} mints`);
           for (const r of rows) {
             const w = want.get(r.mint);
-            if (!w || w.owner !== r.owner || w.slot !== Number(r.slot)) violations.push(`snapshot ${snapshots}: ${r.mint} is ${r.owner}@${r.slot}, offsets say ${w?.owner}@${w?.slot}`);
+            if (!w || w.owner !== r.owner || w.slot !== Number(r.slot))
+              violations.push(`snapshot ${snapshots}: ${r.mint} is ${r.owner}@${r.slot}, offsets say ${w?.owner}@${w?.slot}`);
             if ((lastSlot.get(r.mint) ?? -1) > Number(r.slot)) violations.push(`snapshot ${snapshots}: ${r.mint} went back to slot ${r.slot}`);
             lastSlot.set(r.mint, Number(r.slot));
           }

@@ -20,9 +20,19 @@ export async function lockNextOffset(client: Queryable, group: string, topic: st
  */
 export async function saveNextOffset(client: Queryable, group: string, topic: string, partition: number, next: bigint, existed: boolean): Promise<void> {
   if (existed) {
-    await client.query('UPDATE projector_offsets SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3', [group, topic, partition, next.toString()]);
+    await client.query('UPDATE projector_offsets SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3', [
+      group,
+      topic,
+      partition,
+      next.toString(),
+    ]);
   } else {
-    await client.query('INSERT INTO projector_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)', [group, topic, partition, next.toString()]);
+    await client.query('INSERT INTO projector_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)', [
+      group,
+      topic,
+      partition,
+      next.toString(),
+    ]);
   }
 }
 

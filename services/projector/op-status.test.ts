@@ -4,7 +4,18 @@ import { compareStatus, isFinalState, OPERATION_EVENT_STATES } from '../lib/doma
 import { advances, applyStatus, reduceStatuses, type OperationStatus, type OpRow } from './op-status.ts';
 
 const OP = '00000000-0000-4000-8000-000000000001';
-const fresh: OpRow = { opId: OP, state: 'requested', generation: 1, attempts: 0, lastSignature: null, lastSlot: null, lastError: null, lastErrorKind: null, confirmedAt: null, updatedAt: 0 };
+const fresh: OpRow = {
+  opId: OP,
+  state: 'requested',
+  generation: 1,
+  attempts: 0,
+  lastSignature: null,
+  lastSlot: null,
+  lastError: null,
+  lastErrorKind: null,
+  confirmedAt: null,
+  updatedAt: 0,
+};
 
 let clock = 0;
 const event = (state: OperationStatus['state'], attempt: number, generation = 1): OperationStatus => ({
@@ -43,7 +54,9 @@ const historyArb = fc
   });
 
 const deliveryArb = historyArb.chain((h) =>
-  fc.tuple(fc.constant(h), fc.shuffledSubarray(h)).chain(([all, dups]) => fc.tuple(fc.constant(all), fc.shuffledSubarray([...all, ...dups], { minLength: all.length + dups.length }))),
+  fc
+    .tuple(fc.constant(h), fc.shuffledSubarray(h))
+    .chain(([all, dups]) => fc.tuple(fc.constant(all), fc.shuffledSubarray([...all, ...dups], { minLength: all.length + dups.length }))),
 );
 
 const anyEventArb = fc
@@ -56,7 +69,11 @@ const anyEventArb = fc
  * start by expiring the last old attempt again before signing a new one.
  */
 const regenArb = fc
-  .record({ firstAttempts: fc.integer({ min: 1, max: 3 }), expiredAgain: fc.nat({ max: 2 }), end: fc.constantFrom('submitted', 'confirmed', 'finalized', 'failed') })
+  .record({
+    firstAttempts: fc.integer({ min: 1, max: 3 }),
+    expiredAgain: fc.nat({ max: 2 }),
+    end: fc.constantFrom('submitted', 'confirmed', 'finalized', 'failed'),
+  })
   .map(({ firstAttempts, expiredAgain, end }) => {
     const first: OperationStatus[] = [];
     for (let a = 1; a <= firstAttempts; a++) first.push(event('submitted', a), ...(a < firstAttempts ? [event('expired', a)] : []));
@@ -129,18 +146,25 @@ describe('operation status transitions', () => {
       const inOrder = run(second, again);
       // Old-generation events mixed in anywhere, the new generation in order: the same row.
       const mixed = run([...noise.filter((e) => e.generation === 1), ...second, ...noise], again);
-      expect({ state: mixed.state, generation: mixed.generation, attempts: mixed.attempts }).toEqual({ state: inOrder.state, generation: 2, attempts: inOrder.attempts });
+      expect({ state: mixed.state, generation: mixed.generation, attempts: mixed.attempts }).toEqual({
+        state: inOrder.state,
+        generation: 2,
+        attempts: inOrder.attempts,
+      });
       expect(reduceStatuses(new Map([[OP, again]]), first).rows.size).toBe(0);
     },
   );
 
-  test.prop([regenArb])('a newer generation moves a failed operation on even before the row knows it; the failed generation cannot come back', ({ first, second }) => {
-    const failed = run(first);
-    const moved = run(second, failed);
-    expect(moved.generation).toBe(2);
-    expect(moved.state).not.toBe('requested');
-    expect(run(first, moved)).toEqual(moved);
-  });
+  test.prop([regenArb])(
+    'a newer generation moves a failed operation on even before the row knows it; the failed generation cannot come back',
+    ({ first, second }) => {
+      const failed = run(first);
+      const moved = run(second, failed);
+      expect(moved.generation).toBe(2);
+      expect(moved.state).not.toBe('requested');
+      expect(run(first, moved)).toEqual(moved);
+    },
+  );
 
   it('generation first: a newer generation moves even a final state, an older one never moves a newer', () => {
     // Was "a newer generation does not leave a terminal state". The API requests again only a

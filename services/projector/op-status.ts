@@ -31,7 +31,10 @@ export interface OpRow {
 }
 
 /** Whether `event` moves an operation whose row is in `state` after `attempts` (its position in the order). */
-export function advances(current: { state: OpState; attempts: number; generation?: number }, event: { state: OpEventState; attempt: number; generation?: number }): boolean {
+export function advances(
+  current: { state: OpState; attempts: number; generation?: number },
+  event: { state: OpEventState; attempt: number; generation?: number },
+): boolean {
   return statusSupersedes({ state: current.state, attempt: current.attempts, generation: current.generation ?? null }, event);
 }
 
@@ -55,7 +58,10 @@ export function applyStatus(row: OpRow, event: OperationStatus): OpRow | undefin
 }
 
 /** Applies events (in offset order) to the stored rows; returns the rows that changed. */
-export function reduceStatuses(current: ReadonlyMap<string, OpRow>, events: readonly OperationStatus[]): { rows: Map<string, OpRow>; unknown: OperationStatus[] } {
+export function reduceStatuses(
+  current: ReadonlyMap<string, OpRow>,
+  events: readonly OperationStatus[],
+): { rows: Map<string, OpRow>; unknown: OperationStatus[] } {
   const state = new Map(current);
   const rows = new Map<string, OpRow>();
   const unknown: OperationStatus[] = [];

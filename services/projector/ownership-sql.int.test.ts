@@ -33,10 +33,12 @@ const deliveryArb = fc
     { minLength: 1, maxLength: 40 },
   )
   // One owner per (mint, slot), as on the chain; the owner is derived from both.
-  .map((xs) => xs.flatMap((x) => {
-    const c = ownershipChange(x.mint, x.slot, x.slot % 7 === 0 ? null : `w-${x.mint}-${x.slot}`, x.finalized ? 'finalized' : 'confirmed');
-    return x.dup ? [c, { ...c, commitment: 'confirmed' as const }] : [c];
-  }))
+  .map((xs) =>
+    xs.flatMap((x) => {
+      const c = ownershipChange(x.mint, x.slot, x.slot % 7 === 0 ? null : `w-${x.mint}-${x.slot}`, x.finalized ? 'finalized' : 'confirmed');
+      return x.dup ? [c, { ...c, commitment: 'confirmed' as const }] : [c];
+    }),
+  )
   .chain((records) => fc.tuple(fc.shuffledSubarray(records, { minLength: records.length }), fc.array(fc.nat({ max: 40 }), { maxLength: 5 })));
 
 function expected(records: ReturnType<typeof ownershipChange>[]) {
@@ -62,7 +64,7 @@ describe('ownership SQL on the real database', () => {
     );
   });
 
-  it('batches through applyOwnershipBatch, cut anywhere, give the reducer\'s table, audit trail and tickets', async () => {
+  it("batches through applyOwnershipBatch, cut anywhere, give the reducer's table, audit trail and tickets", async () => {
     // Private mints with ticket rows, so the statement's tickets update has rows to move.
     const run = randomHex(4);
     const mintOf = (m: string) => `${m}-${run}`;
@@ -105,9 +107,15 @@ describe('ownership SQL on the real database', () => {
           const { rows: audit } = await ctx.pool.query<{ mint: string; old_owner: string | null; new_owner: string | null; slot: string; observed_at: Date }>(
             `SELECT mint, old_owner, new_owner, slot, observed_at FROM ${target.audit} ORDER BY id`,
           );
-          expect(audit.map((a) => ({ mint: a.mint, oldOwner: a.old_owner, newOwner: a.new_owner, slot: Number(a.slot), observedAt: a.observed_at.getTime() }))).toEqual(trail);
-          const { rows: stored } = await ctx.pool.query<{ mint_address: string; owner_wallet: string | null; status: string }>('SELECT mint_address, owner_wallet, status FROM tickets WHERE id = ANY($1)', [ticketIds]);
-          for (const t of stored) expect({ owner: t.owner_wallet, status: t.status }).toEqual(tickets.get(t.mint_address) ?? { owner: null, status: 'mint_requested' });
+          expect(
+            audit.map((a) => ({ mint: a.mint, oldOwner: a.old_owner, newOwner: a.new_owner, slot: Number(a.slot), observedAt: a.observed_at.getTime() })),
+          ).toEqual(trail);
+          const { rows: stored } = await ctx.pool.query<{ mint_address: string; owner_wallet: string | null; status: string }>(
+            'SELECT mint_address, owner_wallet, status FROM tickets WHERE id = ANY($1)',
+            [ticketIds],
+          );
+          for (const t of stored)
+            expect({ owner: t.owner_wallet, status: t.status }).toEqual(tickets.get(t.mint_address) ?? { owner: null, status: 'mint_requested' });
         }),
         { numRuns: 25 },
       );

@@ -58,9 +58,24 @@ export async function upsertOwnership(client: Queryable, table: string, rows: Ow
  * from it), so it is there by the time the chain reports the mint; a batch of mints the platform
  * did not mint then skips the tickets update altogether.
  */
-async function loadBatchState(client: Queryable, target: OwnershipTarget, mints: string[]): Promise<{ current: Map<string, OwnershipRow>; ticketed: Set<string> }> {
-  const tickets = target.tickets ? `UNION ALL SELECT mint_address, NULL, NULL, NULL, NULL, NULL, NULL, true FROM tickets WHERE mint_address = ANY($1::text[])` : '';
-  const { rows } = await client.query<{ mint: string; owner: string | null; token_account: string | null; amount: string; slot: string; commitment: 'confirmed' | 'finalized'; updated_ms: string; ticket: boolean }>(
+async function loadBatchState(
+  client: Queryable,
+  target: OwnershipTarget,
+  mints: string[],
+): Promise<{ current: Map<string, OwnershipRow>; ticketed: Set<string> }> {
+  const tickets = target.tickets
+    ? `UNION ALL SELECT mint_address, NULL, NULL, NULL, NULL, NULL, NULL, true FROM tickets WHERE mint_address = ANY($1::text[])`
+    : '';
+  const { rows } = await client.query<{
+    mint: string;
+    owner: string | null;
+    token_account: string | null;
+    amount: string;
+    slot: string;
+    commitment: 'confirmed' | 'finalized';
+    updated_ms: string;
+    ticket: boolean;
+  }>(
     `WITH stored AS (SELECT * FROM ${ident(target.table)} WHERE mint = ANY($1::text[]) FOR UPDATE)
      SELECT mint, owner, token_account, amount, slot, commitment, (extract(epoch FROM updated_at) * 1000)::bigint AS updated_ms, false AS ticket FROM stored
      ${tickets}`,
@@ -70,7 +85,16 @@ async function loadBatchState(client: Queryable, target: OwnershipTarget, mints:
   const ticketed = new Set<string>();
   for (const r of rows) {
     if (r.ticket) ticketed.add(r.mint);
-    else current.set(r.mint, { mint: r.mint, owner: r.owner, tokenAccount: r.token_account, amount: Number(r.amount), slot: Number(r.slot), commitment: r.commitment, updatedAt: Number(r.updated_ms) });
+    else
+      current.set(r.mint, {
+        mint: r.mint,
+        owner: r.owner,
+        tokenAccount: r.token_account,
+        amount: Number(r.amount),
+        slot: Number(r.slot),
+        commitment: r.commitment,
+        updatedAt: Number(r.updated_ms),
+      });
   }
   return { current, ticketed };
 }
@@ -123,6 +147,10 @@ export async function applyOwnershipBatch(client: Pick<PoolClient, 'query'>, tar
     for (const c of outcome.ownerChanges) data.row(5).text(c.mint).text(c.oldOwner).text(c.newOwner).int8(c.slot).timestamptz(c.observedAt);
     await copyFrom(client, `COPY ${ident(target.audit)} (mint, old_owner, new_owner, slot, observed_at) FROM STDIN (FORMAT binary)`, data.finish());
   }
-  if (target.tickets) await updateTickets(client, [...outcome.tickets].filter(([mint]) => ticketed.has(mint)));
+  if (target.tickets)
+    await updateTickets(
+      client,
+      [...outcome.tickets].filter(([mint]) => ticketed.has(mint)),
+    );
   return outcome.rows.size;
 }

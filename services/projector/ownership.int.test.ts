@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
 import { startOwnershipConsumer } from './consumers.ts';
 import type { RunningConsumer } from './exactly-once-consumer.ts';
-import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint, readTable, waitForDbOffsets } from '../../test/support/projector.ts';
+import {
+  createPrivateTarget,
+  createTopic,
+  deleteTopic,
+  ownershipChange,
+  produceOwnership,
+  projectorTestContext,
+  randomMint,
+  readTable,
+  waitForDbOffsets,
+} from '../../test/support/projector.ts';
 import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
 import { rebuildOwnership } from './rebuild.ts';
 import { randomHex } from '../../test/support/random.ts';
@@ -86,7 +96,10 @@ describe('ownership projection on the real stack', () => {
     await waitForDbOffsets(ctx.pool, ctx.kafka, group, topic);
     await expectTable(target.table, expected);
 
-    const { rows: tickets } = await ctx.pool.query<{ mint_address: string; owner_wallet: string | null; status: string }>('SELECT mint_address, owner_wallet, status FROM tickets WHERE id = ANY($1)', [ticketIds]);
+    const { rows: tickets } = await ctx.pool.query<{ mint_address: string; owner_wallet: string | null; status: string }>(
+      'SELECT mint_address, owner_wallet, status FROM tickets WHERE id = ANY($1)',
+      [ticketIds],
+    );
     expect(tickets).toHaveLength(10);
     for (const t of tickets) {
       const want = expected.get(t.mint_address)!;
@@ -94,7 +107,9 @@ describe('ownership projection on the real stack', () => {
       expect(t.status).toBe(want.owner === null ? 'burned' : 'minted');
     }
     // The audit trail per mint is a chain from null to the projected owner.
-    const { rows: audit } = await ctx.pool.query<{ mint: string; old_owner: string | null; new_owner: string | null }>(`SELECT mint, old_owner, new_owner FROM ${target.audit} ORDER BY id`);
+    const { rows: audit } = await ctx.pool.query<{ mint: string; old_owner: string | null; new_owner: string | null }>(
+      `SELECT mint, old_owner, new_owner FROM ${target.audit} ORDER BY id`,
+    );
     for (const [mint, want] of expected) {
       const trail = audit.filter((a) => a.mint === mint);
       // A burned mint whose burn record arrived before its older records was never seen owned:
@@ -156,7 +171,12 @@ describe('ownership projection on the real stack', () => {
     const second = await start(topic, group, target);
     await produceOwnership(producer, ctx.registry, topic, waves[1]!.records);
     // Both hold partitions once the group settled.
-    for (let i = 0; i < 100 && (first.assigned().length === 0 || second.assigned().length === 0 || first.assigned().length + second.assigned().length !== 6); i++) await sleep(200);
+    for (
+      let i = 0;
+      i < 100 && (first.assigned().length === 0 || second.assigned().length === 0 || first.assigned().length + second.assigned().length !== 6);
+      i++
+    )
+      await sleep(200);
     expect(first.assigned().length).toBeGreaterThan(0);
     expect(second.assigned().length).toBeGreaterThan(0);
     expect([...first.assigned(), ...second.assigned()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
@@ -166,13 +186,26 @@ describe('ownership projection on the real stack', () => {
     await expectTable(target.table, waves[2]!.expected);
     const { rows: audit } = await ctx.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${target.audit}`);
     // Every owner change once: no batch applied twice, not even across the rebalance.
-    expect(Number(audit[0]!.n)).toBe(reduceOwnership(new Map(), waves.flatMap((w) => w.records)).ownerChanges.length);
+    expect(Number(audit[0]!.n)).toBe(
+      reduceOwnership(
+        new Map(),
+        waves.flatMap((w) => w.records),
+      ).ownerChanges.length,
+    );
 
     // Rebuild while the live projector runs and more records arrive.
     const before = await readTable(ctx.pool, target.table);
     const lines: string[] = [];
     const late = histories(mints.slice(0, 10), 1, 5000);
-    const rebuilding = rebuildOwnership(ctx, { topic, liveGroup: group, liveTable: target.table, scratchTable: `${target.table}_rebuild`, alignTimeoutMs: 30_000, progress: (l) => lines.push(l), progressEveryMs: 100 });
+    const rebuilding = rebuildOwnership(ctx, {
+      topic,
+      liveGroup: group,
+      liveTable: target.table,
+      scratchTable: `${target.table}_rebuild`,
+      alignTimeoutMs: 30_000,
+      progress: (l) => lines.push(l),
+      progressEveryMs: 100,
+    });
     await produceOwnership(producer, ctx.registry, topic, late.records);
     const result = await rebuilding;
     expect(result.differencesFromLive).toBe(0);

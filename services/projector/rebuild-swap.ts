@@ -26,7 +26,12 @@ const USING = / USING .*/;
 export async function swapIn(client: PoolClient, live: string, scratch: string): Promise<{ ticketsFixed: number }> {
   const old = ident(`${live}_swapped_out`);
   const indexes = async (table: string) =>
-    (await client.query<{ indexname: string; indexdef: string }>('SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [table])).rows;
+    (
+      await client.query<{ indexname: string; indexdef: string }>(
+        'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1',
+        [table],
+      )
+    ).rows;
   const liveIndexes = await indexes(live);
   await client.query(`ALTER TABLE ${ident(live)} RENAME TO ${old}`);
   await client.query(`ALTER TABLE ${ident(scratch)} RENAME TO ${ident(live)}`);

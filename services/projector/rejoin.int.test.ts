@@ -7,7 +7,15 @@ import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
-import { createPrivateTarget, createTopic, deleteTopic, ownershipChange, produceOwnership, projectorTestContext, randomMint } from '../../test/support/projector.ts';
+import {
+  createPrivateTarget,
+  createTopic,
+  deleteTopic,
+  ownershipChange,
+  produceOwnership,
+  projectorTestContext,
+  randomMint,
+} from '../../test/support/projector.ts';
 import { randomHex } from '../../test/support/random.ts';
 import { waitFor } from '../../test/support/wait.ts';
 
@@ -37,16 +45,20 @@ afterAll(async () => {
 
 // The service's defaults are under test: nothing here sets a session timeout.
 const start = async () => {
-  const p = await spawnService('projector', {
-    DATABASE_URL: env.DATABASE_URL,
-    KAFKA_BROKERS: env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-    OWNERSHIP_TOPIC: topic,
-    OWNERSHIP_GROUP: group,
-    OWNERSHIP_TABLE: target.table,
-    OWNERSHIP_AUDIT_TABLE: target.audit!,
-    PROJECTOR_CONSUMERS: 'ownership',
-  }, { timeoutMs: 90_000 });
+  const p = await spawnService(
+    'projector',
+    {
+      DATABASE_URL: env.DATABASE_URL,
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+      OWNERSHIP_TOPIC: topic,
+      OWNERSHIP_GROUP: group,
+      OWNERSHIP_TABLE: target.table,
+      OWNERSHIP_AUDIT_TABLE: target.audit!,
+      PROJECTOR_CONSUMERS: 'ownership',
+    },
+    { timeoutMs: 90_000 },
+  );
   running.push(p);
   return p;
 };
@@ -55,10 +67,13 @@ const start = async () => {
 async function projectedOnce(owner: string): Promise<void> {
   const mint = randomMint();
   await produceOwnership(producer, ctx.registry, topic, [ownershipChange(mint, 1, owner)]);
-  await waitFor(`${mint} projected`, async () => (await ctx.pool.query(`SELECT 1 FROM ${target.table} WHERE mint = $1`, [mint])).rowCount === 1, { timeoutMs: 90_000, everyMs: 100 });
+  await waitFor(`${mint} projected`, async () => (await ctx.pool.query(`SELECT 1 FROM ${target.table} WHERE mint = $1`, [mint])).rowCount === 1, {
+    timeoutMs: 90_000,
+    everyMs: 100,
+  });
 }
 
-describe('a restarted consumer waited for its killed predecessor\'s session to time out', () => {
+describe("a restarted consumer waited for its killed predecessor's session to time out", () => {
   it('a projector started right after a SIGKILL consumes again within 15 s of the kill', { timeout: 240_000 }, async () => {
     const first = await start();
     await projectedOnce('before-kill');

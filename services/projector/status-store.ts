@@ -4,7 +4,18 @@ import { reduceStatuses, type OperationStatus, type OpRow, type OpState } from '
 const MS = (col: string) => `(extract(epoch FROM ${col}) * 1000)::bigint`;
 
 export async function loadOps(client: Queryable, opIds: string[]): Promise<Map<string, OpRow>> {
-  const { rows } = await client.query<{ op_id: string; state: OpState; generation: number; attempts: number; last_signature: string | null; last_slot: string | null; last_error: string | null; last_error_kind: OpRow['lastErrorKind']; confirmed_ms: string | null; updated_ms: string }>(
+  const { rows } = await client.query<{
+    op_id: string;
+    state: OpState;
+    generation: number;
+    attempts: number;
+    last_signature: string | null;
+    last_slot: string | null;
+    last_error: string | null;
+    last_error_kind: OpRow['lastErrorKind'];
+    confirmed_ms: string | null;
+    updated_ms: string;
+  }>(
     `SELECT op_id, state, generation, attempts, last_signature, last_slot, last_error, last_error_kind, ${MS('confirmed_at')} AS confirmed_ms, ${MS('updated_at')} AS updated_ms
        FROM chain_operations WHERE op_id = ANY($1::uuid[]) FOR UPDATE`,
     [opIds],

@@ -48,8 +48,17 @@ type End = 'confirmed' | 'finalized' | 'dead_lettered' | 'submitted';
 function story(opId: string, mint: string, expiredAttempts: number, end: End): { events: OperationStatus[]; final: { state: string; attempts: number } } {
   let at = 1_700_000_000_000;
   const ev = (state: OperationStatus['state'], attempt: number): OperationStatus => ({
-    opId, idempotencyKey: `k-${opId}`, mint, type: 'mint', state, expectedOwner: 'w', signature: `sig-${opId.slice(0, 8)}-${attempt}`, attempt,
-    slot: state === 'confirmed' || state === 'finalized' ? 500 + attempt : null, error: state === 'expired' ? 'blockhash expired' : state === 'dead_lettered' ? 'insufficient funds' : null, at: (at += 1000),
+    opId,
+    idempotencyKey: `k-${opId}`,
+    mint,
+    type: 'mint',
+    state,
+    expectedOwner: 'w',
+    signature: `sig-${opId.slice(0, 8)}-${attempt}`,
+    attempt,
+    slot: state === 'confirmed' || state === 'finalized' ? 500 + attempt : null,
+    error: state === 'expired' ? 'blockhash expired' : state === 'dead_lettered' ? 'insufficient funds' : null,
+    at: (at += 1000),
   });
   const events: OperationStatus[] = [];
   for (let a = 1; a <= expiredAttempts; a++) events.push(ev('submitted', a), ev('expired', a));
@@ -84,7 +93,12 @@ describe('operation status projection on the real stack', () => {
     const unknown = story(randomUUID(), stories[0]!.events[0]!.mint, 0, 'confirmed'); // same partition as a real op
     await produceStatus(producer, ctx.registry, topic, unknown.events);
     await producer.send({ topic, messages: [{ key: 'poison', value: Buffer.from('not avro'), partition: partitionOf(stories[0]!.events[0]!.mint) }] });
-    await produceStatus(producer, ctx.registry, topic, stories.flatMap((s) => s.events));
+    await produceStatus(
+      producer,
+      ctx.registry,
+      topic,
+      stories.flatMap((s) => s.events),
+    );
 
     const group = `projector-status-${randomHex()}`;
     const consumer = await startStatusConsumer(ctx, { topic, groupId: group });

@@ -13,7 +13,17 @@ const view = (over: Partial<MintView> = {}): MintView => ({
   ops: [],
   ...over,
 });
-const op = (over: Partial<OpView>): OpView => ({ opId: 'o', idempotencyKey: 'k', type: 'transfer', state: 'submitted', since: NOW, from: 'A', to: 'B', error: null, ...over });
+const op = (over: Partial<OpView>): OpView => ({
+  opId: 'o',
+  idempotencyKey: 'k',
+  type: 'transfer',
+  state: 'submitted',
+  since: NOW,
+  from: 'A',
+  to: 'B',
+  error: null,
+  ...over,
+});
 const kinds = (v: MintView) => classify(v, T, NOW).map((f) => f.kind);
 
 describe('classify', () => {
@@ -25,11 +35,14 @@ describe('classify', () => {
     expect(kinds(view({ ticket: { id: 't', status: 'minted', owner: 'X' }, lastSettledAt: NOW - 1000 }))).toEqual([]);
   });
   it('missing_in_db for an NFT on chain with no ticket', () => expect(kinds(view({ ticket: null }))).toEqual(['missing_in_db']));
-  it('no missing_in_db for a burned NFT with no ticket', () => expect(kinds(view({ ticket: null, chain: { present: true, owner: null, slot: 3 } }))).toEqual([]));
+  it('no missing_in_db for a burned NFT with no ticket', () =>
+    expect(kinds(view({ ticket: null, chain: { present: true, owner: null, slot: 3 } }))).toEqual([]));
   it('missing_on_chain for a minted ticket whose mint account does not exist', () =>
     expect(kinds(view({ chain: { present: false, owner: null, slot: 10 } }))).toEqual(['missing_on_chain']));
   it('no missing_on_chain for a mint that was requested but never confirmed', () =>
-    expect(kinds(view({ chain: { present: false, owner: null, slot: 10 }, ticket: { id: 't', status: 'mint_requested', owner: null }, lastSettledAt: null }))).toEqual([]));
+    expect(
+      kinds(view({ chain: { present: false, owner: null, slot: 10 }, ticket: { id: 't', status: 'mint_requested', owner: null }, lastSettledAt: null })),
+    ).toEqual([]));
   it('stuck_operation for an op submitted past the threshold, and nothing else while it is in flight', () => {
     const v = view({ ticket: { id: 't', status: 'minted', owner: 'X' }, ops: [op({ since: NOW - T.stuckMs - 1 })] });
     expect(kinds(v)).toEqual(['stuck_operation']);
@@ -47,8 +60,14 @@ describe('classify', () => {
     expect(decide(failedMint, DEFAULT_POLICY)).toMatchObject({ action: 'retry_op', state: 'open' });
     expect(decide(failedMint, { ...DEFAULT_POLICY, failedOperation: 'review' }).action).toBe('review');
     expect(decide({ ...failedMint, generation: 3 }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/2 re-request/) });
-    expect(decide({ ...failedMint, errorKind: 'permanent' }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/fail the same way/) });
-    expect(decide({ ...failedMint, errorKind: null }, DEFAULT_POLICY)).toMatchObject({ action: 'review', reason: expect.stringMatching(/not known to be safe/) });
+    expect(decide({ ...failedMint, errorKind: 'permanent' }, DEFAULT_POLICY)).toMatchObject({
+      action: 'review',
+      reason: expect.stringMatching(/fail the same way/),
+    });
+    expect(decide({ ...failedMint, errorKind: null }, DEFAULT_POLICY)).toMatchObject({
+      action: 'review',
+      reason: expect.stringMatching(/not known to be safe/),
+    });
     const failedTransfer = classify(view({ ops: [op({ state: 'failed', errorKind: 'exhausted' })] }), T, NOW)[0]!;
     expect(decide(failedTransfer, DEFAULT_POLICY).action).toBe('review');
     expect(decide(failedTransfer, { ...DEFAULT_POLICY, retryTypes: ['mint', 'transfer'] }).action).toBe('retry_op');

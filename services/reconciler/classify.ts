@@ -20,8 +20,16 @@ export function rowBehindFailure(row: { state: string; generation: number }, see
 
 function stuckFinding(view: MintView, op: OpView): Finding {
   return {
-    mint: view.mint, kind: 'stuck_operation', opId: op.opId, dbValue: `${op.type}:${op.state}`, chainValue: view.chain.owner, slot: view.chain.slot,
-    opState: op.state, opType: op.type, generation: op.generation ?? 1, errorKind: op.errorKind ?? null,
+    mint: view.mint,
+    kind: 'stuck_operation',
+    opId: op.opId,
+    dbValue: `${op.type}:${op.state}`,
+    chainValue: view.chain.owner,
+    slot: view.chain.slot,
+    opState: op.state,
+    opType: op.type,
+    generation: op.generation ?? 1,
+    errorKind: op.errorKind ?? null,
   };
 }
 

@@ -19,15 +19,26 @@ export const reconcilerSpec = {
   RECONCILE_RPC_CONCURRENCY: int('getMultipleAccounts calls in flight during a full run', 4, 1, 64),
   RECONCILE_CHUNK_KEYS: int('keys per getMultipleAccounts call (the RPC allows at most 100)', 100, 1, 100),
   RECONCILE_SNAPSHOT: oneOf(
-    'how a full run reads the chain: scan (one getProgramAccounts over the Token program for the accounts holding one token: for a local or private cluster, or an RPC indexing the Token program), chunks (getMultipleAccounts over the tracked mints: cost follows the tracked mints, for mainnet/devnet/testnet), auto (chunks on those public clusters, known by genesis hash; scan elsewhere, falling back to chunks if the RPC refuses)',
+    'how a full run reads the chain: scan (one getProgramAccounts over the Token program for the accounts holding ' +
+      'one token: for a local or private cluster, or an RPC indexing the Token program), chunks (getMultipleAccounts ' +
+      'over the tracked mints: cost follows the tracked mints, for mainnet/devnet/testnet), auto (chunks on those ' +
+      'public clusters, known by genesis hash; scan elsewhere, falling back to chunks if the RPC refuses)',
     SNAPSHOT_STRATEGIES,
     'auto',
   ),
   RECONCILE_RETENTION_DAYS: int('run records are kept this many days (at least 90)', 90, MIN_RETENTION_DAYS, 3650),
   RECONCILE_DLQ_THRESHOLD: int('dead letters on chain.ops.dlq within the window above which dlq_growth is reported', 10, 0, 1_000_000),
   RECONCILE_DLQ_WINDOW_MS: int('the window dead letters are counted over', 3_600_000, 1_000, 7 * 86_400_000),
-  HEAL_OWNER_MISMATCH: oneOf('owner_mismatch: heal (correct the database from the chain, audited), review, or report only', ['heal', 'review', 'report'] as const, 'heal'),
-  HEAL_FAILED_OPERATION: oneOf('a failed operation: retry (request it again under the same op id and idempotency key when it failed as exhausted) or review', ['retry', 'review'] as const, 'retry'),
+  HEAL_OWNER_MISMATCH: oneOf(
+    'owner_mismatch: heal (correct the database from the chain, audited), review, or report only',
+    ['heal', 'review', 'report'] as const,
+    'heal',
+  ),
+  HEAL_FAILED_OPERATION: oneOf(
+    'a failed operation: retry (request it again under the same op id and idempotency key when it failed as exhausted) or review',
+    ['retry', 'review'] as const,
+    'retry',
+  ),
   HEAL_RETRY_TYPES: opTypes('operation types retried automatically (comma-separated: mint, transfer, burn)', ['mint']),
   HEAL_MAX_RETRIES: int('re-requests per operation before its next failure goes to review', 2, 0, 20),
 } satisfies Spec;

@@ -40,7 +40,14 @@ export function toOwnershipEvent(v: Record<string, unknown>): OwnershipEvent {
   };
 }
 
-export async function runJoinConsumer(opts: { consumer: Consumer; admin: Admin; registry: SchemaRegistry; state: StreamState; logger: Logger; onPoison?: () => void }): Promise<void> {
+export async function runJoinConsumer(opts: {
+  consumer: Consumer;
+  admin: Admin;
+  registry: SchemaRegistry;
+  state: StreamState;
+  logger: Logger;
+  onPoison?: () => void;
+}): Promise<void> {
   const { consumer, admin, registry, state, logger } = opts;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assignment = e.payload.memberAssignment as Record<string, number[]>;

@@ -83,7 +83,13 @@ export interface Compared {
  * agrees with the chain and nothing is pending are left out (the common case of a full run).
  */
 export async function compareWithDb(client: Queryable, rows: readonly ChainRow[], now: number, all = false): Promise<Compared[]> {
-  const res = await client.query<Row>(COMPARE_ARRAYS_SQL, [rows.map((r) => r.mint), rows.map((r) => r.present), rows.map((r) => r.owner), rows.map((r) => r.slot), all]);
+  const res = await client.query<Row>(COMPARE_ARRAYS_SQL, [
+    rows.map((r) => r.mint),
+    rows.map((r) => r.present),
+    rows.map((r) => r.owner),
+    rows.map((r) => r.slot),
+    all,
+  ]);
   return res.rows.map((r) => compared(r, now));
 }
 
@@ -97,7 +103,9 @@ export async function compareWithDb(client: Queryable, rows: readonly ChainRow[]
 export async function compareAndRemember(pool: pg.Pool, rows: readonly ChainRow[], remember: (row: ChainRow) => boolean, now: number): Promise<Compared[]> {
   return withTransaction(pool, async (client) => {
     await client.query(BATCH_SETTINGS);
-    await client.query('CREATE TEMPORARY TABLE reconcile_chain (mint text NOT NULL, present bool NOT NULL, owner text, token_account text, slot bigint NOT NULL, remember bool NOT NULL) ON COMMIT DROP');
+    await client.query(
+      'CREATE TEMPORARY TABLE reconcile_chain (mint text NOT NULL, present bool NOT NULL, owner text, token_account text, slot bigint NOT NULL, remember bool NOT NULL) ON COMMIT DROP',
+    );
     let data = '';
     for (const r of rows) data += copyLine([r.mint, r.present ? 't' : 'f', r.owner, r.tokenAccount, r.slot, r.present && remember(r) ? 't' : 'f']);
     await copyFrom(client, 'COPY reconcile_chain FROM STDIN', data);
@@ -138,7 +146,15 @@ function chainChangedAt(r: Row, now: number): number | null {
 export async function trackedMints(pool: pg.Pool, scope?: readonly string[]): Promise<TrackedMint[]> {
   const res = await withTransaction(pool, async (client) => {
     await client.query(BATCH_SETTINGS);
-    return client.query<{ mint: string; token_account: string | null; owner_wallet: string | null; remembered_owner: string | null; remembered_account: string | null; remembered: boolean }>(`
+    return client.query<{
+      mint: string;
+      token_account: string | null;
+      owner_wallet: string | null;
+      remembered_owner: string | null;
+      remembered_account: string | null;
+      remembered: boolean;
+    }>(
+      `
       SELECT m.mint, coalesce(m.remembered_account, m.projected_account) AS token_account,
              coalesce(m.owner_wallet,
                       -- A mint tracked through the chain whose ticket is not minted (or gone).
@@ -154,7 +170,9 @@ export async function trackedMints(pool: pg.Pool, scope?: readonly string[]): Pr
                 FROM (SELECT mint_address AS mint, owner_wallet FROM tickets WHERE mint_address IS NOT NULL AND status <> 'created') t
                 FULL JOIN reconciler_mints r ON r.mint = t.mint
                 FULL JOIN ownership o ON o.mint = coalesce(t.mint, r.mint)) m
-       WHERE $1::text[] IS NULL OR m.mint = ANY($1)`, [scope ?? null]);
+       WHERE $1::text[] IS NULL OR m.mint = ANY($1)`,
+      [scope ?? null],
+    );
   });
   return res.rows.map((r) => ({
     mint: r.mint,
@@ -163,4 +181,3 @@ export async function trackedMints(pool: pg.Pool, scope?: readonly string[]): Pr
     remembered: r.remembered ? { owner: r.remembered_owner, tokenAccount: r.remembered_account } : null,
   }));
 }
-

@@ -40,11 +40,21 @@ afterAll(async () => {
 async function poison(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const payload = i % 2 ? { opId: randomUUID(), type: 'teleport' } : { note: `dlq test ${randomHex()}` };
-    await pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`, [randomUUID(), `dlq-test-${randomHex()}`, JSON.stringify(payload)]);
+    await pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`, [
+      randomUUID(),
+      `dlq-test-${randomHex()}`,
+      JSON.stringify(payload),
+    ]);
   }
 }
 
-const active = async () => (await pool.query<{ id: string; state: string; db_value: string }>(`SELECT id, state, db_value FROM discrepancies WHERE mint = $1 AND kind = 'dlq_growth' AND state IN ('open', 'needs_review')`, [DLQ_MINT])).rows;
+const active = async () =>
+  (
+    await pool.query<{ id: string; state: string; db_value: string }>(
+      `SELECT id, state, db_value FROM discrepancies WHERE mint = $1 AND kind = 'dlq_growth' AND state IN ('open', 'needs_review')`,
+      [DLQ_MINT],
+    )
+  ).rows;
 
 describe('dlq_growth', () => {
   it('is reported for review when dead letters pile up in the window, and resolved once the window holds no more than the threshold', async () => {
@@ -60,7 +70,10 @@ describe('dlq_growth', () => {
     };
 
     await poison(POISON);
-    await waitFor('the poison records on chain.ops.dlq', async () => ((await dlqGrowth(admin, started)) >= POISON ? true : undefined), { timeoutMs: 90_000, everyMs: 500 });
+    await waitFor('the poison records on chain.ops.dlq', async () => ((await dlqGrowth(admin, started)) >= POISON ? true : undefined), {
+      timeoutMs: 90_000,
+      everyMs: 500,
+    });
     const found = await checkDlq(deps);
     expect(found.count).toBeGreaterThan(deps.threshold);
     expect(found.finding).toMatchObject({ kind: 'dlq_growth', mint: DLQ_MINT });
@@ -70,14 +83,21 @@ describe('dlq_growth', () => {
     for (const e of found.events) expect(e).toMatchObject({ id: reported!.id, kind: 'dlq_growth', state: 'needs_review', severity: 'high' });
 
     // No more poison: once ours leave the window, the check finds nothing and resolves it.
-    const cleared = await waitFor('the window to hold no more than the threshold', async () => {
-      const r = await checkDlq(deps);
-      return r.finding === undefined ? r : undefined;
-    }, { timeoutMs: 120_000, everyMs: 2_000 });
+    const cleared = await waitFor(
+      'the window to hold no more than the threshold',
+      async () => {
+        const r = await checkDlq(deps);
+        return r.finding === undefined ? r : undefined;
+      },
+      { timeoutMs: 120_000, everyMs: 2_000 },
+    );
     expect(cleared.count).toBeLessThanOrEqual(deps.threshold);
-    const closed = (await pool.query<{ state: string; resolution: string }>('SELECT state, resolution FROM discrepancies WHERE id = $1', [reported!.id])).rows[0];
+    const closed = (await pool.query<{ state: string; resolution: string }>('SELECT state, resolution FROM discrepancies WHERE id = $1', [reported!.id]))
+      .rows[0];
     expect(closed).toMatchObject({ state: 'resolved' });
-    const history = (await pool.query<{ state: string }>('SELECT state FROM discrepancy_history WHERE discrepancy_id = $1 ORDER BY id', [reported!.id])).rows.map((r) => r.state);
+    const history = (
+      await pool.query<{ state: string }>('SELECT state FROM discrepancy_history WHERE discrepancy_id = $1 ORDER BY id', [reported!.id])
+    ).rows.map((r) => r.state);
     expect(history.at(-1)).toBe('resolved');
     expect(history).toContain('needs_review');
   }, 300_000);

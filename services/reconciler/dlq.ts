@@ -20,7 +20,16 @@ export const DLQ_MINT = TOPICS.opsDlq;
 /** The finding for `count` dead letters in the window: one above the threshold, none otherwise. */
 export function dlqFinding(count: number, threshold: number, windowMs: number): Finding[] {
   if (count <= threshold) return [];
-  return [{ mint: DLQ_MINT, kind: 'dlq_growth', opId: null, dbValue: `${count} dead letters in the last ${Math.round(windowMs / 1000)} s (threshold ${threshold})`, chainValue: null, slot: null }];
+  return [
+    {
+      mint: DLQ_MINT,
+      kind: 'dlq_growth',
+      opId: null,
+      dbValue: `${count} dead letters in the last ${Math.round(windowMs / 1000)} s (threshold ${threshold})`,
+      chainValue: null,
+      slot: null,
+    },
+  ];
 }
 
 /** Records chain.ops.dlq received since `since` (epoch ms), over all partitions. */

@@ -35,7 +35,12 @@ function deps(scope: string[], published: DiscrepancyEvent[], over: Partial<Full
 }
 
 const active = async (mints: string[]) =>
-  (await pool.query<{ mint: string; kind: string; state: string }>(`SELECT mint, kind, state FROM discrepancies WHERE mint = ANY($1) AND state IN ('open', 'needs_review') ORDER BY kind`, [mints])).rows;
+  (
+    await pool.query<{ mint: string; kind: string; state: string }>(
+      `SELECT mint, kind, state FROM discrepancies WHERE mint = ANY($1) AND state IN ('open', 'needs_review') ORDER BY kind`,
+      [mints],
+    )
+  ).rows;
 
 describe('full reconciliation against seeded chain and database', () => {
   it('finds each injected fault with its kind, heals the owners from the chain, and records the run', async () => {
@@ -45,7 +50,14 @@ describe('full reconciliation against seeded chain and database', () => {
     const [a, b, c, x, y] = Array.from({ length: 5 }, key) as [string, string, string, string, string];
     const scope = [m1, m2, m3, m4, m5, m6, m7];
     // On chain: m1..m2, m4..m6 as the database says; m7 held by y while the database says x; m3 absent.
-    await seedChain(env.SOLANA_RPC_URL, [{ mint: m1, owner: a }, { mint: m2, owner: b }, { mint: m4, owner: c }, { mint: m5, owner: a }, { mint: m6, owner: a }, { mint: m7, owner: y }]);
+    await seedChain(env.SOLANA_RPC_URL, [
+      { mint: m1, owner: a },
+      { mint: m2, owner: b },
+      { mint: m4, owner: c },
+      { mint: m5, owner: a },
+      { mint: m6, owner: a },
+      { mint: m7, owner: y },
+    ]);
     await seedTickets(pool, [
       { ticketId: t(1), eventId: ev, mint: m1, owner: a },
       { ticketId: t(2), eventId: ev, mint: m2, owner: b },
@@ -78,7 +90,12 @@ describe('full reconciliation against seeded chain and database', () => {
       { mint: m3, kind: 'missing_on_chain', state: 'needs_review' },
       { mint: m5, kind: 'stuck_operation', state: 'open' },
     ]);
-    expect(published.map((e) => `${e.kind}:${e.state}`).sort()).toEqual(['missing_on_chain:needs_review', 'owner_mismatch:healed', 'owner_mismatch:open', 'stuck_operation:open']);
+    expect(published.map((e) => `${e.kind}:${e.state}`).sort()).toEqual([
+      'missing_on_chain:needs_review',
+      'owner_mismatch:healed',
+      'owner_mismatch:open',
+      'stuck_operation:open',
+    ]);
 
     // Faults injected after: an owner changed by hand, a ticket row deleted; the stuck op settles.
     await pool.query(`UPDATE tickets SET owner_wallet = $2 WHERE id = $1`, [t(2), x]);
@@ -95,7 +112,9 @@ describe('full reconciliation against seeded chain and database', () => {
     ]);
     const run = (await pool.query(`SELECT status, checked, healed, errors, mismatches FROM reconcile_runs WHERE id = $1`, [r2.runId])).rows[0];
     expect(run).toMatchObject({ status: 'succeeded', checked: 7, healed: 1, errors: 0 });
-    const history = (await pool.query(`SELECT h.state FROM discrepancy_history h JOIN discrepancies d ON d.id = h.discrepancy_id WHERE d.mint = $1 ORDER BY h.id`, [m5])).rows;
+    const history = (
+      await pool.query(`SELECT h.state FROM discrepancy_history h JOIN discrepancies d ON d.id = h.discrepancy_id WHERE d.mint = $1 ORDER BY h.id`, [m5])
+    ).rows;
     expect(history.map((h) => h.state)).toEqual(['open', 'needs_review']);
   });
 
@@ -116,7 +135,10 @@ describe('full reconciliation against seeded chain and database', () => {
     await seedChain(env.SOLANA_RPC_URL, [{ mint: m, owner: after }]);
     await seedTickets(pool, [{ ticketId: `t-${randomHex()}`, eventId: 'ev-lag', mint: m, owner: before }]);
     // The projection still shows the previous owner: the chain moved and the projector has not caught up.
-    await pool.query(`INSERT INTO ownership (mint, owner, token_account, amount, slot, commitment, updated_at) VALUES ($1, $2, NULL, 1, 1, 'confirmed', now())`, [m, before]);
+    await pool.query(
+      `INSERT INTO ownership (mint, owner, token_account, amount, slot, commitment, updated_at) VALUES ($1, $2, NULL, 1, 1, 'confirmed', now())`,
+      [m, before],
+    );
     try {
       const first = await fullReconciliation(deps([m], []), 'test');
       expect(first.mismatches).toEqual({});
@@ -131,11 +153,13 @@ describe('full reconciliation against seeded chain and database', () => {
   });
 
   it('keeps run records for at least 90 days and deletes older ones', async () => {
-    const ids = (await pool.query<{ id: string; age: number }>(
-      `INSERT INTO reconcile_runs (trigger, status, started_at, finished_at)
+    const ids = (
+      await pool.query<{ id: string; age: number }>(
+        `INSERT INTO reconcile_runs (trigger, status, started_at, finished_at)
        SELECT 'test', 'succeeded', now() - make_interval(days => d), now() - make_interval(days => d) FROM unnest(ARRAY[89, 91]) AS d
        RETURNING id, extract(day FROM now() - started_at)::int AS age`,
-    )).rows;
+      )
+    ).rows;
     await expect(deleteOldRuns(pool, 30)).rejects.toThrow(RangeError);
     await deleteOldRuns(pool, 90);
     const left = (await pool.query<{ id: string }>('SELECT id FROM reconcile_runs WHERE id = ANY($1)', [ids.map((r) => r.id)])).rows.map((r) => r.id);

@@ -48,7 +48,11 @@ export interface RunSummary {
   strategy: 'scan' | 'chunks';
 }
 
-export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<RunSummary> {
+export async function fullReconciliation(
+  d: FullRunDeps,
+  trigger: RunTrigger,
+  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<RunSummary> {
   const started = Date.now();
   const phases: Record<string, number> = {};
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -113,7 +117,16 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
     const mismatches: Record<string, number> = {};
     for (const f of findings) mismatches[f.kind] = (mismatches[f.kind] ?? 0) + 1;
     const status: RunStatus = snap.skipped > 0 ? 'partial' : 'succeeded';
-    await finishRun(d.pool, runId, { status, checked: snap.rows.length, mismatches, healed: healed.healed.length, errors, snapshotSlot: snap.slot, error: snap.skipped > 0 ? `${opts.signal?.aborted ? 'stopped by shutdown' : `timed out after ${d.timeoutMs} ms`}; ${snap.skipped} mints not checked` : null });
+    await finishRun(d.pool, runId, {
+      status,
+      checked: snap.rows.length,
+      mismatches,
+      healed: healed.healed.length,
+      errors,
+      snapshotSlot: snap.slot,
+      error:
+        snap.skipped > 0 ? `${opts.signal?.aborted ? 'stopped by shutdown' : `timed out after ${d.timeoutMs} ms`}; ${snap.skipped} mints not checked` : null,
+    });
     const summary: RunSummary = {
       runId,
       status,
@@ -133,7 +146,15 @@ export async function fullReconciliation(d: FullRunDeps, trigger: RunTrigger, op
     log.info(summary, 'full reconciliation finished');
     return summary;
   } catch (err) {
-    await finishRun(d.pool, runId, { status: 'failed', checked: 0, mismatches: {}, healed: 0, errors: errors + 1, snapshotSlot: null, error: errorMessage(err) }).catch(() => undefined);
+    await finishRun(d.pool, runId, {
+      status: 'failed',
+      checked: 0,
+      mismatches: {},
+      healed: 0,
+      errors: errors + 1,
+      snapshotSlot: null,
+      error: errorMessage(err),
+    }).catch(() => undefined);
     throw err;
   }
 }

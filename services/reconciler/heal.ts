@@ -58,10 +58,14 @@ export async function healAll(
         );
         const ticket = upd.rows[0];
         if (!ticket) return undefined;
-        await client.query(
-          `INSERT INTO reconciler_owner_audit (discrepancy_id, mint, ticket_id, old_owner, new_owner, slot) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [id, f.mint, ticket.id, f.dbValue, f.chainValue, f.slot],
-        );
+        await client.query(`INSERT INTO reconciler_owner_audit (discrepancy_id, mint, ticket_id, old_owner, new_owner, slot) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          id,
+          f.mint,
+          ticket.id,
+          f.dbValue,
+          f.chainValue,
+          f.slot,
+        ]);
         return close(client, id, 'healed', `owner corrected from ${f.dbValue ?? 'none'} to ${f.chainValue ?? 'none'} at slot ${f.slot ?? '?'}`);
       });
       if (event) out.healed.push(event);
@@ -84,13 +88,18 @@ async function requestAgain(client: Queryable, id: string, planned: Planned): Pr
   const f = planned.finding;
   if (!f.opId) return toReview(client, id, 'no operation to request again');
   try {
-    const r = await retryOperation(client, { opId: f.opId, generation: f.generation ?? 1, reason: `reconciler (discrepancy ${id}): ${planned.decision.reason}` });
+    const r = await retryOperation(client, {
+      opId: f.opId,
+      generation: f.generation ?? 1,
+      reason: `reconciler (discrepancy ${id}): ${planned.decision.reason}`,
+    });
     if (!r.retried) return undefined;
     return await close(client, id, 'healed', `operation ${f.opId} requested again as generation ${r.generation} (same op id and idempotency key)`);
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
     // retryOperation locked the row before refusing: what it says now is what it refused.
-    const row = (await client.query<{ state: string; generation: number }>(`SELECT state, generation FROM chain_operations WHERE op_id = $1`, [f.opId])).rows[0];
+    const row = (await client.query<{ state: string; generation: number }>(`SELECT state, generation FROM chain_operations WHERE op_id = $1`, [f.opId]))
+      .rows[0];
     if (row && rowBehindFailure(row, f.generation ?? 1)) return 'deferred';
     return toReview(client, id, `not requested again: ${err.message}`);
   }

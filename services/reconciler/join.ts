@@ -7,7 +7,10 @@ import { generationOf, type OperationStatus, type OwnershipChange } from '../lib
 import type { ChainView, MintView, OpState, OpView, TicketView } from './types.ts';
 
 /** The fields of a chain.ops.status record the join reads. */
-export type StatusEvent = Pick<OperationStatus, 'opId' | 'idempotencyKey' | 'mint' | 'type' | 'state' | 'expectedOwner' | 'attempt' | 'error' | 'at' | 'generation' | 'errorKind'>;
+export type StatusEvent = Pick<
+  OperationStatus,
+  'opId' | 'idempotencyKey' | 'mint' | 'type' | 'state' | 'expectedOwner' | 'attempt' | 'error' | 'at' | 'generation' | 'errorKind'
+>;
 
 /** The fields of a chain.ownership record the join reads (observedAt: the owner has been this since about then). */
 export type OwnershipEvent = Pick<OwnershipChange, 'mint' | 'owner' | 'tokenAccount' | 'amount' | 'slot' | 'commitment' | 'observedAt'>;
@@ -93,13 +96,21 @@ export function relevantOps(dbOps: readonly OpView[], streamOps: Iterable<OpView
   for (const op of [...dbOps, ...streamOps]) if (supersedes(merged.get(op.opId), op)) merged.set(op.opId, op);
   const settledAt = lastSettledAt(merged.values());
   const ops = [...merged.values()]
-    .filter((op) => !SETTLED.has(op.state) && (settledAt === null || op.state === 'requested' || op.state === 'submitted' || op.state === 'expired' || op.since > settledAt))
+    .filter(
+      (op) =>
+        !SETTLED.has(op.state) &&
+        (settledAt === null || op.state === 'requested' || op.state === 'submitted' || op.state === 'expired' || op.since > settledAt),
+    )
     .sort((a, b) => a.since - b.since || (a.opId < b.opId ? -1 : 1));
   return { ops, lastSettledAt: settledAt };
 }
 
 /** The view the classifier reads: the stream's chain and intent joined with the database rows. */
-export function streamView(mint: string, s: MintState, db: { ticket: TicketView | null; ops: readonly OpView[]; lastSettledAt: number | null }): MintView | null {
+export function streamView(
+  mint: string,
+  s: MintState,
+  db: { ticket: TicketView | null; ops: readonly OpView[]; lastSettledAt: number | null },
+): MintView | null {
   if (!s.chain) return null;
   const { ops, lastSettledAt: streamSettled } = relevantOps(db.ops, s.ops.values());
   // The chain's own last change counts too: the projector gets its grace period after a transfer

@@ -23,9 +23,17 @@ const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 6 });
 const api = createOpsApi({ authority: loadKeypairFile(env.AUTHORITY_KEYPAIR_PATH).publicKey });
 const seed = loadMasterSeedFile(env.CUSTODIAL_SEED_PATH);
 const GRACE_MS = 5_000;
-const services = pipeline({ ...env }, {
-  reconciler: { RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`, RECONCILE_INTERVAL_MS: '10000', RECONCILE_GRACE_MS: String(GRACE_MS), RECONCILE_EVAL_INTERVAL_MS: '1000' },
-});
+const services = pipeline(
+  { ...env },
+  {
+    reconciler: {
+      RECONCILER_GROUP_ID: `test-reconciler-${randomHex()}`,
+      RECONCILE_INTERVAL_MS: '10000',
+      RECONCILE_GRACE_MS: String(GRACE_MS),
+      RECONCILE_EVAL_INTERVAL_MS: '1000',
+    },
+  },
+);
 
 async function wallet(): Promise<string> {
   const index = randomInt(1_000_000, 2_000_000_000);
@@ -34,14 +42,26 @@ async function wallet(): Promise<string> {
   return address;
 }
 
-const owners = async (ids: string[]) => (await pool.query<{ id: string; owner_wallet: string | null; mint_address: string }>('SELECT id, owner_wallet, mint_address FROM tickets WHERE id = ANY($1)', [ids])).rows;
-const everRecorded = async (mints: string[]) => (await pool.query<{ kind: string; state: string; mint: string }>('SELECT kind, state, mint FROM discrepancies WHERE mint = ANY($1)', [mints])).rows;
-const openFor = async (mints: string[]) => (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM discrepancies WHERE mint = ANY($1) AND state = 'open'`, [mints])).rows[0]!.n;
+const owners = async (ids: string[]) =>
+  (
+    await pool.query<{ id: string; owner_wallet: string | null; mint_address: string }>(
+      'SELECT id, owner_wallet, mint_address FROM tickets WHERE id = ANY($1)',
+      [ids],
+    )
+  ).rows;
+const everRecorded = async (mints: string[]) =>
+  (await pool.query<{ kind: string; state: string; mint: string }>('SELECT kind, state, mint FROM discrepancies WHERE mint = ANY($1)', [mints])).rows;
+const openFor = async (mints: string[]) =>
+  (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM discrepancies WHERE mint = ANY($1) AND state = 'open'`, [mints])).rows[0]!.n;
 
 async function requestAll(kind: 'mint' | 'transfer', ids: string[], to: string) {
   await Promise.all(
     ids.map((ticketId) =>
-      withTransaction(pool, (c) => (kind === 'mint' ? api.requestMint(c, { ticketId, to, idempotencyKey: `mint-${ticketId}` }) : api.requestTransfer(c, { ticketId, to, idempotencyKey: `xfer-${ticketId}-${to}` }))),
+      withTransaction(pool, (c) =>
+        kind === 'mint'
+          ? api.requestMint(c, { ticketId, to, idempotencyKey: `mint-${ticketId}` })
+          : api.requestTransfer(c, { ticketId, to, idempotencyKey: `xfer-${ticketId}-${to}` }),
+      ),
     ),
   );
 }
@@ -74,7 +94,18 @@ describe('reconciler on the running pipeline', () => {
     await new Promise((r) => setTimeout(r, GRACE_MS + 12_000));
     expect(await everRecorded(mints)).toEqual([]);
     const run = await fullReconciliation(
-      { pool, reader: rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] })), publish: async () => undefined, logger: silentLogger(), thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 }, policy: DEFAULT_POLICY, chunkKeys: 100, concurrency: 2, timeoutMs: 60_000, scope: mints },
+      {
+        pool,
+        reader: rpcHolderSnapshotReader(new RpcPool({ urls: [env.SOLANA_RPC_URL] })),
+        publish: async () => undefined,
+        logger: silentLogger(),
+        thresholds: { graceMs: GRACE_MS, stuckMs: 300_000, pendingMs: 3_600_000 },
+        policy: DEFAULT_POLICY,
+        chunkKeys: 100,
+        concurrency: 2,
+        timeoutMs: 60_000,
+        scope: mints,
+      },
       'test',
     );
     expect(run).toMatchObject({ status: 'succeeded', checked: ids.length, mismatches: {}, errors: 0 });
@@ -96,15 +127,23 @@ describe('reconciler on the running pipeline', () => {
     await services.start('projector');
     await waitFor('moved tickets projected after the projector came back', allOwnedBy(moved, w1), { timeoutMs: 120_000, everyMs: 1000 });
 
-    const healed = await waitFor('the hand-edited owner healed from the chain', async () => {
-      const t = (await owners([handEdited]))[0];
-      return t?.owner_wallet === w2 ? true : undefined;
-    }, { timeoutMs: 60_000, everyMs: 1000 });
+    const healed = await waitFor(
+      'the hand-edited owner healed from the chain',
+      async () => {
+        const t = (await owners([handEdited]))[0];
+        return t?.owner_wallet === w2 ? true : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 1000 },
+    );
     expect(healed).toBe(true);
-    await waitFor('missing_in_db queued for review', async () => {
-      const rows = await everRecorded([mintOf.get(deleted)!]);
-      return rows.some((r) => r.kind === 'missing_in_db' && r.state === 'needs_review') ? true : undefined;
-    }, { timeoutMs: 60_000, everyMs: 1000 });
+    await waitFor(
+      'missing_in_db queued for review',
+      async () => {
+        const rows = await everRecorded([mintOf.get(deleted)!]);
+        return rows.some((r) => r.kind === 'missing_in_db' && r.state === 'needs_review') ? true : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 1000 },
+    );
     await waitFor('no open discrepancy left', async () => ((await openFor(scope)) === '0' ? true : undefined), { timeoutMs: 60_000, everyMs: 1000 });
     const kinds = (await everRecorded(scope)).map((r) => `${r.kind}:${r.state}`);
     expect(kinds).toContain('owner_mismatch:healed');

@@ -25,7 +25,12 @@ describe('healing policy for stuck and failed operations', () => {
     'an operation is requested again only when it failed as exhausted, its type is retried, the policy says retry, and it has not been re-requested maxRetries times',
     (f, p) => {
       const d = decide(f, p);
-      const allowed = f.opState === 'failed' && f.errorKind === 'exhausted' && p.failedOperation === 'retry' && p.retryTypes.includes(f.opType!) && f.generation! <= p.maxRetries;
+      const allowed =
+        f.opState === 'failed' &&
+        f.errorKind === 'exhausted' &&
+        p.failedOperation === 'retry' &&
+        p.retryTypes.includes(f.opType!) &&
+        f.generation! <= p.maxRetries;
       expect(d.action === 'retry_op').toBe(allowed);
       // A retry is open (the heal runs now); everything else about a failure is for a human.
       if (allowed) expect(d.state).toBe('open');

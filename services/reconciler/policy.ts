@@ -80,5 +80,10 @@ function decideFailed(f: Finding, p: HealingPolicy): Decision {
   }
   if (!f.opType || !p.retryTypes.includes(f.opType)) return review(f.kind, `${what}; policy retries only ${p.retryTypes.join(', ') || 'nothing'}`);
   if (generation > p.maxRetries) return review(f.kind, `${what} after ${generation - 1} re-request(s), the policy's limit`);
-  return { action: 'retry_op', severity: 'medium', state: 'open', reason: `${what}: requested again as generation ${generation + 1} (same op id and idempotency key)` };
+  return {
+    action: 'retry_op',
+    severity: 'medium',
+    state: 'open',
+    reason: `${what}: requested again as generation ${generation + 1} (same op id and idempotency key)`,
+  };
 }

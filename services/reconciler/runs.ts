@@ -36,6 +36,9 @@ export async function deleteOldRuns(client: Queryable, retentionDays: number): P
 }
 
 export async function lastRuns(client: Queryable, n: number): Promise<Array<Record<string, unknown>>> {
-  const res = await client.query(`SELECT id, trigger, status, started_at, finished_at, checked, mismatches, healed, errors FROM reconcile_runs ORDER BY id DESC LIMIT $1`, [n]);
+  const res = await client.query(
+    `SELECT id, trigger, status, started_at, finished_at, checked, mismatches, healed, errors FROM reconcile_runs ORDER BY id DESC LIMIT $1`,
+    [n],
+  );
   return res.rows;
 }

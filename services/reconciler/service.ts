@@ -25,7 +25,11 @@ import { evaluateStream } from './stream-eval.ts';
 import { StreamState } from './stream-state.ts';
 import type { Thresholds } from './types.ts';
 
-export const thresholdsOf = (c: ReconcilerConfig): Thresholds => ({ graceMs: c.RECONCILE_GRACE_MS, stuckMs: c.RECONCILE_STUCK_MS, pendingMs: c.RECONCILE_PENDING_MS });
+export const thresholdsOf = (c: ReconcilerConfig): Thresholds => ({
+  graceMs: c.RECONCILE_GRACE_MS,
+  stuckMs: c.RECONCILE_STUCK_MS,
+  pendingMs: c.RECONCILE_PENDING_MS,
+});
 export const policyOf = (c: ReconcilerConfig): HealingPolicy => ({
   ownerMismatch: c.HEAL_OWNER_MISMATCH,
   failedOperation: c.HEAL_FAILED_OPERATION,
@@ -87,7 +91,11 @@ export async function startReconciler({ config, logger, registry, shutdown, onFa
   const policy = policyOf(config);
   const confirmOwner = async (mint: string) => {
     const s = state.get(mint);
-    const snap = await snapshotChain(reader, [{ mint, tokenAccount: s?.chain?.tokenAccount ?? null, dbOwner: s?.chain?.owner ?? null }], { chunkKeys: 100, concurrency: 1, deadline: Date.now() + 10_000 });
+    const snap = await snapshotChain(reader, [{ mint, tokenAccount: s?.chain?.tokenAccount ?? null, dbOwner: s?.chain?.owner ?? null }], {
+      chunkKeys: 100,
+      concurrency: 1,
+      deadline: Date.now() + 10_000,
+    });
     return snap.rows[0]?.owner ?? (snap.rows[0] ? null : undefined);
   };
   const recentMs = thresholds.graceMs + 2 * config.RECONCILE_EVAL_INTERVAL_MS;
@@ -99,12 +107,25 @@ export async function startReconciler({ config, logger, registry, shutdown, onFa
   });
 
   const dlqLoop = every(config.RECONCILE_EVAL_INTERVAL_MS, shutdown.signal, logger, 'dlq', async () => {
-    const r = await checkDlq({ pool, publish, policy, threshold: config.RECONCILE_DLQ_THRESHOLD, windowMs: config.RECONCILE_DLQ_WINDOW_MS, count: (since) => dlqGrowth(admin, since) });
-    if (r.events.length) logger.info({ deadLetters: r.count, windowMs: config.RECONCILE_DLQ_WINDOW_MS, changes: r.events.map((e) => e.state) }, 'dlq_growth changed');
+    const r = await checkDlq({
+      pool,
+      publish,
+      policy,
+      threshold: config.RECONCILE_DLQ_THRESHOLD,
+      windowMs: config.RECONCILE_DLQ_WINDOW_MS,
+      count: (since) => dlqGrowth(admin, since),
+    });
+    if (r.events.length)
+      logger.info({ deadLetters: r.count, windowMs: config.RECONCILE_DLQ_WINDOW_MS, changes: r.events.map((e) => e.state) }, 'dlq_growth changed');
   });
 
   const runDeps: FullRunDeps = {
-    pool, reader, publish, logger, thresholds, policy,
+    pool,
+    reader,
+    publish,
+    logger,
+    thresholds,
+    policy,
     chunkKeys: config.RECONCILE_CHUNK_KEYS,
     concurrency: config.RECONCILE_RPC_CONCURRENCY,
     timeoutMs: config.RECONCILE_TIMEOUT_MS,

@@ -76,7 +76,14 @@ describe('chain snapshot', () => {
     const [gone, burned] = [key(), key()];
     const accounts = new Map([[burned, mintData(0n)]]);
     const { reader } = fakeChain(accounts, new Map());
-    const snap = await snapshotChain(reader, [{ mint: gone, tokenAccount: null, dbOwner: null }, { mint: burned, tokenAccount: null, dbOwner: key() }], { chunkKeys: 100, concurrency: 1, deadline: Date.now() + 60_000 });
+    const snap = await snapshotChain(
+      reader,
+      [
+        { mint: gone, tokenAccount: null, dbOwner: null },
+        { mint: burned, tokenAccount: null, dbOwner: key() },
+      ],
+      { chunkKeys: 100, concurrency: 1, deadline: Date.now() + 60_000 },
+    );
     expect(snap.rows.sort((a, b) => (a.mint === gone ? -1 : b.mint === gone ? 1 : 0))).toEqual([
       { mint: gone, present: false, owner: null, tokenAccount: null, slot: 42 },
       { mint: burned, present: true, owner: null, tokenAccount: null, slot: 42 },
@@ -152,7 +159,11 @@ describe('snapshot strategies', () => {
     const w = world();
     const { reader } = fakeChain(w.accounts, w.holders);
     const mainnet = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d';
-    const on = (genesis: string, scan: HolderSnapshotReader['scanHolders']): HolderSnapshotReader => ({ ...reader, genesisHash: async () => genesis, ...(scan ? { scanHolders: scan } : {}) });
+    const on = (genesis: string, scan: HolderSnapshotReader['scanHolders']): HolderSnapshotReader => ({
+      ...reader,
+      genesisHash: async () => genesis,
+      ...(scan ? { scanHolders: scan } : {}),
+    });
     const ok = async () => ({ slot: 40, holders: w.scanned });
     expect((await snapshotChain(on(key(), ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('scan');
     expect((await snapshotChain(on(mainnet, ok), w.tracked, { ...opts, strategy: 'auto' })).strategy).toBe('chunks');

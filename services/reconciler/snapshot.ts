@@ -88,7 +88,12 @@ function holdersOf(accounts: readonly KeyedData[]): Holder[] {
 export function rpcHolderSnapshotReader(rpc: RpcPool, opts: { scanTimeoutMs?: number } = {}): HolderSnapshotReader {
   return {
     async getMultiple(keys) {
-      const res = await rpc.call('getMultipleAccounts', (c) => c.getMultipleAccountsInfoAndContext(keys.map((k) => new PublicKey(k)), { commitment: 'confirmed' }));
+      const res = await rpc.call('getMultipleAccounts', (c) =>
+        c.getMultipleAccountsInfoAndContext(
+          keys.map((k) => new PublicKey(k)),
+          { commitment: 'confirmed' },
+        ),
+      );
       return { slot: res.context.slot, data: res.value.map((a) => (a ? new Uint8Array(a.data) : null)) };
     },
     async holders(mint) {
@@ -99,7 +104,11 @@ export function rpcHolderSnapshotReader(rpc: RpcPool, opts: { scanTimeoutMs?: nu
       const res = await programAccounts(
         rpc,
         TOKEN_PROGRAM_ID.toBase58(),
-        { commitment: 'confirmed', dataSlice: { offset: 0, length: 64 }, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: AMOUNT_OFFSET, bytes: AMOUNT_ONE } }] },
+        {
+          commitment: 'confirmed',
+          dataSlice: { offset: 0, length: 64 },
+          filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: AMOUNT_OFFSET, bytes: AMOUNT_ONE } }],
+        },
         opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {},
       );
       return { slot: res.slot, holders: holdersOf(res.accounts) };
@@ -147,7 +156,11 @@ function guessTokenAccount(m: TrackedMint): string | null {
  * account holding it proves the mint exists, so the mint accounts are read only for the mints not
  * found there, and the holders are looked up only for those that still have a supply.
  */
-async function readChunk(reader: HolderSnapshotReader, mints: TrackedMint[], deadline: number): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
+async function readChunk(
+  reader: HolderSnapshotReader,
+  mints: TrackedMint[],
+  deadline: number,
+): Promise<{ rows: ChainRow[]; slot: number; failed: Snapshot['failed'] }> {
   const rows: ChainRow[] = [];
   const failed: Snapshot['failed'] = [];
   const guesses = mints.map(guessTokenAccount);
@@ -160,7 +173,8 @@ async function readChunk(reader: HolderSnapshotReader, mints: TrackedMint[], dea
     withGuess.forEach((g, i) => {
       const data = res.data[i];
       const tok = data ? decodeTokenAccount(data) : null;
-      if (tok && tok.mint === g.m.mint && tok.amount > 0n) rows.push({ mint: g.m.mint, present: true, owner: tok.owner, tokenAccount: g.account, slot: res.slot });
+      if (tok && tok.mint === g.m.mint && tok.amount > 0n)
+        rows.push({ mint: g.m.mint, present: true, owner: tok.owner, tokenAccount: g.account, slot: res.slot });
       else unresolved.push(g.m);
     });
   }
@@ -239,7 +253,11 @@ async function readInChunks(reader: HolderSnapshotReader, mints: TrackedMint[], 
  * account is its holder); the rest (burned, missing, or spread over several accounts) is read the
  * chunk way, so both strategies classify them alike.
  */
-async function readByScan(reader: HolderSnapshotReader & Required<Pick<HolderSnapshotReader, 'scanHolders'>>, mints: TrackedMint[], o: SnapshotOptions): Promise<Omit<Snapshot, 'strategy'>> {
+async function readByScan(
+  reader: HolderSnapshotReader & Required<Pick<HolderSnapshotReader, 'scanHolders'>>,
+  mints: TrackedMint[],
+  o: SnapshotOptions,
+): Promise<Omit<Snapshot, 'strategy'>> {
   if (Date.now() >= o.deadline || o.signal?.aborted) return { rows: [], failed: [], skipped: mints.length, slot: null };
   const scan = await reader.scanHolders();
   const byMint = new Map<string, Holder | null>();

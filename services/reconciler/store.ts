@@ -25,7 +25,9 @@ const RECORD_LOCK = 7_215_006_001;
 
 export async function loadActive(client: Queryable, mints?: readonly string[]): Promise<ActiveDiscrepancy[]> {
   const res = mints
-    ? await client.query<ActiveDiscrepancy>(`SELECT id, mint, kind, state FROM discrepancies WHERE state IN ('open', 'needs_review') AND mint = ANY($1)`, [mints])
+    ? await client.query<ActiveDiscrepancy>(`SELECT id, mint, kind, state FROM discrepancies WHERE state IN ('open', 'needs_review') AND mint = ANY($1)`, [
+        mints,
+      ])
     : await client.query<ActiveDiscrepancy>(`SELECT id, mint, kind, state FROM discrepancies WHERE state IN ('open', 'needs_review')`);
   return res.rows;
 }
@@ -60,7 +62,20 @@ export async function recordPlan(pool: pg.Pool, plan: Plan, meta: { source: 'str
         `INSERT INTO discrepancies (id, mint, kind, state, severity, op_id, db_value, chain_value, slot, source, run_id, resolution)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (mint, kind) WHERE state IN ('open', 'needs_review') DO NOTHING ${RETURNING}`,
-        [randomUUID(), f.mint, f.kind, p.decision.state, p.decision.severity, f.opId, f.dbValue, f.chainValue, f.slot, meta.source, meta.runId, p.decision.state === 'needs_review' ? p.decision.reason : null],
+        [
+          randomUUID(),
+          f.mint,
+          f.kind,
+          p.decision.state,
+          p.decision.severity,
+          f.opId,
+          f.dbValue,
+          f.chainValue,
+          f.slot,
+          meta.source,
+          meta.runId,
+          p.decision.state === 'needs_review' ? p.decision.reason : null,
+        ],
       );
       const row = res.rows[0];
       if (!row) continue; // another pass recorded it a moment ago
@@ -91,7 +106,10 @@ export async function recordPlan(pool: pg.Pool, plan: Plan, meta: { source: 'str
 
 /** Hands an open discrepancy to a human (a heal that turned out not to be possible); undefined if it was not open. */
 export async function toReview(client: Queryable, id: string, note: string): Promise<DiscrepancyEvent | undefined> {
-  const res = await client.query<EventRow>(`UPDATE discrepancies SET state = 'needs_review', resolution = $2, last_seen_at = now() WHERE id = $1 AND state = 'open' ${RETURNING}`, [id, note]);
+  const res = await client.query<EventRow>(
+    `UPDATE discrepancies SET state = 'needs_review', resolution = $2, last_seen_at = now() WHERE id = $1 AND state = 'open' ${RETURNING}`,
+    [id, note],
+  );
   const row = res.rows[0];
   if (!row) return undefined;
   await history(client, id, 'needs_review', note);

@@ -52,7 +52,11 @@ export async function evaluateStream(d: StreamEvalDeps, now = Date.now()): Promi
       withChain.add(view.mint);
       findings.push(...classify(joined, d.thresholds, now));
     } else {
-      const merged = streamView(view.mint, { ...s, chain: { present: false, owner: null, slot: 0, tokenAccount: null, observedAt: 0, commitment: 'confirmed' } }, db);
+      const merged = streamView(
+        view.mint,
+        { ...s, chain: { present: false, owner: null, slot: 0, tokenAccount: null, observedAt: 0, commitment: 'confirmed' } },
+        db,
+      );
       if (merged) findings.push(...classify(merged, d.thresholds, now).filter((f) => f.kind === 'stuck_operation'));
     }
   }
@@ -68,7 +72,10 @@ export async function evaluateStream(d: StreamEvalDeps, now = Date.now()): Promi
   if (healed.deferred.length) d.logger.debug({ mints: healed.deferred }, 're-request waits for the projector to write the failure');
   await d.publish([...recorded.events, ...healed.healed, ...healed.reviewed]);
   if (recorded.events.length || healed.healed.length) {
-    d.logger.info({ evaluated: mints.length, opened: plan.create.length, healed: healed.healed.length, resolved: plan.resolve.length }, 'stream join changed discrepancies');
+    d.logger.info(
+      { evaluated: mints.length, opened: plan.create.length, healed: healed.healed.length, resolved: plan.resolve.length },
+      'stream join changed discrepancies',
+    );
   }
   return { evaluated: mints.length, opened: plan.create.length, healed: healed.healed.length, resolved: plan.resolve.length };
 }

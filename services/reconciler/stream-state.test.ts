@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { StreamState } from './stream-state.ts';
 
-const own = (mint: string, slot: number, observedAt: number) => ({ mint, owner: 'A', tokenAccount: null, amount: 1, slot, commitment: 'confirmed' as const, observedAt });
+const own = (mint: string, slot: number, observedAt: number) => ({
+  mint,
+  owner: 'A',
+  tokenAccount: null,
+  amount: 1,
+  slot,
+  commitment: 'confirmed' as const,
+  observedAt,
+});
 
 describe('stream state', () => {
   it('evaluates nothing on a partition until both topics are read up to their high watermark', () => {

@@ -45,7 +45,14 @@ function deps(state: StreamState): StreamEvalDeps {
     logger: silentLogger(),
     thresholds: { graceMs: 30_000, stuckMs: 300_000, pendingMs: HOUR },
     policy: DEFAULT_POLICY,
-    confirmOwner: async (mint) => (await snapshotChain(reader, [{ mint, tokenAccount: null, dbOwner: state.get(mint)?.chain?.owner ?? null }], { chunkKeys: 100, concurrency: 1, deadline: Date.now() + 30_000 })).rows[0]?.owner,
+    confirmOwner: async (mint) =>
+      (
+        await snapshotChain(reader, [{ mint, tokenAccount: null, dbOwner: state.get(mint)?.chain?.owner ?? null }], {
+          chunkKeys: 100,
+          concurrency: 1,
+          deadline: Date.now() + 30_000,
+        })
+      ).rows[0]?.owner,
     recentMs: 40_000,
   };
 }
@@ -55,23 +62,29 @@ describe('stream evaluation', () => {
     await producer.connect();
     const [healMint, stuckMint, x, y] = [key(), key(), key(), key()];
     const ev = `stream-${randomHex()}`;
-    await seedChain(env.SOLANA_RPC_URL, [{ mint: healMint, owner: y }, { mint: stuckMint, owner: x }]);
+    await seedChain(env.SOLANA_RPC_URL, [
+      { mint: healMint, owner: y },
+      { mint: stuckMint, owner: x },
+    ]);
     await seedTickets(pool, [
       { ticketId: `${ev}-1`, eventId: ev, mint: healMint, owner: x },
       { ticketId: `${ev}-2`, eventId: ev, mint: stuckMint, owner: x },
     ]);
-    const opId = (await pool.query<{ op_id: string }>(
-      `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, from_wallet, to_wallet, state)
+    const opId = (
+      await pool.query<{ op_id: string }>(
+        `INSERT INTO chain_operations (op_id, idempotency_key, request_hash, type, ticket_id, mint, from_wallet, to_wallet, state)
        VALUES (gen_random_uuid(), $1, 'h', 'transfer', $2, $3, $4, $5, 'submitted') RETURNING op_id`,
-      [`k-${ev}`, `${ev}-2`, stuckMint, x, y],
-    )).rows[0]!.op_id;
+        [`k-${ev}`, `${ev}-2`, stuckMint, x, y],
+      )
+    ).rows[0]!.op_id;
 
     const state = new StreamState();
     state.assign([0]);
     state.empty('status', 0);
     state.empty('ownership', 0);
     const now = Date.now();
-    const owned = (mint: string, owner: string) => state.ownership(0, { mint, owner, tokenAccount: null, amount: 1, slot: 10, commitment: 'confirmed', observedAt: now - HOUR });
+    const owned = (mint: string, owner: string) =>
+      state.ownership(0, { mint, owner, tokenAccount: null, amount: 1, slot: 10, commitment: 'confirmed', observedAt: now - HOUR });
     owned(healMint, y);
     owned(stuckMint, x);
     const status = { opId, idempotencyKey: `k-${ev}`, mint: stuckMint, type: 'transfer' as const, expectedOwner: y, attempt: 1, error: null };
@@ -89,9 +102,16 @@ describe('stream evaluation', () => {
     expect(await stateOf(stuckMint)).toEqual([{ kind: 'stuck_operation', state: 'needs_review' }]);
     expect(await stateOf(healMint)).toEqual([{ kind: 'owner_mismatch', state: 'healed' }]);
 
-    const { seen } = await collectUntil(kafka, TOPICS.discrepancies, (s) => s.filter((m) => [healMint, stuckMint].includes(m.message.key?.toString() ?? '')).length >= 4, 60_000);
+    const { seen } = await collectUntil(
+      kafka,
+      TOPICS.discrepancies,
+      (s) => s.filter((m) => [healMint, stuckMint].includes(m.message.key?.toString() ?? '')).length >= 4,
+      60_000,
+    );
     const ours = await Promise.all(
-      seen.filter((m) => [healMint, stuckMint].includes(m.message.key?.toString() ?? '')).map(async (m) => (await registry.decode(m.message.value!)) as { kind: string; state: string; mint: string }),
+      seen
+        .filter((m) => [healMint, stuckMint].includes(m.message.key?.toString() ?? ''))
+        .map(async (m) => (await registry.decode(m.message.value!)) as { kind: string; state: string; mint: string }),
     );
     expect(ours.map((d) => `${d.mint === healMint ? 'heal' : 'stuck'}:${d.kind}:${d.state}`).sort()).toEqual([
       'heal:owner_mismatch:healed',
@@ -133,7 +153,10 @@ describe('stream evaluation', () => {
     expect(await discrepancy()).toEqual([{ kind: 'stuck_operation', state: 'open' }]);
     expect(await row()).toEqual({ state: 'submitted', generation: 1 });
 
-    await pool.query(`UPDATE chain_operations SET state = 'failed', last_error = 'blockhash expired on all 1 attempts', last_error_kind = 'exhausted' WHERE op_id = $1`, [opId]);
+    await pool.query(
+      `UPDATE chain_operations SET state = 'failed', last_error = 'blockhash expired on all 1 attempts', last_error_kind = 'exhausted' WHERE op_id = $1`,
+      [opId],
+    );
     // Evaluated again although nothing changed in the streams: no operation in flight, no chain change.
     expect(await evaluateStream(deps(state), now + 2_000)).toMatchObject({ evaluated: 1, healed: 1 });
     expect(await discrepancy()).toEqual([{ kind: 'stuck_operation', state: 'healed' }]);

@@ -5,20 +5,24 @@ import { planTransitions, type ActiveDiscrepancy } from './transitions.ts';
 import type { Finding } from './types.ts';
 
 const mints = ['m1', 'm2', 'm3', 'm4'];
-const finding = fc.record({
-  mint: fc.constantFrom(...mints),
-  kind: fc.constantFrom('owner_mismatch', 'missing_in_db', 'stuck_operation' as const),
-  opState: fc.constantFrom('submitted', 'dead_lettered' as const),
-}).map((f): Finding => ({ ...f, opId: null, dbValue: null, chainValue: null, slot: 1 }));
+const finding = fc
+  .record({
+    mint: fc.constantFrom(...mints),
+    kind: fc.constantFrom('owner_mismatch', 'missing_in_db', 'stuck_operation' as const),
+    opState: fc.constantFrom('submitted', 'dead_lettered' as const),
+  })
+  .map((f): Finding => ({ ...f, opId: null, dbValue: null, chainValue: null, slot: 1 }));
 
 /** What the store does with a plan, in memory. */
 function apply(active: ActiveDiscrepancy[], findings: Finding[], checked: Set<string>): ActiveDiscrepancy[] {
   const plan = planTransitions(active, findings, (m) => checked.has(m), DEFAULT_POLICY);
   const resolved = new Set(plan.resolve.map((a) => a.id));
-  const kept = active.filter((a) => !resolved.has(a.id)).map((a) => {
-    const k = plan.keep.find((x) => x.active.id === a.id);
-    return k?.escalate ? { ...a, state: 'needs_review' as const } : a;
-  });
+  const kept = active
+    .filter((a) => !resolved.has(a.id))
+    .map((a) => {
+      const k = plan.keep.find((x) => x.active.id === a.id);
+      return k?.escalate ? { ...a, state: 'needs_review' as const } : a;
+    });
   const created = plan.create.map((p, i) => ({ id: `new-${active.length}-${i}`, mint: p.finding.mint, kind: p.finding.kind, state: p.decision.state }));
   return [...kept, ...created];
 }

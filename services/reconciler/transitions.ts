@@ -25,7 +25,12 @@ export interface Plan {
 const keyOf = (x: { mint: string; kind: DiscrepancyKind }) => `${x.kind}\u0000${x.mint}`;
 
 /** `checked` tells which mints this pass looked at: an active discrepancy elsewhere is left alone. */
-export function planTransitions(active: readonly ActiveDiscrepancy[], findings: readonly Finding[], checked: (mint: string) => boolean, policy: HealingPolicy): Plan {
+export function planTransitions(
+  active: readonly ActiveDiscrepancy[],
+  findings: readonly Finding[],
+  checked: (mint: string) => boolean,
+  policy: HealingPolicy,
+): Plan {
   const byKey = new Map(active.map((a) => [keyOf(a), a]));
   const found = new Set<string>();
   const plan: Plan = { create: [], keep: [], resolve: [] };

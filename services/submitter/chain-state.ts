@@ -21,7 +21,10 @@ export function judge(type: Operation['type'], mint: MintView | null, holderAmou
     case 'mint':
       if (mint === null) return { kind: 'not_done' };
       if (mint.supply === 1n && mint.decimals === 0 && !mint.hasMintAuthority && holderAmount === 1n) return { kind: 'done_at_slot' };
-      return { kind: 'conflict', reason: `mint account exists but is not an NFT held by the recipient (supply ${mint.supply}, holder amount ${holderAmount ?? 'none'})` };
+      return {
+        kind: 'conflict',
+        reason: `mint account exists but is not an NFT held by the recipient (supply ${mint.supply}, holder amount ${holderAmount ?? 'none'})`,
+      };
     case 'transfer':
       return holderAmount === 1n ? { kind: 'done_at_slot' } : { kind: 'not_done' };
     case 'burn':

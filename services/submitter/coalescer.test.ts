@@ -38,7 +38,12 @@ describe('Coalescer', () => {
             for (let k = 0; k < wave.calls; k++) {
               const item = next++;
               if (wave.fails) failing.add(item);
-              outcomes.push(c.add(item).then((value) => ({ item, ok: true, value }), (err: unknown) => ({ item, ok: false, value: err })));
+              outcomes.push(
+                c.add(item).then(
+                  (value) => ({ item, ok: true, value }),
+                  (err: unknown) => ({ item, ok: false, value: err }),
+                ),
+              );
             }
           }
           for (let i = 0; i < 200 && flushed.flat().length < next; i++) {
@@ -69,7 +74,10 @@ describe('Coalescer', () => {
     });
     await Promise.all([c.add(1), c.add(2), c.add(3)]);
     await Promise.all([c.add(4), c.add(5)]);
-    expect(flushed).toEqual([[1, 2, 3], [4, 5]]);
+    expect(flushed).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('a flush that returns the wrong number of results fails its calls instead of resolving them with the wrong ones', async () => {

@@ -10,7 +10,10 @@ export const submitterSpec = {
   SUBMITTER_CONCURRENCY: int('mints worked on at once by this instance', 256, 1, 10_000),
   SUBMITTER_MAX_ATTEMPTS: int('signed attempts (blockhash expiries) before an operation is dead-lettered as exhausted', 5, 1, 100),
   SUBMITTER_PARK_AFTER: int(
-    'times an operation may meet the same internal error (a programming error, or a statement the database refuses the same way each time) before it is parked for review: not run again until submitter_ops.parked_at is cleared, its lease released, the error recorded, chainsync_submitter_parked_operations raised; never reported failed (transient RPC and database failures are retried without limit)',
+    'times an operation may meet the same internal error (a programming error, or a statement the database refuses ' +
+      'the same way each time) before it is parked for review: not run again until submitter_ops.parked_at is ' +
+      'cleared, its lease released, the error recorded, chainsync_submitter_parked_operations raised; never reported ' +
+      'failed (transient RPC and database failures are retried without limit)',
     3,
     1,
     100,

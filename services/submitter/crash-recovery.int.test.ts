@@ -4,7 +4,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusEvent } from './events.ts';
 import type { RunningSubmitter } from './submitter.ts';
-import { advanceSlots, groupAtEnd, harness, holdersOf, injectFaults, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from '../../test/support/submitter.ts';
+import {
+  advanceSlots,
+  groupAtEnd,
+  harness,
+  holdersOf,
+  injectFaults,
+  newWallet,
+  requestMints,
+  startTestSubmitter,
+  submitterEnv,
+  tailStatus,
+  type Tail,
+} from '../../test/support/submitter.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
 import { waitFor } from '../../test/support/wait.ts';
@@ -31,9 +43,16 @@ describe('submitter: crashes and dropped transactions', () => {
     const ops = await requestMints(h, Array.from({ length: 30 }, newWallet));
     const ids = ops.map((o) => o.opId);
     // The moment the first of them is on the wire.
-    await waitFor('a broadcast', async () => ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = ANY($1::uuid[]) AND sent_at IS NOT NULL LIMIT 1', [ids])).rowCount ?? 0) > 0, { everyMs: 25 });
+    await waitFor(
+      'a broadcast',
+      async () =>
+        ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = ANY($1::uuid[]) AND sent_at IS NOT NULL LIMIT 1', [ids])).rowCount ?? 0) > 0,
+      { everyMs: 25 },
+    );
     await first.stop('SIGKILL');
-    const inFlight = (await h.pool.query(`SELECT count(*)::int AS n FROM submitter_ops WHERE op_id = ANY($1::uuid[]) AND state IN ('pending', 'submitted')`, [ids])).rows[0].n as number;
+    const inFlight = (
+      await h.pool.query(`SELECT count(*)::int AS n FROM submitter_ops WHERE op_id = ANY($1::uuid[]) AND state IN ('pending', 'submitted')`, [ids])
+    ).rows[0].n as number;
 
     // Not waited on: the ops it must finish are already in flight.
     const second = await spawnService('submitter', env, { until: 'spawned' });
@@ -67,7 +86,11 @@ describe('submitter: crashes and dropped transactions', () => {
       drop = { account: to, count: 0 };
       await injectFaults(h, { dropTransactions: { account: to, count: 1 } });
       const [op] = await requestMints(h, [to]);
-      await waitFor('the first broadcast', async () => ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = $1 AND sent_at IS NOT NULL', [op!.opId])).rowCount ?? 0) > 0, { everyMs: 25 });
+      await waitFor(
+        'the first broadcast',
+        async () => ((await h.pool.query('SELECT 1 FROM submitter_attempts WHERE op_id = $1 AND sent_at IS NOT NULL', [op!.opId])).rowCount ?? 0) > 0,
+        { everyMs: 25 },
+      );
       // Expire the blockhash quickly: 151 blocks instead of ~60 s of slots.
       await advanceSlots(h, 151);
       await status.until((evs) => evs.some((e) => e.opId === op!.opId && e.state === 'confirmed'), 60_000);

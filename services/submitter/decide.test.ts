@@ -60,8 +60,14 @@ describe('decideAttempt', () => {
 
   it('rebroadcasts the same attempt while its blockhash is valid and nothing is found', () => {
     const attempts = [{ attempt: 1, signature: 's', lastValidBlockHeight: 100, sentAt: null }];
-    expect(decideAttempt({ attempts, statuses: new Map([['s', null]]), blockHeight: 100, now: 0, rebroadcastMs: 1, maxAttempts: 3 })).toEqual({ kind: 'rebroadcast', attempt: 1 });
-    expect(decideAttempt({ attempts, statuses: new Map([['s', null]]), blockHeight: 101, now: 0, rebroadcastMs: 1, maxAttempts: 3 })).toEqual({ kind: 'expired', attempt: 1 });
+    expect(decideAttempt({ attempts, statuses: new Map([['s', null]]), blockHeight: 100, now: 0, rebroadcastMs: 1, maxAttempts: 3 })).toEqual({
+      kind: 'rebroadcast',
+      attempt: 1,
+    });
+    expect(decideAttempt({ attempts, statuses: new Map([['s', null]]), blockHeight: 101, now: 0, rebroadcastMs: 1, maxAttempts: 3 })).toEqual({
+      kind: 'expired',
+      attempt: 1,
+    });
   });
 
   it('waits on a transaction seen at processed, even past its blockhash validity', () => {
@@ -75,7 +81,15 @@ describe('decideAttempt', () => {
       { attempt: 1, signature: 'a', lastValidBlockHeight: 100, sentAt: null },
       { attempt: 2, signature: 'b', lastValidBlockHeight: 260, sentAt: null },
     ];
-    const statuses = new Map([['a', { slot: 90, err: null, confirmationStatus: 'finalized' as const }], ['b', null]]);
-    expect(decideAttempt({ attempts, statuses, blockHeight: 300, now: 0, rebroadcastMs: 1, maxAttempts: 2 })).toEqual({ kind: 'confirmed', attempt: 1, signature: 'a', slot: 90 });
+    const statuses = new Map([
+      ['a', { slot: 90, err: null, confirmationStatus: 'finalized' as const }],
+      ['b', null],
+    ]);
+    expect(decideAttempt({ attempts, statuses, blockHeight: 300, now: 0, rebroadcastMs: 1, maxAttempts: 2 })).toEqual({
+      kind: 'confirmed',
+      attempt: 1,
+      signature: 'a',
+      slot: 90,
+    });
   });
 });

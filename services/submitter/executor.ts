@@ -73,8 +73,21 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
   const fail = async (kind: 'permanent' | 'exhausted', reason: string, attempt: number, signature: string | null = null, slot: number | null = null) => {
     const { seq: _s, state: _st, attempts: _a, ...payload } = op;
     // The intake position is not kept per op; the reason and op id identify it.
-    const dl: DeadLetter = { opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(payload), errorKind: kind, reason, attempts: attempt, sourceTopic: TOPICS.opsRequested, sourcePartition: -1, sourceOffset: '', at: now() };
-    await withTransaction(ctx.pool, (c) => store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, signature, slot, error: reason, errorKind: kind, at: now() }), dl));
+    const dl: DeadLetter = {
+      opId: op.opId,
+      mint: op.mint,
+      rawPayload: JSON.stringify(payload),
+      errorKind: kind,
+      reason,
+      attempts: attempt,
+      sourceTopic: TOPICS.opsRequested,
+      sourcePartition: -1,
+      sourceOffset: '',
+      at: now(),
+    };
+    await withTransaction(ctx.pool, (c) =>
+      store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, signature, slot, error: reason, errorKind: kind, at: now() }), dl),
+    );
     ctx.metrics.operations.inc({ state: 'failed' });
     ctx.metrics.deadLetters.inc({ kind });
     ctx.onStatus();
@@ -85,7 +98,8 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     const index = await store.custodialIndex(ctx.pool, address);
     if (index === undefined) throw new PermanentError(`from wallet ${address} is not a custodial wallet`, { opId: op.opId, mint: op.mint });
     const kp = custodialKeypair(ctx.custodialSeed, index);
-    if (kp.publicKey.toBase58() !== address) throw new PermanentError(`custodial wallet ${address} does not derive from index ${index}`, { opId: op.opId, mint: op.mint });
+    if (kp.publicKey.toBase58() !== address)
+      throw new PermanentError(`custodial wallet ${address} does not derive from index ${index}`, { opId: op.opId, mint: op.mint });
     return kp;
   };
 
@@ -93,10 +107,12 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     const mint = new PublicKey(op.mint);
     switch (op.type) {
       case 'mint':
-        mintRent ??= ctx.rpc.call('getMinimumBalanceForRentExemption', (c) => c.getMinimumBalanceForRentExemption(MINT_SIZE)).catch((err: unknown) => {
-          mintRent = undefined;
-          throw err;
-        });
+        mintRent ??= ctx.rpc
+          .call('getMinimumBalanceForRentExemption', (c) => c.getMinimumBalanceForRentExemption(MINT_SIZE))
+          .catch((err: unknown) => {
+            mintRent = undefined;
+            throw err;
+          });
         return buildMintTx({ authority: ctx.authority, ticketId: op.ticketId, mint, to: new PublicKey(op.to!), rentLamports: await mintRent, blockhash });
       case 'transfer':
         return buildTransferTx({ authority: ctx.authority, owner: await ownerOf(op.from!), mint, to: new PublicKey(op.to!), blockhash });
@@ -108,7 +124,15 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
   const newAttempt = async (height = 0): Promise<Attempt> => {
     const bh = await ctx.blockhashes.get(signal, height);
     const tx = await sign(bh);
-    const a: Attempt = { attempt: attempts.length + 1, signature: tx.signature, txBytes: tx.bytes, blockhash: bh.blockhash, lastValidBlockHeight: bh.lastValidBlockHeight, sentAt: null, sent: false };
+    const a: Attempt = {
+      attempt: attempts.length + 1,
+      signature: tx.signature,
+      txBytes: tx.bytes,
+      blockhash: bh.blockhash,
+      lastValidBlockHeight: bh.lastValidBlockHeight,
+      sentAt: null,
+      sent: false,
+    };
     await store.recordAttempt(ctx.pool, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() }));
     attempts.push(a);
     ctx.metrics.attempts.inc();
@@ -181,7 +205,14 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     try {
       const view = attempts.length ? await ctx.watcher.look(attempts.map((a) => a.signature)) : { statuses: new Map(), blockHeight: 0 };
       // Attempt numbers go on across re-requests (op.attemptBase came before); each generation gets the full budget.
-      const d = decideAttempt({ attempts, statuses: view.statuses, blockHeight: view.blockHeight, now: now(), rebroadcastMs: ctx.rebroadcastMs, maxAttempts: op.attemptBase + ctx.maxAttempts });
+      const d = decideAttempt({
+        attempts,
+        statuses: view.statuses,
+        blockHeight: view.blockHeight,
+        now: now(),
+        rebroadcastMs: ctx.rebroadcastMs,
+        maxAttempts: op.attemptBase + ctx.maxAttempts,
+      });
       switch (d.kind) {
         case 'confirmed':
           return await confirm(d.attempt, d.signature, d.slot);
@@ -196,10 +227,20 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
           if (await broadcast(attempts[d.attempt - 1]!)) return;
           continue;
         case 'exhausted':
-          return await fail('exhausted', `blockhash expired on all ${d.attempt - op.attemptBase} attempts${op.attemptBase ? ` of generation ${op.generation}` : ''} without the transaction landing`, d.attempt, attempts.at(-1)?.signature ?? null);
+          return await fail(
+            'exhausted',
+            `blockhash expired on all ${d.attempt - op.attemptBase} attempts${op.attemptBase ? ` of generation ${op.generation}` : ''} without the transaction landing`,
+            d.attempt,
+            attempts.at(-1)?.signature ?? null,
+          );
         case 'expired': {
           const last = attempts[d.attempt - 1]!;
-          const e = statusEvent(op, 'expired', { attempt: d.attempt, signature: last.signature, error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`, at: now() });
+          const e = statusEvent(op, 'expired', {
+            attempt: d.attempt,
+            signature: last.signature,
+            error: `blockhash expired at height ${view.blockHeight} > ${last.lastValidBlockHeight}; signature not found`,
+            at: now(),
+          });
           await store.markExpired(ctx.pool, op.opId, d.attempt, e);
           deadThrough = d.attempt;
           ctx.metrics.operations.inc({ state: 'expired' });
@@ -223,7 +264,15 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
       if (failure.kind === 'internal') met.set(failure.key, occurrences);
       // Signed and persisted before it was broadcast: it may be out, unless seen to expire unseen.
       const onChain = attempts.length > deadThrough;
-      const verdict = decideStepFailure({ failure, occurrences, parkAfter: ctx.parkAfter, mayBeOnChain: onChain, retry: failures, backoff: ctx.retryBackoff ?? STEP_BACKOFF, random: Math.random() });
+      const verdict = decideStepFailure({
+        failure,
+        occurrences,
+        parkAfter: ctx.parkAfter,
+        mayBeOnChain: onChain,
+        retry: failures,
+        backoff: ctx.retryBackoff ?? STEP_BACKOFF,
+        random: Math.random(),
+      });
       switch (verdict.kind) {
         case 'fail':
           return fail('permanent', errorMessage(err), attempts.length);

@@ -31,8 +31,14 @@ async function confirmedOp(signature: string, slot: number): Promise<string> {
   expect(await store.claimLeases(h.pool, holder, [mint], 15 * 60_000)).toEqual([mint]);
   const opId = randomUUID();
   mine.push(opId);
-  await store.insertOps(h.pool, [{ opId, idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 }]);
-  await h.pool.query(`UPDATE submitter_ops SET state = 'confirmed', attempts = 1, last_signature = $2, last_slot = $3, confirmed_at = now() WHERE op_id = $1`, [opId, signature, slot]);
+  await store.insertOps(h.pool, [
+    { opId, idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 },
+  ]);
+  await h.pool.query(`UPDATE submitter_ops SET state = 'confirmed', attempts = 1, last_signature = $2, last_slot = $3, confirmed_at = now() WHERE op_id = $1`, [
+    opId,
+    signature,
+    slot,
+  ]);
   return opId;
 }
 
@@ -62,8 +68,19 @@ describe('finalizeOnce', () => {
     await finalizeOnce(h.pool, rpc, metrics);
     expect(asked).toEqual(expect.arrayContaining([sigA, sigB]));
     expect(asked).not.toContain(sigC);
-    const states = async () => new Map((await h.pool.query<{ op_id: string; state: string }>('SELECT op_id, state FROM submitter_ops WHERE op_id = ANY($1::uuid[])', [[a, b, c]])).rows.map((r) => [r.op_id, r.state]));
-    expect(await states()).toEqual(new Map([[a, 'finalized'], [b, 'confirmed'], [c, 'confirmed']]));
+    const states = async () =>
+      new Map(
+        (await h.pool.query<{ op_id: string; state: string }>('SELECT op_id, state FROM submitter_ops WHERE op_id = ANY($1::uuid[])', [[a, b, c]])).rows.map(
+          (r) => [r.op_id, r.state],
+        ),
+      );
+    expect(await states()).toEqual(
+      new Map([
+        [a, 'finalized'],
+        [b, 'confirmed'],
+        [c, 'confirmed'],
+      ]),
+    );
 
     await finalizeOnce(h.pool, rpc, metrics);
     const { rows } = await h.pool.query<{ op_id: string; state: string; payload: { state: string; signature: string } }>(

@@ -29,7 +29,15 @@ export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterM
   return n;
 }
 
-export async function runFinalizer(pool: Pool, rpc: RpcPool, metrics: SubmitterMetrics, logger: Logger, everyMs: number, signal: AbortSignal, onStatus: () => void): Promise<void> {
+export async function runFinalizer(
+  pool: Pool,
+  rpc: RpcPool,
+  metrics: SubmitterMetrics,
+  logger: Logger,
+  everyMs: number,
+  signal: AbortSignal,
+  onStatus: () => void,
+): Promise<void> {
   while (!signal.aborted) {
     try {
       if ((await finalizeOnce(pool, rpc, metrics)) > 0) onStatus();

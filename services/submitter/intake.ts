@@ -60,7 +60,10 @@ export type IntakeBatch = Pick<Batch, 'topic' | 'partition' | 'messages'>;
  * tests. A mint's operations share a partition (keyed by mint), so keeping each batch's order
  * keeps theirs.
  */
-export async function takeIn(ctx: IntakeContext, batches: readonly IntakeBatch[]): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
+export async function takeIn(
+  ctx: IntakeContext,
+  batches: readonly IntakeBatch[],
+): Promise<{ inserted: number; duplicates: number; deadLettered: number; reopened: number }> {
   const now = ctx.now ?? Date.now;
   const messages = batches.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, partition: b.partition, message })));
   const verdicts = await Promise.all(messages.map((m) => judge(ctx, m.message)));
@@ -111,8 +114,16 @@ export async function takeIn(ctx: IntakeContext, batches: readonly IntakeBatch[]
       refused++;
       const reason = `re-request (generation ${op.generation}) refused: the operation failed ${row.failureKind ?? 'for an unknown reason'} (${row.lastError ?? 'no error recorded'}); running it again is not known to be safe`;
       const dl: DeadLetter = {
-        opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(op), errorKind: 'permanent', reason, attempts: row.attempts,
-        sourceTopic: sourceOf.get(op.opId)!.topic, sourcePartition: sourceOf.get(op.opId)!.partition, sourceOffset: '', at: now(),
+        opId: op.opId,
+        mint: op.mint,
+        rawPayload: JSON.stringify(op),
+        errorKind: 'permanent',
+        reason,
+        attempts: row.attempts,
+        sourceTopic: sourceOf.get(op.opId)!.topic,
+        sourcePartition: sourceOf.get(op.opId)!.partition,
+        sourceOffset: '',
+        at: now(),
       };
       if (await store.insertDeadLetter(client, `op:${op.opId}:g${op.generation}:refused`, dl)) {
         await store.insertStatus(client, statusEvent(op, 'dead_lettered', { attempt: row.attempts, error: reason, errorKind: 'permanent', at: now() }));
@@ -141,7 +152,15 @@ export async function takeIn(ctx: IntakeContext, batches: readonly IntakeBatch[]
       const { opId, idempotencyKey, mint, type } = p.partial;
       // A status event needs the fields the status schema requires; garbage gets only its DLQ record.
       if (opId && idempotencyKey && mint && type) {
-        await store.insertStatus(client, statusEvent({ opId, idempotencyKey, mint, type, to: p.partial.to ?? null }, 'dead_lettered', { attempt: 0, error: p.reason, errorKind: 'invalid_input', at: now() }));
+        await store.insertStatus(
+          client,
+          statusEvent({ opId, idempotencyKey, mint, type, to: p.partial.to ?? null }, 'dead_lettered', {
+            attempt: 0,
+            error: p.reason,
+            errorKind: 'invalid_input',
+            at: now(),
+          }),
+        );
       }
       ctx.logger.warn({ opId, mint, reason: p.reason, partition: p.source.partition, offset: m.offset }, 'dead-lettered invalid operation');
     }

@@ -20,7 +20,12 @@ export interface SubmitterMetrics {
 export function createSubmitterMetrics(registry: Registry, parkedCount?: () => Promise<number>): SubmitterMetrics {
   let parkedLast = 0;
   return {
-    operations: new Counter({ name: 'chainsync_submitter_operations_total', help: 'operation state changes, by new state', labelNames: ['state'], registers: [registry] }),
+    operations: new Counter({
+      name: 'chainsync_submitter_operations_total',
+      help: 'operation state changes, by new state',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
     attempts: new Counter({ name: 'chainsync_submitter_attempts_total', help: 'transactions signed (first attempts and re-signs)', registers: [registry] }),
     confirmationSeconds: new Histogram({
       name: 'chainsync_submitter_confirmation_seconds',
@@ -28,19 +33,43 @@ export function createSubmitterMetrics(registry: Registry, parkedCount?: () => P
       buckets: [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300],
       registers: [registry],
     }),
-    deadLetters: new Counter({ name: 'chainsync_submitter_dead_letters_total', help: 'operations dead-lettered, by kind', labelNames: ['kind'], registers: [registry] }),
-    rpcErrors: new Counter({ name: 'chainsync_submitter_rpc_errors_total', help: 'failed RPC calls, by endpoint, method and classification', labelNames: ['endpoint', 'method', 'kind'], registers: [registry] }),
-    inFlight: new Gauge({ name: 'chainsync_submitter_mints_in_flight', help: 'mints with an operation being worked on by this instance', registers: [registry] }),
-    intake: new Counter({ name: 'chainsync_submitter_intake_total', help: 'records read from chain.ops.requested, by result', labelNames: ['result'], registers: [registry] }),
+    deadLetters: new Counter({
+      name: 'chainsync_submitter_dead_letters_total',
+      help: 'operations dead-lettered, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    rpcErrors: new Counter({
+      name: 'chainsync_submitter_rpc_errors_total',
+      help: 'failed RPC calls, by endpoint, method and classification',
+      labelNames: ['endpoint', 'method', 'kind'],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'chainsync_submitter_mints_in_flight',
+      help: 'mints with an operation being worked on by this instance',
+      registers: [registry],
+    }),
+    intake: new Counter({
+      name: 'chainsync_submitter_intake_total',
+      help: 'records read from chain.ops.requested, by result',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     parked: new Counter({
       name: 'chainsync_submitter_parked_operations_total',
-      help: 'operations parked for review (the same internal error met SUBMITTER_PARK_AFTER times, or a permanent one while an attempt may be on chain), by failure (programming, statement, permanent) and on_chain (maybe: an attempt may have landed, the chain decides when it resumes; no)',
+      help:
+        'operations parked for review (the same internal error met SUBMITTER_PARK_AFTER times, or a permanent one while ' +
+        'an attempt may be on chain), by failure (programming, statement, permanent) and on_chain (maybe: an attempt ' +
+        'may have landed, the chain decides when it resumes; no)',
       labelNames: ['failure', 'on_chain'],
       registers: [registry],
     }),
     parkedNow: new Gauge({
       name: 'chainsync_submitter_parked_operations',
-      help: 'operations parked for review now, across instances, and their mints held back: alert when above 0; clear submitter_ops.parked_at once the cause is fixed',
+      help:
+        'operations parked for review now, across instances, and their mints held back: alert when above 0; clear ' +
+        'submitter_ops.parked_at once the cause is fixed',
       registers: [registry],
       async collect() {
         if (!parkedCount) return;

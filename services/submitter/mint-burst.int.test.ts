@@ -3,7 +3,17 @@
 // with signature and slot. And a transfer requested right after its mint runs only after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSubmitter } from './submitter.ts';
-import { custodialWallet, harness, holdersOf, newWallet, requestMints, startTestSubmitter, submitterEnv, tailStatus, type Tail } from '../../test/support/submitter.ts';
+import {
+  custodialWallet,
+  harness,
+  holdersOf,
+  newWallet,
+  requestMints,
+  startTestSubmitter,
+  submitterEnv,
+  tailStatus,
+  type Tail,
+} from '../../test/support/submitter.ts';
 import type { StatusEvent } from './events.ts';
 
 const BURST = Number(process.env.SUBMITTER_TEST_BURST ?? 200);
@@ -67,7 +77,10 @@ describe('submitter: mints', () => {
       client.release();
     }
     await status.until(() => eventsOf(transferOp).some((e) => e.state === 'confirmed'));
-    const order = status.events.filter((e) => e.opId === mintOp || e.opId === transferOp).filter((e) => e.state !== 'finalized').map((e) => `${e.type}:${e.state}`);
+    const order = status.events
+      .filter((e) => e.opId === mintOp || e.opId === transferOp)
+      .filter((e) => e.state !== 'finalized')
+      .map((e) => `${e.type}:${e.state}`);
     expect(order).toEqual(['mint:submitted', 'mint:confirmed', 'transfer:submitted', 'transfer:confirmed']);
     const mintSlot = eventsOf(mintOp).find((e) => e.state === 'confirmed')!.slot!;
     expect(eventsOf(transferOp).find((e) => e.state === 'confirmed')!.slot!).toBeGreaterThan(mintSlot);

@@ -8,7 +8,16 @@ import { checkMintAddress, expectedOwner, parseOperation } from './operation.ts'
 
 const schema = avroType(fileURLToPath(new URL('../../schemas', import.meta.url)), 'operation.avsc');
 const addr = () => Keypair.generate().publicKey.toBase58();
-const valid = () => ({ opId: randomUUID(), idempotencyKey: 'k', type: 'transfer', mint: addr(), from: addr(), to: addr(), ticketId: 't1', requestedAt: Date.now() });
+const valid = () => ({
+  opId: randomUUID(),
+  idempotencyKey: 'k',
+  type: 'transfer',
+  mint: addr(),
+  from: addr(),
+  to: addr(),
+  ticketId: 't1',
+  requestedAt: Date.now(),
+});
 
 describe('parseOperation', () => {
   it('accepts a valid operation and fills absent optional fields with null', () => {

@@ -53,7 +53,19 @@ async function requestMint(): Promise<{ opId: string; mint: string }> {
   const ticketId = randomName('t');
   const mint = (await mintAddressFor(authority.publicKey, ticketId)).toBase58();
   const opId = randomUUID();
-  await store.insertOps(pool, [{ opId, idempotencyKey: `k-${opId}`, type: 'mint', mint, from: null, to: Keypair.generate().publicKey.toBase58(), ticketId, requestedAt: Date.now(), generation: 1 }]);
+  await store.insertOps(pool, [
+    {
+      opId,
+      idempotencyKey: `k-${opId}`,
+      type: 'mint',
+      mint,
+      from: null,
+      to: Keypair.generate().publicKey.toBase58(),
+      ticketId,
+      requestedAt: Date.now(),
+      generation: 1,
+    },
+  ]);
   return { opId, mint };
 }
 
@@ -75,8 +87,19 @@ function context(faults: { blockhash?: () => never; send?: () => never }): { ctx
   const watcher = { look: async () => (await sleep(5), { statuses: new Map(), blockHeight: 0 }) } as unknown as SignatureWatcher;
   const metrics = createSubmitterMetrics(new Registry(), () => store.parkedCount(pool));
   const ctx: ExecContext = {
-    pool, rpc, watcher, blockhashes, metrics, logger: silentLogger(), authority, custodialSeed: new Uint8Array(32),
-    rebroadcastMs: 0, maxAttempts: 5, parkAfter: PARK_AFTER, retryBackoff: backoffPolicy({ initialMs: 1, maxMs: 5 }), onStatus: () => undefined,
+    pool,
+    rpc,
+    watcher,
+    blockhashes,
+    metrics,
+    logger: silentLogger(),
+    authority,
+    custodialSeed: new Uint8Array(32),
+    rebroadcastMs: 0,
+    maxAttempts: 5,
+    parkAfter: PARK_AFTER,
+    retryBackoff: backoffPolicy({ initialMs: 1, maxMs: 5 }),
+    onStatus: () => undefined,
   };
   return { ctx, thrown: () => thrown, metrics };
 }
@@ -94,8 +117,14 @@ function start(ctx: ExecContext, holder: string): Scheduler {
 
 const leaseOf = async (mint: string) => (await pool.query<{ holder: string }>('SELECT holder FROM submitter_leases WHERE mint = $1', [mint])).rows[0];
 const opRow = async (opId: string) =>
-  (await pool.query<{ state: string; attempts: number; parked_at: Date | null; parked_reason: string | null }>('SELECT state, attempts, parked_at, parked_reason FROM submitter_ops WHERE op_id = $1', [opId])).rows[0]!;
-const statesOf = async (opId: string) => (await pool.query<{ state: string }>('SELECT state FROM submitter_status_outbox WHERE op_id = $1 ORDER BY id', [opId])).rows.map((r) => r.state);
+  (
+    await pool.query<{ state: string; attempts: number; parked_at: Date | null; parked_reason: string | null }>(
+      'SELECT state, attempts, parked_at, parked_reason FROM submitter_ops WHERE op_id = $1',
+      [opId],
+    )
+  ).rows[0]!;
+const statesOf = async (opId: string) =>
+  (await pool.query<{ state: string }>('SELECT state FROM submitter_status_outbox WHERE op_id = $1 ORDER BY id', [opId])).rows.map((r) => r.state);
 /**
  * A mint requested (and `queueBehind` it), a scheduler started whose clients throw `faults`:
  * returns once the error was met PARK_AFTER times and the mint's lease is gone.
@@ -106,7 +135,11 @@ async function parkedBy(faults: Parameters<typeof context>[0], queueBehind?: (mi
   const { ctx, thrown, metrics } = context(faults);
   start(ctx, randomName('holder'));
   // Before: the error came back every few seconds, for ever, and the lease was never let go.
-  await waitFor(`the lease of ${op.mint} released after the error was met ${PARK_AFTER} times`, async () => thrown() >= PARK_AFTER && (await leaseOf(op.mint)) === undefined, { timeoutMs: 20_000 }).catch(async (err: Error) => {
+  await waitFor(
+    `the lease of ${op.mint} released after the error was met ${PARK_AFTER} times`,
+    async () => thrown() >= PARK_AFTER && (await leaseOf(op.mint)) === undefined,
+    { timeoutMs: 20_000 },
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}: the error was met ${thrown()} times, and the lease is held by ${(await leaseOf(op.mint))?.holder ?? 'nobody'}`);
   });
   expect(thrown()).toBe(PARK_AFTER);
@@ -115,13 +148,28 @@ async function parkedBy(faults: Parameters<typeof context>[0], queueBehind?: (mi
 const parkedCount = async (m: SubmitterMetrics, labels: { failure: string; on_chain: string }) =>
   (await m.parked.get()).values.find((v) => v.labels.failure === labels.failure && v.labels.on_chain === labels.on_chain)?.value ?? 0;
 
-describe('regression: a programming error held the mint\'s lease forever', () => {
+describe("regression: a programming error held the mint's lease forever", () => {
   it(`parks the operation after ${PARK_AFTER} of the same error, records it, releases the lease, and holds the mint's later operations back`, async () => {
     let next = '';
     const transferBehind = async (mint: string) => {
-      [next] = await store.insertOps(pool, [{ opId: randomUUID(), idempotencyKey: `k-${randomUUID()}`, type: 'transfer', mint, from: Keypair.generate().publicKey.toBase58(), to: Keypair.generate().publicKey.toBase58(), ticketId: 't', requestedAt: Date.now(), generation: 1 }]) as [string];
+      [next] = (await store.insertOps(pool, [
+        {
+          opId: randomUUID(),
+          idempotencyKey: `k-${randomUUID()}`,
+          type: 'transfer',
+          mint,
+          from: Keypair.generate().publicKey.toBase58(),
+          to: Keypair.generate().publicKey.toBase58(),
+          ticketId: 't',
+          requestedAt: Date.now(),
+          generation: 1,
+        },
+      ])) as [string];
     };
-    const { op, metrics, row } = await parkedBy({ blockhash: () => throwing(new TypeError("Cannot read properties of undefined (reading 'blockhash')")) }, transferBehind);
+    const { op, metrics, row } = await parkedBy(
+      { blockhash: () => throwing(new TypeError("Cannot read properties of undefined (reading 'blockhash')")) },
+      transferBehind,
+    );
 
     expect(row).toMatchObject({ state: 'pending', attempts: 0 });
     expect(row.parked_at).not.toBeNull();

@@ -108,11 +108,13 @@ export class OutboxPublisher {
     return withTransaction(this.pool, async (client) => {
       const rows = await store.lockUnpublished(client, table, BATCH);
       if (rows.length === 0) return 0;
-      const messages = await Promise.all(
-        rows.map(async (r) => ({ key: r.key === '' ? null : r.key, value: await this.registry.encode(schemaId, r.payload) })),
-      );
+      const messages = await Promise.all(rows.map(async (r) => ({ key: r.key === '' ? null : r.key, value: await this.registry.encode(schemaId, r.payload) })));
       await this.producer.send({ topic, messages, acks: -1 });
-      await store.markPublished(client, table, rows.map((r) => r.id));
+      await store.markPublished(
+        client,
+        table,
+        rows.map((r) => r.id),
+      );
       return rows.length;
     });
   }

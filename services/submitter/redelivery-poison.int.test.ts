@@ -9,7 +9,18 @@ import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { DeadLetter, StatusEvent } from './events.ts';
 import type { RunningSubmitter } from './submitter.ts';
-import { harness, holdersOf, insertRawOutbox, newWallet, requestMints, startTestSubmitter, submitterEnv, tailDlq, tailStatus, type Tail } from '../../test/support/submitter.ts';
+import {
+  harness,
+  holdersOf,
+  insertRawOutbox,
+  newWallet,
+  requestMints,
+  startTestSubmitter,
+  submitterEnv,
+  tailDlq,
+  tailStatus,
+  type Tail,
+} from '../../test/support/submitter.ts';
 import { randomHex } from '../../test/support/random.ts';
 
 const h = harness();
@@ -55,9 +66,15 @@ describe('submitter: redelivery and poison input', () => {
     const producer = h.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
-      const { rows } = await h.pool.query<{ id: string; aggregateid: string; type: string; payload: unknown }>('SELECT id, aggregateid, type, payload FROM chain_outbox WHERE id = ANY($1::uuid[])', [[...ids]]);
+      const { rows } = await h.pool.query<{ id: string; aggregateid: string; type: string; payload: unknown }>(
+        'SELECT id, aggregateid, type, payload FROM chain_outbox WHERE id = ANY($1::uuid[])',
+        [[...ids]],
+      );
       expect(rows).toHaveLength(ids.size);
-      await producer.send({ topic: TOPICS.opsRequested, messages: rows.map((r) => ({ key: r.aggregateid, value: JSON.stringify(r.payload), headers: { id: r.id, eventType: r.type } })) });
+      await producer.send({
+        topic: TOPICS.opsRequested,
+        messages: rows.map((r) => ({ key: r.aggregateid, value: JSON.stringify(r.payload), headers: { id: r.id, eventType: r.type } })),
+      });
     } finally {
       await producer.disconnect();
     }
@@ -83,7 +100,13 @@ describe('submitter: redelivery and poison input', () => {
     const poison = {
       unknownType: { ...base, opId: randomUUID(), type: 'teleport' },
       invalidAddress: { ...base, opId: randomUUID(), type: 'mint', to: 'not-a-wallet' },
-      missingTicket: { ...base, opId: randomUUID(), type: 'mint', ticketId: missingTicket, mint: (await mintAddressFor(h.authority.publicKey, missingTicket)).toBase58() },
+      missingTicket: {
+        ...base,
+        opId: randomUUID(),
+        type: 'mint',
+        ticketId: missingTicket,
+        mint: (await mintAddressFor(h.authority.publicKey, missingTicket)).toBase58(),
+      },
     };
     // Malformed JSON cannot be stored in a jsonb outbox column: it is produced as Debezium would
     // forward a corrupt value, with the same key (so the same partition).
@@ -91,7 +114,10 @@ describe('submitter: redelivery and poison input', () => {
     await producer.connect();
     const malformedId = randomUUID();
     try {
-      await producer.send({ topic: TOPICS.opsRequested, messages: [{ key, value: '{"opId": "oops", "type": "mint", ', headers: { id: malformedId, eventType: 'mint' } }] });
+      await producer.send({
+        topic: TOPICS.opsRequested,
+        messages: [{ key, value: '{"opId": "oops", "type": "mint", ', headers: { id: malformedId, eventType: 'mint' } }],
+      });
     } finally {
       await producer.disconnect();
     }

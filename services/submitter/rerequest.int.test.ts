@@ -38,7 +38,14 @@ afterAll(async () => {
   await h.close();
 });
 
-const message = (op: Operation): KafkaMessage => ({ key: Buffer.from(op.mint), value: Buffer.from(JSON.stringify(op)), headers: { id: Buffer.from(randomUUID()) }, offset: '0', timestamp: String(Date.now()), attributes: 0 });
+const message = (op: Operation): KafkaMessage => ({
+  key: Buffer.from(op.mint),
+  value: Buffer.from(JSON.stringify(op)),
+  headers: { id: Buffer.from(randomUUID()) },
+  offset: '0',
+  timestamp: String(Date.now()),
+  attributes: 0,
+});
 const intake = (...ops: Operation[]) => takeIn(ctx, [{ topic: TOPICS.opsRequested, partition: 0, messages: ops.map(message) }]);
 
 /** A mint operation taken in, held by this test's lease. */
@@ -47,7 +54,17 @@ async function takenIn(): Promise<Operation> {
   await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
   const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
   expect(await store.claimLeases(h.pool, holder, [mint], 15 * 60_000)).toEqual([mint]);
-  const op: Operation = { opId: randomUUID(), idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 1 };
+  const op: Operation = {
+    opId: randomUUID(),
+    idempotencyKey: `k-${randomHex()}`,
+    type: 'mint',
+    mint,
+    from: null,
+    to: newWallet(),
+    ticketId,
+    requestedAt: Date.now(),
+    generation: 1,
+  };
   mine.push(op.opId);
   expect(await intake(op)).toMatchObject({ inserted: 1 });
   return op;
@@ -62,7 +79,18 @@ async function fail(op: Operation, attempt: number, kind: DeadLetter['errorKind'
     );
     await c.query('UPDATE submitter_ops SET attempts = $2 WHERE op_id = $1', [op.opId, attempt]);
     const reason = `${kind} at attempt ${attempt}`;
-    const dl: DeadLetter = { opId: op.opId, mint: op.mint, rawPayload: JSON.stringify(op), errorKind: kind, reason, attempts: attempt, sourceTopic: TOPICS.opsRequested, sourcePartition: -1, sourceOffset: '', at: Date.now() };
+    const dl: DeadLetter = {
+      opId: op.opId,
+      mint: op.mint,
+      rawPayload: JSON.stringify(op),
+      errorKind: kind,
+      reason,
+      attempts: attempt,
+      sourceTopic: TOPICS.opsRequested,
+      sourcePartition: -1,
+      sourceOffset: '',
+      at: Date.now(),
+    };
     await store.markFailed(c, op.opId, statusEvent(op, 'failed', { attempt, error: reason, errorKind: kind, at: Date.now() }), dl);
     await c.query('UPDATE submitter_status_outbox SET published_at = now() WHERE op_id = $1 AND published_at IS NULL', [op.opId]);
     await c.query('UPDATE submitter_dead_letters SET published_at = now() WHERE op_id = $1 AND published_at IS NULL', [op.opId]);
@@ -70,9 +98,17 @@ async function fail(op: Operation, attempt: number, kind: DeadLetter['errorKind'
 }
 
 const opRow = async (opId: string) =>
-  (await h.pool.query('SELECT state, generation, attempts, attempt_base, last_error FROM submitter_ops WHERE op_id = $1', [opId])).rows[0] as Record<string, unknown>;
+  (await h.pool.query('SELECT state, generation, attempts, attempt_base, last_error FROM submitter_ops WHERE op_id = $1', [opId])).rows[0] as Record<
+    string,
+    unknown
+  >;
 const deadLetters = async (opId: string) =>
-  (await h.pool.query<{ dedupe_key: string; error_kind: string; reason: string }>('SELECT dedupe_key, error_kind, reason FROM submitter_dead_letters WHERE op_id = $1 ORDER BY id', [opId])).rows;
+  (
+    await h.pool.query<{ dedupe_key: string; error_kind: string; reason: string }>(
+      'SELECT dedupe_key, error_kind, reason FROM submitter_dead_letters WHERE op_id = $1 ORDER BY id',
+      [opId],
+    )
+  ).rows;
 
 describe('intake: a re-request (higher generation) of a known operation', () => {
   it('re-opens an exhausted failure with its attempts as the new base; the next failure gets its own dead letter; redeliveries change nothing', async () => {
@@ -94,7 +130,9 @@ describe('intake: a re-request (higher generation) of a known operation', () => 
     expect(await intake({ ...op, generation: 3 })).toMatchObject({ reopened: 1 });
     expect(await opRow(op.opId)).toMatchObject({ state: 'pending', generation: 3, attempts: 2, attempt_base: 2 });
     expect((await deadLetters(op.opId)).map((d) => d.dedupe_key)).toEqual([`op:${op.opId}:g1`, `op:${op.opId}:g2`]);
-    expect((await h.pool.query('SELECT attempt FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt', [op.opId])).rows.map((r) => r.attempt)).toEqual([1, 2]);
+    expect((await h.pool.query('SELECT attempt FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt', [op.opId])).rows.map((r) => r.attempt)).toEqual([
+      1, 2,
+    ]);
   });
 
   it('refuses to run a permanent failure again: a dead letter and a dead_lettered event of the new generation, once', async () => {
@@ -104,9 +142,20 @@ describe('intake: a re-request (higher generation) of a known operation', () => 
     expect(await intake(again)).toMatchObject({ reopened: 0, deadLettered: 1 });
     expect(await opRow(op.opId)).toMatchObject({ state: 'failed', generation: 2, attempt_base: 0 });
     const refused = (await deadLetters(op.opId)).find((d) => d.dedupe_key === `op:${op.opId}:g2:refused`);
-    expect(refused).toMatchObject({ error_kind: 'permanent', reason: expect.stringMatching(/re-request \(generation 2\) refused: the operation failed permanent \(permanent at attempt 1\)/) });
-    const events = (await h.pool.query<{ state: string; attempt: number; payload: Record<string, unknown> }>('SELECT state, attempt, payload FROM submitter_status_outbox WHERE op_id = $1 ORDER BY id', [op.opId])).rows;
-    expect(events.map((e) => `${e.state}#${e.attempt}/g${e.payload.generation}/${e.payload.errorKind}`)).toEqual(['failed#1/g1/permanent', 'dead_lettered#1/g2/permanent']);
+    expect(refused).toMatchObject({
+      error_kind: 'permanent',
+      reason: expect.stringMatching(/re-request \(generation 2\) refused: the operation failed permanent \(permanent at attempt 1\)/),
+    });
+    const events = (
+      await h.pool.query<{ state: string; attempt: number; payload: Record<string, unknown> }>(
+        'SELECT state, attempt, payload FROM submitter_status_outbox WHERE op_id = $1 ORDER BY id',
+        [op.opId],
+      )
+    ).rows;
+    expect(events.map((e) => `${e.state}#${e.attempt}/g${e.payload.generation}/${e.payload.errorKind}`)).toEqual([
+      'failed#1/g1/permanent',
+      'dead_lettered#1/g2/permanent',
+    ]);
     expect(await intake(again)).toMatchObject({ deadLettered: 0, duplicates: 1 });
     expect(await deadLetters(op.opId)).toHaveLength(2);
   });
@@ -121,7 +170,17 @@ describe('intake: a re-request (higher generation) of a known operation', () => 
     await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
     const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
     await store.claimLeases(h.pool, holder, [mint], 15 * 60_000);
-    const unseen: Operation = { opId: randomUUID(), idempotencyKey: `k-${randomHex()}`, type: 'mint', mint, from: null, to: newWallet(), ticketId, requestedAt: Date.now(), generation: 3 };
+    const unseen: Operation = {
+      opId: randomUUID(),
+      idempotencyKey: `k-${randomHex()}`,
+      type: 'mint',
+      mint,
+      from: null,
+      to: newWallet(),
+      ticketId,
+      requestedAt: Date.now(),
+      generation: 3,
+    };
     mine.push(unseen.opId);
     expect(await intake(unseen)).toMatchObject({ inserted: 1, reopened: 0 });
     expect(await opRow(unseen.opId)).toMatchObject({ state: 'pending', generation: 3 });

@@ -2,11 +2,12 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { pickRunnable, type QueuedOp } from './schedule.ts';
 
-const opsArb = fc
-  .array(fc.record({ mint: fc.constantFrom('A', 'B', 'C', 'D', 'E'), active: fc.boolean() }), { maxLength: 40 })
-  .chain((ops) =>
-    fc.shuffledSubarray(ops.map((o, i) => ({ ...o, opId: `op${i}`, seq: i })), { minLength: ops.length, maxLength: ops.length }),
-  );
+const opsArb = fc.array(fc.record({ mint: fc.constantFrom('A', 'B', 'C', 'D', 'E'), active: fc.boolean() }), { maxLength: 40 }).chain((ops) =>
+  fc.shuffledSubarray(
+    ops.map((o, i) => ({ ...o, opId: `op${i}`, seq: i })),
+    { minLength: ops.length, maxLength: ops.length },
+  ),
+);
 
 describe('pickRunnable', () => {
   test.prop([opsArb, fc.subarray(['A', 'B', 'C', 'D', 'E']), fc.integer({ min: 0, max: 8 })])(

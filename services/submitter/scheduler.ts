@@ -81,7 +81,12 @@ export class Scheduler {
     if (free <= 0 || this.stop.signal.aborted) return;
     const heads = await store.runnableHeads(this.pool, this.opts.holder, [...this.running.keys()], free);
     const picked = pickRunnable(heads, new Set(this.running.keys()), this.opts.capacity);
-    const claimed = await store.claimLeases(this.pool, this.opts.holder, picked.map((p) => p.mint), this.opts.leaseTtlMs);
+    const claimed = await store.claimLeases(
+      this.pool,
+      this.opts.holder,
+      picked.map((p) => p.mint),
+      this.opts.leaseTtlMs,
+    );
     const first = await store.headOps(this.pool, claimed);
     for (const mint of claimed) {
       if (this.running.has(mint) || this.stop.signal.aborted) continue;
@@ -114,7 +119,9 @@ export class Scheduler {
       return;
     }
     // Nothing to do from the start, or stopped with work left (shutdown, lease lost): hand the mint back.
-    await store.releaseLeases(this.pool, this.opts.holder, [mint]).catch((err: unknown) => this.logger.warn({ err, mint }, 'lease release failed; it will expire'));
+    await store
+      .releaseLeases(this.pool, this.opts.holder, [mint])
+      .catch((err: unknown) => this.logger.warn({ err, mint }, 'lease release failed; it will expire'));
   }
 
   private async leaseLoop(): Promise<void> {

@@ -35,7 +35,15 @@ describe('after a failed step', () => {
     (parkAfter, mayBeOnChain, cause) => {
       let retries = 0;
       for (let occurrences = 1; ; occurrences++) {
-        const v = decideStepFailure({ failure: { kind: 'internal', cause, key: 'TypeError: x is undefined' }, occurrences, parkAfter, mayBeOnChain, retry: occurrences, backoff, random: 0.5 });
+        const v = decideStepFailure({
+          failure: { kind: 'internal', cause, key: 'TypeError: x is undefined' },
+          occurrences,
+          parkAfter,
+          mayBeOnChain,
+          retry: occurrences,
+          backoff,
+          random: 0.5,
+        });
         if (v.kind === 'park') break;
         expect(v.kind).toBe('retry');
         retries++;
@@ -71,9 +79,16 @@ describe('what a failed step was', () => {
   });
 
   it('a bug inside an RPC call is internal; what the chain or the network said is transient', () => {
-    const wrapped = new RpcFailure({ kind: 'unknown', reason: 'x' }, 'http://rpc', 'getLatestBlockhash', new TypeError('c.getLatestBlockhash is not a function'));
+    const wrapped = new RpcFailure(
+      { kind: 'unknown', reason: 'x' },
+      'http://rpc',
+      'getLatestBlockhash',
+      new TypeError('c.getLatestBlockhash is not a function'),
+    );
     expect(classifyStepFailure(wrapped)).toEqual({ kind: 'internal', cause: 'programming', key: 'TypeError: c.getLatestBlockhash is not a function' });
-    expect(classifyStepFailure(new RpcFailure({ kind: 'retryable', reason: 'timeout' }, 'http://rpc', 'getBlockHeight', new Error('timeout')))).toEqual({ kind: 'transient' });
+    expect(classifyStepFailure(new RpcFailure({ kind: 'retryable', reason: 'timeout' }, 'http://rpc', 'getBlockHeight', new Error('timeout')))).toEqual({
+      kind: 'transient',
+    });
     expect(classifyStepFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toEqual({ kind: 'transient' });
     expect(classifyStepFailure(new RetryableError('busy'))).toEqual({ kind: 'transient' });
   });

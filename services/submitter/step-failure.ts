@@ -72,6 +72,12 @@ export function decideStepFailure(i: StepFailureInput): StepVerdict {
 /** What a reviewer reads on the parked operation: the error and where it was thrown. */
 export function parkedReason(err: unknown): string {
   const inner = err instanceof RpcFailure && isProgrammingError(err.cause) ? err.cause : err;
-  const at = inner instanceof Error ? inner.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim() : undefined;
+  const at =
+    inner instanceof Error
+      ? inner.stack
+          ?.split('\n')
+          .find((l) => l.trim().startsWith('at '))
+          ?.trim()
+      : undefined;
   return `${inner instanceof Error ? `${inner.name}: ${inner.message}` : errorMessage(inner)}${at ? ` (${at})` : ''}`.slice(0, 2_000);
 }

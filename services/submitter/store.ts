@@ -55,7 +55,21 @@ export async function insertOps(db: Queryable, ops: Operation[]): Promise<string
       ORDER BY ord
      ON CONFLICT (op_id) DO NOTHING
      RETURNING op_id`,
-    [JSON.stringify(ops.map((o, ord) => ({ ord, op_id: o.opId, idempotency_key: o.idempotencyKey, type: o.type, mint: o.mint, ticket_id: o.ticketId, from_wallet: o.from, to_wallet: o.to, requested_at: o.requestedAt })))],
+    [
+      JSON.stringify(
+        ops.map((o, ord) => ({
+          ord,
+          op_id: o.opId,
+          idempotency_key: o.idempotencyKey,
+          type: o.type,
+          mint: o.mint,
+          ticket_id: o.ticketId,
+          from_wallet: o.from,
+          to_wallet: o.to,
+          requested_at: o.requestedAt,
+        })),
+      ),
+    ],
   );
   return rows.map((r) => r.op_id);
 }
@@ -167,7 +181,13 @@ export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAtt
     'SELECT attempt, signature, tx_bytes, blockhash, last_valid_block_height FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt',
     [opId],
   );
-  return rows.map((r) => ({ attempt: r.attempt, signature: r.signature, txBytes: new Uint8Array(r.tx_bytes), blockhash: r.blockhash, lastValidBlockHeight: Number(r.last_valid_block_height) }));
+  return rows.map((r) => ({
+    attempt: r.attempt,
+    signature: r.signature,
+    txBytes: new Uint8Array(r.tx_bytes),
+    blockhash: r.blockhash,
+    lastValidBlockHeight: Number(r.last_valid_block_height),
+  }));
 }
 
 /**
@@ -207,7 +227,13 @@ export async function markSent(db: Queryable, signature: string): Promise<void> 
 
 const MARK_EXPIRED = prepared(
   'submitter_mark_expired',
-  withEvent([`UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`, `UPDATE submitter_ops SET last_error = $3, updated_at = now() WHERE op_id = $1`], 4),
+  withEvent(
+    [
+      `UPDATE submitter_attempts SET outcome = 'expired' WHERE op_id = $1 AND attempt = $2`,
+      `UPDATE submitter_ops SET last_error = $3, updated_at = now() WHERE op_id = $1`,
+    ],
+    4,
+  ),
 );
 
 export async function markExpired(db: Queryable, opId: string, attempt: number, e: StatusEvent): Promise<void> {
@@ -232,7 +258,11 @@ export async function markConfirmed(db: Queryable, opId: string, e: StatusEvent)
 /** A permanent or exhausted failure: the op's state, its `failed` event and its dead letter, together. */
 export async function markFailed(client: PoolClient, opId: string, e: StatusEvent, dl: DeadLetter): Promise<void> {
   if (e.signature) await client.query(`UPDATE submitter_attempts SET outcome = 'failed' WHERE signature = $1`, [e.signature]);
-  await client.query(`UPDATE submitter_ops SET state = 'failed', last_error = $2, last_slot = COALESCE($3, last_slot), updated_at = now() WHERE op_id = $1`, [opId, e.error, e.slot]);
+  await client.query(`UPDATE submitter_ops SET state = 'failed', last_error = $2, last_slot = COALESCE($3, last_slot), updated_at = now() WHERE op_id = $1`, [
+    opId,
+    e.error,
+    e.slot,
+  ]);
   await insertStatus(client, e);
   await insertDeadLetter(client, `op:${opId}`, dl);
 }
@@ -247,13 +277,19 @@ export async function parkOp(db: Queryable, opId: string, reason: string): Promi
 
 /** Ops parked for review and not yet released by a human (an index covers exactly these). */
 export async function parkedCount(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM submitter_ops WHERE parked_at IS NOT NULL AND state IN ('pending', 'submitted')`);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM submitter_ops WHERE parked_at IS NOT NULL AND state IN ('pending', 'submitted')`,
+  );
   return rows[0]?.n ?? 0;
 }
 
 export async function confirmedOps(db: Queryable, limit: number): Promise<Array<StoredOp & { signature: string | null; slot: number | null }>> {
   const { rows } = await db.query(`SELECT * FROM submitter_ops WHERE state = 'confirmed' ORDER BY confirmed_at LIMIT $1`, [limit]);
-  return rows.map((r: Record<string, unknown>) => ({ ...opOf(r), signature: (r.last_signature as string | null) ?? null, slot: r.last_slot === null ? null : Number(r.last_slot) }));
+  return rows.map((r: Record<string, unknown>) => ({
+    ...opOf(r),
+    signature: (r.last_signature as string | null) ?? null,
+    slot: r.last_slot === null ? null : Number(r.last_slot),
+  }));
 }
 
 /**
@@ -315,7 +351,14 @@ export interface GenerationRow {
 export async function lockForRerequest(client: PoolClient, ops: ReadonlyArray<Pick<Operation, 'opId' | 'generation'>>): Promise<Map<string, GenerationRow>> {
   // Generations start at 1 (a CHECK on the column), so only a re-request can be newer than a row.
   if (!ops.some((o) => o.generation > 1)) return new Map();
-  const { rows } = await client.query<{ op_id: string; state: StoredOp['state']; generation: number; attempts: number; last_error: string | null; error_kind: DeadLetter['errorKind'] | null }>(
+  const { rows } = await client.query<{
+    op_id: string;
+    state: StoredOp['state'];
+    generation: number;
+    attempts: number;
+    last_error: string | null;
+    error_kind: DeadLetter['errorKind'] | null;
+  }>(
     `SELECT o.op_id, o.state, o.generation, o.attempts, o.last_error, d.error_kind
        FROM submitter_ops o
        JOIN jsonb_to_recordset($1::jsonb) AS x(op_id uuid, generation int) ON x.op_id = o.op_id AND x.generation > o.generation
@@ -323,7 +366,12 @@ export async function lockForRerequest(client: PoolClient, ops: ReadonlyArray<Pi
         FOR UPDATE OF o`,
     [JSON.stringify(ops.map((o) => ({ op_id: o.opId, generation: o.generation })))],
   );
-  return new Map(rows.map((r) => [r.op_id, { opId: r.op_id, state: r.state, generation: r.generation, attempts: r.attempts, lastError: r.last_error, failureKind: r.error_kind }]));
+  return new Map(
+    rows.map((r) => [
+      r.op_id,
+      { opId: r.op_id, state: r.state, generation: r.generation, attempts: r.attempts, lastError: r.last_error, failureKind: r.error_kind },
+    ]),
+  );
 }
 
 /**
@@ -336,7 +384,12 @@ export async function reopenOp(client: PoolClient, row: GenerationRow, generatio
     `UPDATE submitter_ops SET state = 'pending', generation = $2, attempt_base = attempts, last_error = NULL, updated_at = now() WHERE op_id = $1`,
     [row.opId, generation],
   );
-  await client.query(`INSERT INTO submitter_op_generations (op_id, generation, previous_error, attempts_before) VALUES ($1, $2, $3, $4)`, [row.opId, generation, row.lastError, row.attempts]);
+  await client.query(`INSERT INTO submitter_op_generations (op_id, generation, previous_error, attempts_before) VALUES ($1, $2, $3, $4)`, [
+    row.opId,
+    generation,
+    row.lastError,
+    row.attempts,
+  ]);
   await client.query(`UPDATE submitter_dead_letters SET dedupe_key = dedupe_key || ':g' || $2 WHERE dedupe_key = 'op:' || $1`, [row.opId, row.generation]);
 }
 

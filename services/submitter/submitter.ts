@@ -67,20 +67,46 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   // Idempotent: a retried send after a lost ack is written once, in order.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const publisher = new OutboxPublisher(pool, producer, schemaRegistry, { status: ids[TOPICS.opsStatus], dlq: ids[TOPICS.opsDlq] }, log.child({ component: 'publisher' }), config.SUBMITTER_PUBLISH_MS);
+  const publisher = new OutboxPublisher(
+    pool,
+    producer,
+    schemaRegistry,
+    { status: ids[TOPICS.opsStatus], dlq: ids[TOPICS.opsDlq] },
+    log.child({ component: 'publisher' }),
+    config.SUBMITTER_PUBLISH_MS,
+  );
   publisher.start();
 
   const watcher = new SignatureWatcher(rpc, config.SUBMITTER_POLL_MS, stop.signal);
   const scheduler = new Scheduler(
     pool,
-    { pool, rpc, watcher, blockhashes: new BlockhashCache(rpc, 1_000), logger: log, metrics, authority, custodialSeed, rebroadcastMs: config.SUBMITTER_REBROADCAST_MS, maxAttempts: config.SUBMITTER_MAX_ATTEMPTS, parkAfter: config.SUBMITTER_PARK_AFTER, onStatus: () => publisher.poke() },
+    {
+      pool,
+      rpc,
+      watcher,
+      blockhashes: new BlockhashCache(rpc, 1_000),
+      logger: log,
+      metrics,
+      authority,
+      custodialSeed,
+      rebroadcastMs: config.SUBMITTER_REBROADCAST_MS,
+      maxAttempts: config.SUBMITTER_MAX_ATTEMPTS,
+      parkAfter: config.SUBMITTER_PARK_AFTER,
+      onStatus: () => publisher.poke(),
+    },
     { holder: instanceId, capacity: config.SUBMITTER_CONCURRENCY, leaseTtlMs: config.SUBMITTER_LEASE_TTL_MS, scanMs: config.SUBMITTER_SCAN_MS },
     log.child({ component: 'scheduler' }),
   );
   scheduler.start();
   const finalizer = runFinalizer(pool, rpc, metrics, log, config.SUBMITTER_FINALIZE_MS, stop.signal, () => publisher.poke());
 
-  const intakeCtx = { pool, schema: avroType(config.SCHEMAS_DIR, 'operation.avsc'), authority: authority.publicKey, logger: log.child({ component: 'intake' }), metrics };
+  const intakeCtx = {
+    pool,
+    schema: avroType(config.SCHEMAS_DIR, 'operation.avsc'),
+    authority: authority.publicKey,
+    logger: log.child({ component: 'intake' }),
+    metrics,
+  };
   const consumer = kafka.consumer({ groupId: config.SUBMITTER_GROUP_ID, ...FETCH_PACING.latency });
   let consumerUp = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (consumerUp = true));
@@ -137,6 +163,9 @@ export async function startSubmitter({ config, logger, registry, authority, cust
       log.info('submitter stopped');
     })());
 
-  log.info({ rpc: rpc.urls, group: config.SUBMITTER_GROUP_ID, concurrency: config.SUBMITTER_CONCURRENCY, authority: authority.publicKey.toBase58() }, 'submitter started');
+  log.info(
+    { rpc: rpc.urls, group: config.SUBMITTER_GROUP_ID, concurrency: config.SUBMITTER_CONCURRENCY, authority: authority.publicKey.toBase58() },
+    'submitter started',
+  );
   return { instanceId, metrics, readiness, close };
 }

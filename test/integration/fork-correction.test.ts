@@ -60,7 +60,10 @@ describe('a fork that abandons a confirmed slot', () => {
     const aliceAta = getAssociatedTokenAddressSync(mint, alice.publicKey);
     // The fork drops every transaction naming Alice's token account, the NFT's creation too
     // unless it is rooted by then.
-    await waitFor('the NFT to be rooted', async () => ((await conn.getAccountInfo(aliceAta, 'finalized')) ? true : undefined), { timeoutMs: 60_000, everyMs: 250 });
+    await waitFor('the NFT to be rooted', async () => ((await conn.getAccountInfo(aliceAta, 'finalized')) ? true : undefined), {
+      timeoutMs: 60_000,
+      everyMs: 250,
+    });
     await pool.query(`INSERT INTO tickets (id, event_id, mint_address, status) VALUES ($1, 'fork-test', $2, 'minted')`, [ticketId, m]);
 
     topic = await followOwnership(env.KAFKA_BROKERS, env.SCHEMA_REGISTRY_URL, [m]);
@@ -79,11 +82,18 @@ describe('a fork that abandons a confirmed slot', () => {
     await Promise.all([services.start('chain-ingest'), services.start('projector')]);
     const a = alice.publicKey.toBase58();
     const b = bob.toBase58();
-    await waitFor('Alice in the topic and the table', async () => (topic!.latest(m)?.owner === a && (await projected(m))?.ticketOwner === a ? true : undefined), { timeoutMs: 60_000, everyMs: 250 });
+    await waitFor(
+      'Alice in the topic and the table',
+      async () => (topic!.latest(m)?.owner === a && (await projected(m))?.ticketOwner === a ? true : undefined),
+      { timeoutMs: 60_000, everyMs: 250 },
+    );
 
     const transfer = await land(conn, transferTx(payer.publicKey, mint, alice.publicKey, bob), [payer, alice]);
     const transferSlot = (await conn.getSignatureStatus(transfer)).value!.slot;
-    await waitFor('Bob in the topic and the table', async () => (topic!.latest(m)?.owner === b && (await projected(m))?.ticketOwner === b ? true : undefined), { timeoutMs: 60_000, everyMs: 100 });
+    await waitFor('Bob in the topic and the table', async () => (topic!.latest(m)?.owner === b && (await projected(m))?.ticketOwner === b ? true : undefined), {
+      timeoutMs: 60_000,
+      everyMs: 100,
+    });
     const bobRecord = topic.latest(m)!;
     expect(bobRecord).toMatchObject({ owner: b, commitment: 'confirmed', source: 'stream', slot: transferSlot });
 
@@ -96,17 +106,23 @@ describe('a fork that abandons a confirmed slot', () => {
 
     const correction = await waitFor(
       'a later record giving the NFT back to Alice',
-      async () => records().find((r, i) => i > records().indexOf(bobRecord) && r.owner === a), { timeoutMs: 90_000, everyMs: 250 });
+      async () => records().find((r, i) => i > records().indexOf(bobRecord) && r.owner === a),
+      { timeoutMs: 90_000, everyMs: 250 },
+    );
     expect(correction).toMatchObject({ owner: a, tokenAccount: aliceAta.toBase58(), commitment: 'confirmed', source: 'backfill' });
     // A correction never goes back in slot: consumers that keep the highest slot take it.
     expect(correction.slot).toBeGreaterThan(transferSlot);
     expect(fork.abandonedSlots).not.toContain(correction.slot);
     expect(services.logs('chain-ingest')).toContain('finalized chain contradicts published owner');
 
-    await waitFor('Alice back in the table and the ticket', async () => {
-      const p = await projected(m);
-      return p?.owner === a && p.ticketOwner === a && p.slot >= correction.slot ? p : undefined;
-    }, { timeoutMs: 60_000, everyMs: 250 });
+    await waitFor(
+      'Alice back in the table and the ticket',
+      async () => {
+        const p = await projected(m);
+        return p?.owner === a && p.ticketOwner === a && p.slot >= correction.slot ? p : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
+    );
     const { rows: audit } = await pool.query<{ old_owner: string | null; new_owner: string | null; slot: string }>(
       'SELECT old_owner, new_owner, slot FROM ownership_audit WHERE mint = $1 ORDER BY id',
       [m],
@@ -119,7 +135,10 @@ describe('a fork that abandons a confirmed slot', () => {
     expect(Number(audit.at(-1)!.slot)).toBe(correction.slot);
 
     // Then the root reaches the correction's slot and agrees with it.
-    await waitFor('the correction finalized', async () => (topic!.latest(m)?.commitment === 'finalized' ? true : undefined), { timeoutMs: 90_000, everyMs: 250 });
+    await waitFor('the correction finalized', async () => (topic!.latest(m)?.commitment === 'finalized' ? true : undefined), {
+      timeoutMs: 90_000,
+      everyMs: 250,
+    });
     expect(topic.latest(m)).toMatchObject({ owner: a, slot: correction.slot });
     const slots = records().map((r: OwnershipChange) => r.slot);
     expect(slots).toEqual([...slots].sort((x, y) => x - y));

@@ -10,10 +10,11 @@ const pool = new pg.Pool({ connectionString: stackEnv().DATABASE_URL, max: 2 });
 afterAll(() => pool.end());
 
 async function insertOutbox(client: pg.PoolClient | pg.Pool, id: string, mint: string, payload: object): Promise<void> {
-  await client.query(
-    `INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`,
-    [id, mint, JSON.stringify(payload)],
-  );
+  await client.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, 'mint', $3)`, [
+    id,
+    mint,
+    JSON.stringify(payload),
+  ]);
 }
 
 describe('outbox → Debezium → chain.ops.requested', () => {

@@ -90,7 +90,10 @@ ops.requestMint(new pg.Pool(), { ticketId: 't', idempotencyKey: 'k' });
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] },
+        files: ['consumer.ts'],
+      }),
     );
     const check = spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', app], { encoding: 'utf8' });
     expect(check.status, `tsc refused the application:\n${check.stdout}${check.stderr}`).toBe(0);

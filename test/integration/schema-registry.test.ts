@@ -53,4 +53,3 @@ describe('schema registry (Apicurio, Confluent-compatible API)', () => {
     expect(JSON.stringify(schema)).toContain('OwnershipChange');
   });
 });
-

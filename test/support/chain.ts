@@ -54,7 +54,13 @@ export async function createNft(conn: Connection, payer: Keypair, owner: PublicK
   await land(
     conn,
     new Transaction().add(
-      SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
+      SystemProgram.createAccount({
+        fromPubkey: payer.publicKey,
+        newAccountPubkey: mint.publicKey,
+        lamports: rent,
+        space: MINT_SIZE,
+        programId: TOKEN_PROGRAM_ID,
+      }),
       ...nftInstructions(payer.publicKey, mint.publicKey, owner),
     ),
     [payer, mint],
@@ -65,10 +71,7 @@ export async function createNft(conn: Connection, payer: Keypair, owner: PublicK
 export function transferTx(payer: PublicKey, mint: PublicKey, from: PublicKey, to: PublicKey): Transaction {
   const src = getAssociatedTokenAddressSync(mint, from);
   const dst = getAssociatedTokenAddressSync(mint, to);
-  return new Transaction().add(
-    createAssociatedTokenAccountIdempotentInstruction(payer, dst, to, mint),
-    createTransferInstruction(src, dst, from, 1),
-  );
+  return new Transaction().add(createAssociatedTokenAccountIdempotentInstruction(payer, dst, to, mint), createTransferInstruction(src, dst, from, 1));
 }
 
 /** Moves the NFT from `from` (who signs: a wallet the platform does not control) to `to`. */
@@ -87,16 +90,22 @@ export async function burnNft(conn: Connection, payer: Keypair, mint: PublicKey,
 }
 
 /** The chain's answer, per mint: the wallet whose token account holds it, or null. */
-export async function chainOwners(conn: Connection, mints: readonly string[], commitment: 'processed' | 'confirmed' = 'confirmed'): Promise<Map<string, string | null>> {
+export async function chainOwners(
+  conn: Connection,
+  mints: readonly string[],
+  commitment: 'processed' | 'confirmed' = 'confirmed',
+): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   for (const mint of mints) {
-    const rows = await conn.getProgramAccounts(TOKEN_PROGRAM_ID, { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: 0, bytes: mint } }] });
+    const rows = await conn.getProgramAccounts(TOKEN_PROGRAM_ID, {
+      commitment,
+      filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: 0, bytes: mint } }],
+    });
     const holder = rows.map((r) => decodeTokenAccount(r.account.data)).find((t) => t && t.amount > 0n);
     out.set(mint, holder?.owner ?? null);
   }
   return out;
 }
-
 
 /**
  * Follows chain.ownership from the beginning in a group of its own, decoding with nothing but the

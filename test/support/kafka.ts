@@ -1,7 +1,6 @@
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { randomHex } from './random.ts';
 
-
 export function testKafka(brokers: string): Kafka {
   return new Kafka({ clientId: `test-${randomHex()}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }

@@ -15,7 +15,8 @@ async function faults<T>(rpcUrl: string, body: unknown): Promise<T> {
 export async function abandonConfirmed(rpcUrl: string, account: string): Promise<ConfirmedFork> {
   const out = await faults<Partial<ConfirmedFork>>(rpcUrl, { fork: { abandonConfirmedWith: account } });
   // A chain that predates the fault ignores the key and answers { ok: true }.
-  if (!Array.isArray(out.droppedSignatures)) throw new Error(`the chain at ${rpcUrl} does not know fork.abandonConfirmedWith (restart it on current code): ${JSON.stringify(out)}`);
+  if (!Array.isArray(out.droppedSignatures))
+    throw new Error(`the chain at ${rpcUrl} does not know fork.abandonConfirmedWith (restart it on current code): ${JSON.stringify(out)}`);
   return out as ConfirmedFork;
 }
 

@@ -29,7 +29,14 @@ export interface StackAddresses {
 export function projectorTestContext(env: StackAddresses): ProjectorContext & { close: () => Promise<void> } {
   const pool = createPool(env.DATABASE_URL, silentLogger());
   const kafka = new Kafka({ clientId: `projector-test-${randomHex()}`, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-  return { kafka, pool, registry: createRegistry(env.SCHEMA_REGISTRY_URL), logger: silentLogger(), metrics: projectorMetrics(createMetricsRegistry('projector-test', false)), close: () => pool.end() };
+  return {
+    kafka,
+    pool,
+    registry: createRegistry(env.SCHEMA_REGISTRY_URL),
+    logger: silentLogger(),
+    metrics: projectorMetrics(createMetricsRegistry('projector-test', false)),
+    close: () => pool.end(),
+  };
 }
 
 export const createTopic = (kafka: Kafka) => createTestTopic(kafka, PARTITIONS);
@@ -47,7 +54,12 @@ export async function createPrivateTarget(db: Queryable, tickets = true): Promis
   const audit = `${table}_audit`;
   await db.query(`CREATE TABLE ${ident(table)} (LIKE ownership INCLUDING ALL)`);
   await db.query(`CREATE TABLE ${ident(audit)} (LIKE ownership_audit INCLUDING ALL)`);
-  return { table, audit, tickets, drop: async () => void (await db.query(`DROP TABLE IF EXISTS ${ident(table)}, ${ident(audit)}, ${ident(`${table}_rebuild`)}`)) };
+  return {
+    table,
+    audit,
+    tickets,
+    drop: async () => void (await db.query(`DROP TABLE IF EXISTS ${ident(table)}, ${ident(audit)}, ${ident(`${table}_rebuild`)}`)),
+  };
 }
 
 /** A plausible random base58 mint address (44 chars; never a real account). */
@@ -66,7 +78,13 @@ export interface Sent<T> {
 /** Our own partitioner (by mint), so the test knows each record's partition and offset. */
 export const partitionOf = (mint: string) => [...mint].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % PARTITIONS;
 
-export async function produceEncoded<T extends { mint: string }>(producer: Producer, registry: SchemaRegistry, subject: string, topic: string, values: T[]): Promise<Array<Sent<T>>> {
+export async function produceEncoded<T extends { mint: string }>(
+  producer: Producer,
+  registry: SchemaRegistry,
+  subject: string,
+  topic: string,
+  values: T[],
+): Promise<Array<Sent<T>>> {
   const id = await registry.getLatestSchemaId(subject);
   const byPartition = new Map<number, T[]>();
   for (const v of values) {
@@ -94,7 +112,16 @@ export const produceStatus = (producer: Producer, registry: SchemaRegistry, topi
   produceEncoded(producer, registry, `${TOPICS.opsStatus}-value`, topic, values);
 
 export function ownershipChange(mint: string, slot: number, owner: string | null, commitment: 'confirmed' | 'finalized' = 'confirmed'): OwnershipChange {
-  return { mint, owner, tokenAccount: owner ? `ta${owner.slice(0, 20)}` : null, amount: owner ? 1 : 0, slot, commitment, source: 'stream', observedAt: 1_700_000_000_000 + slot * 400 };
+  return {
+    mint,
+    owner,
+    tokenAccount: owner ? `ta${owner.slice(0, 20)}` : null,
+    amount: owner ? 1 : 0,
+    slot,
+    commitment,
+    source: 'stream',
+    observedAt: 1_700_000_000_000 + slot * 400,
+  };
 }
 
 /** Resolves once the group's stored offsets reach every partition's end. */
@@ -106,7 +133,10 @@ export async function waitForDbOffsets(pool: Pool, kafka: Kafka, group: string, 
     await waitFor(
       `group ${group} to store offsets at the end of ${topic} (${JSON.stringify(ends.map((e) => [e.partition, e.high]))})`,
       async () => {
-        const { rows } = await pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1 AND topic = $2', [group, topic]);
+        const { rows } = await pool.query<{ partition: number; next_offset: string }>(
+          'SELECT partition, next_offset FROM projector_offsets WHERE group_id = $1 AND topic = $2',
+          [group, topic],
+        );
         const at = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
         return ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high));
       },

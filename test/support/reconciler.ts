@@ -13,13 +13,20 @@ export interface Holding {
 export async function seedChain(rpcUrl: string, holdings: readonly Holding[], batch = 5_000): Promise<void> {
   const url = new URL('/admin/seed', rpcUrl);
   for (let i = 0; i < holdings.length; i += batch) {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ holdings: holdings.slice(i, i + batch) }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ holdings: holdings.slice(i, i + batch) }),
+    });
     if (!res.ok) throw new Error(`seeding the local chain failed: HTTP ${res.status} ${await res.text()}`);
   }
 }
 
 /** Minted tickets owned as the chain says, inserted set-based. */
-export async function seedTickets(client: Queryable, rows: ReadonlyArray<{ ticketId: string; eventId: string; mint: string; owner: string | null }>): Promise<void> {
+export async function seedTickets(
+  client: Queryable,
+  rows: ReadonlyArray<{ ticketId: string; eventId: string; mint: string; owner: string | null }>,
+): Promise<void> {
   const batch = 20_000;
   for (let i = 0; i < rows.length; i += batch) {
     const part = rows.slice(i, i + batch);

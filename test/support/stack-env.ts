@@ -15,7 +15,16 @@ export interface StackEnv {
   CUSTODIAL_SEED_PATH: string;
 }
 
-const KEYS: Array<keyof StackEnv> = ['DATABASE_URL', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'KAFKA_CONNECT_URL', 'SOLANA_RPC_URL', 'SOLANA_WS_URL', 'AUTHORITY_KEYPAIR_PATH', 'CUSTODIAL_SEED_PATH'];
+const KEYS: Array<keyof StackEnv> = [
+  'DATABASE_URL',
+  'KAFKA_BROKERS',
+  'SCHEMA_REGISTRY_URL',
+  'KAFKA_CONNECT_URL',
+  'SOLANA_RPC_URL',
+  'SOLANA_WS_URL',
+  'AUTHORITY_KEYPAIR_PATH',
+  'CUSTODIAL_SEED_PATH',
+];
 
 /**
  * The running stack's addresses: from the environment (npm test sets them), else from the

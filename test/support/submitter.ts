@@ -21,7 +21,6 @@ import { submitterSpec } from '../../services/submitter/config.ts';
 import type { DeadLetter, StatusEvent } from '../../services/submitter/events.ts';
 import { startSubmitter, type RunningSubmitter } from '../../services/submitter/submitter.ts';
 
-
 export interface Harness {
   env: StackEnv;
   pool: pg.Pool;
@@ -161,7 +160,12 @@ export async function requestMints(h: Harness, recipients: string[]): Promise<Re
 export async function insertRawOutbox(h: Harness, key: string, payload: string, type = 'mint'): Promise<string> {
   const id = crypto.randomUUID();
   // payload is jsonb: malformed JSON cannot be stored, so it travels as a JSON string value.
-  await h.pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4::jsonb)`, [id, key, type, payload]);
+  await h.pool.query(`INSERT INTO chain_outbox (id, aggregatetype, aggregateid, type, payload) VALUES ($1, 'operation', $2, $3, $4::jsonb)`, [
+    id,
+    key,
+    type,
+    payload,
+  ]);
   return id;
 }
 

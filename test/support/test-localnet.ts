@@ -1,11 +1,7 @@
 // Helpers for the local chain's tests: an in-process chain on a random port with a manual clock,
 // and a way to land a transaction without waiting on wall time.
 import { Connection, Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction, type Commitment, type PublicKey, type Signer } from '@solana/web3.js';
-import {
-  MINT_SIZE,
-  TOKEN_PROGRAM_ID,
-  getAssociatedTokenAddressSync,
-} from '@solana/spl-token';
+import { MINT_SIZE, TOKEN_PROGRAM_ID, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { silentLogger } from '../../services/lib/logger.ts';
 import { nftInstructions } from '../../services/lib/solana/transactions.ts';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../services/localnet/server.ts';
@@ -59,7 +55,13 @@ export async function mintNft(
     net,
     conn,
     new Transaction().add(
-      SystemProgram.createAccount({ fromPubkey: payer.publicKey, newAccountPubkey: mint.publicKey, lamports: rent, space: MINT_SIZE, programId: TOKEN_PROGRAM_ID }),
+      SystemProgram.createAccount({
+        fromPubkey: payer.publicKey,
+        newAccountPubkey: mint.publicKey,
+        lamports: rent,
+        space: MINT_SIZE,
+        programId: TOKEN_PROGRAM_ID,
+      }),
       ...nftInstructions(payer.publicKey, mint.publicKey, owner),
     ),
     [payer, mint],

@@ -3,15 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from './wait.ts';
 
 describe('waitFor', () => {
-  test.prop([fc.array(fc.constantFrom(undefined, null, false), { maxLength: 5 }), fc.oneof(fc.integer(), fc.string(), fc.constant(true), fc.constant(0), fc.constant(''))])(
-    'resolves with the first value that is not undefined, null or false, whatever came before',
-    async (notYet, value) => {
-      const answers = [...notYet, value, 'never read'];
-      let calls = 0;
-      await expect(waitFor('the value', () => answers[calls++], { everyMs: 0 })).resolves.toBe(value);
-      expect(calls).toBe(notYet.length + 1);
-    },
-  );
+  test.prop([
+    fc.array(fc.constantFrom(undefined, null, false), { maxLength: 5 }),
+    fc.oneof(fc.integer(), fc.string(), fc.constant(true), fc.constant(0), fc.constant('')),
+  ])('resolves with the first value that is not undefined, null or false, whatever came before', async (notYet, value) => {
+    const answers = [...notYet, value, 'never read'];
+    let calls = 0;
+    await expect(waitFor('the value', () => answers[calls++], { everyMs: 0 })).resolves.toBe(value);
+    expect(calls).toBe(notYet.length + 1);
+  });
 
   it('names what it waited for when it times out', async () => {
     await expect(waitFor('the ticket to be minted', () => false, { timeoutMs: 30, everyMs: 5 })).rejects.toThrow(/waiting for the ticket to be minted/);

@@ -81,7 +81,14 @@ it('a refused dial is no gap: only a stream that was open reports a disconnect, 
   b.net.closeWebSockets({ refuseMs: 600_000 });
   stream = openStream(
     [a.net.wsUrl, b.net.wsUrl],
-    { onTokenAccount: () => undefined, onMintAccount: () => undefined, onSlot: () => undefined, onRoot: () => undefined, onDisconnect: () => events.push('disconnect'), onReconnect: (url) => events.push(`reconnect ${url}`) },
+    {
+      onTokenAccount: () => undefined,
+      onMintAccount: () => undefined,
+      onSlot: () => undefined,
+      onRoot: () => undefined,
+      onDisconnect: () => events.push('disconnect'),
+      onReconnect: (url) => events.push(`reconnect ${url}`),
+    },
     { onDrop: (d) => drops.push(d) },
   );
   await waitFor('four refused dials', () => drops.length >= 4, { timeoutMs: 20_000, everyMs: 20 });

@@ -45,7 +45,11 @@ function scan(file: string, text: string): Found[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) specifier(node, node.moduleSpecifier);
     else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) specifier(node, node.moduleReference.expression);
-    else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) specifier(node, node.arguments[0]);
+    else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    )
+      specifier(node, node.arguments[0]);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) specifier(node, node.argument.literal);
     else if (ts.isIdentifier(node) && node.text === 'process' && isGlobalProcess(node)) found.push({ line: at(node), process: true });
     ts.forEachChild(node, visit);
@@ -58,7 +62,15 @@ function scan(file: string, text: string): Found[] {
 function isGlobalProcess(node: ts.Identifier): boolean {
   const parent = node.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.name === node) return ts.isIdentifier(parent.expression) && parent.expression.text === 'globalThis';
-  if ((ts.isPropertyAssignment(parent) || ts.isPropertySignature(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isMethodSignature(parent)) && parent.name === node) return false;
+  if (
+    (ts.isPropertyAssignment(parent) ||
+      ts.isPropertySignature(parent) ||
+      ts.isPropertyDeclaration(parent) ||
+      ts.isMethodDeclaration(parent) ||
+      ts.isMethodSignature(parent)) &&
+    parent.name === node
+  )
+    return false;
   if (ts.isQualifiedName(parent) && parent.right === node) return false;
   return true;
 }
@@ -71,21 +83,25 @@ function violations(file: string, text: string): Violation[] {
   for (const f of scan(file, text)) {
     const add = (rule: string) => out.push({ file, line: f.line, rule });
     if (f.process) {
-      if (production && (from === 'api' || from.startsWith('services/')) && !isEntryPoint(file)) add('touches `process` outside a main.ts/cli.ts (pass the value in from main)');
+      if (production && (from === 'api' || from.startsWith('services/')) && !isEntryPoint(file))
+        add('touches `process` outside a main.ts/cli.ts (pass the value in from main)');
       continue;
     }
     const spec = f.import!;
     if (spec === 'process' || spec === 'node:process') {
-      if (production && (from === 'api' || from.startsWith('services/')) && !isEntryPoint(file)) add(`imports ${spec} outside a main.ts/cli.ts (pass the value in from main)`);
+      if (production && (from === 'api' || from.startsWith('services/')) && !isEntryPoint(file))
+        add(`imports ${spec} outside a main.ts/cli.ts (pass the value in from main)`);
       continue;
     }
     if (!spec.startsWith('.')) continue; // a package or a node: builtin
     const target = posix.normalize(posix.join(posix.dirname(file), spec));
     const to = area(target);
-    if (from.startsWith('services/') && from !== 'services/lib' && to.startsWith('services/') && to !== 'services/lib' && to !== from) add(`${from} imports ${to} (${spec}): a service imports services/lib, never another service`);
+    if (from.startsWith('services/') && from !== 'services/lib' && to.startsWith('services/') && to !== 'services/lib' && to !== from)
+      add(`${from} imports ${to} (${spec}): a service imports services/lib, never another service`);
     if (from === 'services/lib' && to.startsWith('services/') && to !== 'services/lib') add(`services/lib imports ${to} (${spec}): lib imports no service`);
     if (production && from === 'api' && to !== 'api' && to !== 'services/lib') add(`api imports ${target} (${spec}): api imports only services/lib`);
-    if (production && (from === 'api' || from.startsWith('services/')) && ['test', 'bench', 'scripts'].includes(to)) add(`production code imports ${target} (${spec})`);
+    if (production && (from === 'api' || from.startsWith('services/')) && ['test', 'bench', 'scripts'].includes(to))
+      add(`production code imports ${target} (${spec})`);
   }
   return out;
 }
@@ -122,7 +138,11 @@ describe('the import rule', () => {
     ['services/lib/x.ts', 'export const cpu = () => globalThis.process.cpuUsage();', 'touches `process`'],
     ['api/x.ts', "import { env } from 'node:process';", 'imports node:process'],
   ])('finds the violation in %s: %s', (file, text, rule) => {
-    expect(violations(file, text).map((v) => v.rule).join('\n')).toContain(rule);
+    expect(
+      violations(file, text)
+        .map((v) => v.rule)
+        .join('\n'),
+    ).toContain(rule);
   });
 
   it.each([

@@ -13,13 +13,24 @@ import type { OpView } from '../../services/reconciler/types.ts';
 const OP = '00000000-0000-4000-8000-000000000001';
 
 const reportArb = fc
-  .record({ state: fc.constantFrom(...OPERATION_EVENT_STATES), attempt: fc.integer({ min: 0, max: 4 }), generation: fc.integer({ min: 1, max: 3 }), at: fc.integer({ min: 1, max: 10_000 }) })
-  .map(
-    (r): OperationStatus => ({
-      ...r, opId: OP, idempotencyKey: 'k', mint: 'mint-1', type: 'transfer', expectedOwner: 'wallet-b', signature: `sig-${r.attempt}`,
-      slot: null, error: r.state === 'failed' ? 'failed' : null, errorKind: r.state === 'failed' ? 'exhausted' : null,
-    }),
-  );
+  .record({
+    state: fc.constantFrom(...OPERATION_EVENT_STATES),
+    attempt: fc.integer({ min: 0, max: 4 }),
+    generation: fc.integer({ min: 1, max: 3 }),
+    at: fc.integer({ min: 1, max: 10_000 }),
+  })
+  .map((r): OperationStatus => ({
+    ...r,
+    opId: OP,
+    idempotencyKey: 'k',
+    mint: 'mint-1',
+    type: 'transfer',
+    expectedOwner: 'wallet-b',
+    signature: `sig-${r.attempt}`,
+    slot: null,
+    error: r.state === 'failed' ? 'failed' : null,
+    errorKind: r.state === 'failed' ? 'exhausted' : null,
+  }));
 
 /** The row as the API left it (a first request, or a re-request at a later generation) or as the projector last wrote it. */
 const rowArb = fc
@@ -30,20 +41,34 @@ const at = (p: StatusPosition) => ({ state: p.state, attempt: p.attempt ?? 0, ge
 const rowPosition = (r: OpRow) => at({ state: r.state, attempt: r.attempts, generation: r.generation });
 
 describe('one order of operation states', () => {
-  test.prop([rowArb, fc.array(reportArb, { maxLength: 16 })])('the projector, the stream join and its merge with the database agree with the definition', (row, reports) => {
-    const expected = at(latestStatus<StatusPosition>(reports, rowPosition(row))!);
+  test.prop([rowArb, fc.array(reportArb, { maxLength: 16 })])(
+    'the projector, the stream join and its merge with the database agree with the definition',
+    (row, reports) => {
+      const expected = at(latestStatus<StatusPosition>(reports, rowPosition(row))!);
 
-    const projected = reduceStatuses(new Map([[OP, row]]), reports).rows.get(OP) ?? row;
-    expect(rowPosition(projected)).toEqual(expected);
+      const projected = reduceStatuses(new Map([[OP, row]]), reports).rows.get(OP) ?? row;
+      expect(rowPosition(projected)).toEqual(expected);
 
-    const streamed = reports.reduce(applyStatus, emptyMintState()).ops.get(OP);
-    expect(streamed && at(streamed)).toEqual(reports.length ? at(latestStatus(reports)!) : undefined);
+      const streamed = reports.reduce(applyStatus, emptyMintState()).ops.get(OP);
+      expect(streamed && at(streamed)).toEqual(reports.length ? at(latestStatus(reports)!) : undefined);
 
-    // The reconciler's view of the row, as db-view.ts reads it, merged with what the stream holds.
-    const dbOp: OpView = { opId: OP, idempotencyKey: 'k', type: 'transfer', state: row.state, since: 0, from: null, to: 'wallet-b', error: null, generation: row.generation, attempt: row.attempts };
-    const { ops } = relevantOps([dbOp], streamed ? [streamed] : []);
-    // Settled operations leave the list; the rest is where the definition puts it.
-    if (expected.state === 'confirmed' || expected.state === 'finalized') expect(ops).toEqual([]);
-    else expect(ops.map(at)).toEqual([expected]);
-  });
+      // The reconciler's view of the row, as db-view.ts reads it, merged with what the stream holds.
+      const dbOp: OpView = {
+        opId: OP,
+        idempotencyKey: 'k',
+        type: 'transfer',
+        state: row.state,
+        since: 0,
+        from: null,
+        to: 'wallet-b',
+        error: null,
+        generation: row.generation,
+        attempt: row.attempts,
+      };
+      const { ops } = relevantOps([dbOp], streamed ? [streamed] : []);
+      // Settled operations leave the list; the rest is where the definition puts it.
+      if (expected.state === 'confirmed' || expected.state === 'finalized') expect(ops).toEqual([]);
+      else expect(ops.map(at)).toEqual([expected]);
+    },
+  );
 });

@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { compareStatus, isFinalState, latestStatus, OPERATION_EVENT_STATES, OPERATION_STATES, statusSupersedes, type StatusPosition } from './operation-status.ts';
+import {
+  compareStatus,
+  isFinalState,
+  latestStatus,
+  OPERATION_EVENT_STATES,
+  OPERATION_STATES,
+  statusSupersedes,
+  type StatusPosition,
+} from './operation-status.ts';
 
-const position = fc.record({ state: fc.constantFrom(...OPERATION_STATES), attempt: fc.integer({ min: 0, max: 4 }), generation: fc.integer({ min: 1, max: 3 }) });
-const same = (a: StatusPosition, b: StatusPosition) => a.state === b.state && (a.attempt ?? 0) === (b.attempt ?? 0) && (a.generation ?? 1) === (b.generation ?? 1);
+const position = fc.record({
+  state: fc.constantFrom(...OPERATION_STATES),
+  attempt: fc.integer({ min: 0, max: 4 }),
+  generation: fc.integer({ min: 1, max: 3 }),
+});
+const same = (a: StatusPosition, b: StatusPosition) =>
+  a.state === b.state && (a.attempt ?? 0) === (b.attempt ?? 0) && (a.generation ?? 1) === (b.generation ?? 1);
 
 describe('the order of operation states', () => {
   test.prop([position, position])('is antisymmetric, and only the same report compares equal', (a, b) => {
@@ -16,10 +29,13 @@ describe('the order of operation states', () => {
     if (compareStatus(a, b) <= 0 && compareStatus(b, c) <= 0) expect(compareStatus(a, c)).toBeLessThanOrEqual(0);
   });
 
-  test.prop([fc.array(position, { maxLength: 12 }), fc.func(fc.integer())])('leaves an operation in the same place whatever order the reports arrive in', (reports, order) => {
-    const shuffled = [...reports].sort((x, y) => order(x) - order(y));
-    expect(latestStatus(shuffled)).toEqual(latestStatus(reports));
-  });
+  test.prop([fc.array(position, { maxLength: 12 }), fc.func(fc.integer())])(
+    'leaves an operation in the same place whatever order the reports arrive in',
+    (reports, order) => {
+      const shuffled = [...reports].sort((x, y) => order(x) - order(y));
+      expect(latestStatus(shuffled)).toEqual(latestStatus(reports));
+    },
+  );
 
   test.prop([position, position])('a newer generation supersedes anything of an older one, final states included', (a, b) => {
     if ((b.generation ?? 1) > (a.generation ?? 1)) expect(statusSupersedes(a, b)).toBe(true);
@@ -54,7 +70,9 @@ describe('the order of operation states', () => {
   });
 
   it('the reported states are the symbols of schemas/operation-status.avsc', () => {
-    const avsc = JSON.parse(readFileSync(new URL('../../../schemas/operation-status.avsc', import.meta.url), 'utf8')) as { fields: Array<{ name: string; type: { symbols?: string[] } }> };
+    const avsc = JSON.parse(readFileSync(new URL('../../../schemas/operation-status.avsc', import.meta.url), 'utf8')) as {
+      fields: Array<{ name: string; type: { symbols?: string[] } }>;
+    };
     expect([...(avsc.fields.find((f) => f.name === 'state')?.type.symbols ?? [])].sort()).toEqual([...OPERATION_EVENT_STATES].sort());
   });
 });

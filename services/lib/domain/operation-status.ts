@@ -69,7 +69,8 @@ export function compareStatus(a: StatusPosition, b: StatusPosition): number {
 }
 
 /** Whether `next` moves an operation that stands at `current` (nothing yet: it does). */
-export const statusSupersedes = (current: StatusPosition | undefined, next: StatusPosition): boolean => current === undefined || compareStatus(next, current) > 0;
+export const statusSupersedes = (current: StatusPosition | undefined, next: StatusPosition): boolean =>
+  current === undefined || compareStatus(next, current) > 0;
 
 /** Final for its generation: only a newer generation, or a finalization of a dead letter, moves it. */
 export const isFinalState = (state: OperationState): boolean => TIER[state] >= 2;

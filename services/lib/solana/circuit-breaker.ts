@@ -1,10 +1,7 @@
 // A circuit breaker per RPC endpoint, as plain state and pure transitions: after `threshold`
 // consecutive failures the endpoint is skipped for `openMs`; then one trial call decides.
 
-export type BreakerState =
-  | { kind: 'closed'; failures: number }
-  | { kind: 'open'; until: number }
-  | { kind: 'half_open' };
+export type BreakerState = { kind: 'closed'; failures: number } | { kind: 'open'; until: number } | { kind: 'half_open' };
 
 export interface BreakerPolicy {
   threshold: number;

@@ -27,8 +27,20 @@ export interface Classification {
 }
 
 const RETRYABLE_NETWORK = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TimeoutError', 'AbortError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'TimeoutError',
+  'AbortError',
 ]);
 
 // Agave's server-side codes that say "this node, now" rather than "this request".
@@ -52,7 +64,15 @@ const TOKEN_ERRORS: Record<number, string> = {
 };
 
 // Transaction errors that say the chain may accept the same bytes later.
-const RETRYABLE_TX = new Set(['AccountInUse', 'AlreadyProcessed', 'WouldExceedMaxBlockCostLimit', 'WouldExceedMaxAccountCostLimit', 'WouldExceedAccountDataBlockLimit', 'TooManyAccountLocks', 'ClusterMaintenance']);
+const RETRYABLE_TX = new Set([
+  'AccountInUse',
+  'AlreadyProcessed',
+  'WouldExceedMaxBlockCostLimit',
+  'WouldExceedMaxAccountCostLimit',
+  'WouldExceedAccountDataBlockLimit',
+  'TooManyAccountLocks',
+  'ClusterMaintenance',
+]);
 
 function describeTxErr(txErr: unknown): string {
   if (typeof txErr === 'string') return txErr;

@@ -10,9 +10,12 @@ const breakerArb: fc.Arbitrary<BreakerState> = fc.oneof(
   fc.constant({ kind: 'half_open' as const }),
 );
 const endpointArb: fc.Arbitrary<EndpointState> = fc.record({ breaker: breakerArb, notBefore: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20_000 })) });
-const setupArb = fc
-  .array(endpointArb, { minLength: 1, maxLength: 5 })
-  .chain((eps) => fc.tuple(fc.constant(eps), fc.subarray(eps.map((_, i) => i)).map((t) => new Set(t))));
+const setupArb = fc.array(endpointArb, { minLength: 1, maxLength: 5 }).chain((eps) =>
+  fc.tuple(
+    fc.constant(eps),
+    fc.subarray(eps.map((_, i) => i)).map((t) => new Set(t)),
+  ),
+);
 
 const usable = (e: EndpointState) => breakerAllows(e.breaker, NOW) && e.notBefore <= NOW;
 

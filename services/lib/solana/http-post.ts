@@ -57,7 +57,14 @@ export function createHttpPost(timeoutMs: number, maxSockets = 64): HttpPost {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             const headers = { get: (name: string) => (res.headersDistinct[name.toLowerCase()] ?? []).join(', ') || null };
-            resolve({ ok: status >= 200 && status < 300, status, statusText: res.statusMessage ?? '', headers, text: async () => text, json: async () => JSON.parse(text) as unknown });
+            resolve({
+              ok: status >= 200 && status < 300,
+              status,
+              statusText: res.statusMessage ?? '',
+              headers,
+              text: async () => text,
+              json: async () => JSON.parse(text) as unknown,
+            });
           });
         },
       );

@@ -59,7 +59,11 @@ export function compileLegacyMessage(feePayer: PublicKey, instructions: readonly
     return entry;
   };
   const payer = add(feePayer, true, true);
-  const compiled = instructions.map((ix) => ({ keys: ix.keys.map((m) => add(m.pubkey, m.isSigner, m.isWritable)), program: add(ix.programId, false, false), data: ix.data }));
+  const compiled = instructions.map((ix) => ({
+    keys: ix.keys.map((m) => add(m.pubkey, m.isSigner, m.isWritable)),
+    program: add(ix.programId, false, false),
+    data: ix.data,
+  }));
   const rest = [...accounts.values()].filter((a) => a !== payer);
   rest.sort((x, y) => classOf(x) - classOf(y) || Buffer.compare(x.key, y.key));
   const ordered = [payer, ...rest];

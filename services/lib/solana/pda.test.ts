@@ -40,7 +40,7 @@ describe('isOnCurve', () => {
 });
 
 describe('jacobi', () => {
-  test.prop([fc.bigInt({ min: 0n, max: 10_000n }), fc.constantFrom(3n, 5n, 7n, 11n, 13n, 10007n)])('is Euler\'s criterion for a prime modulus', (a, p) => {
+  test.prop([fc.bigInt({ min: 0n, max: 10_000n }), fc.constantFrom(3n, 5n, 7n, 11n, 13n, 10007n)])("is Euler's criterion for a prime modulus", (a, p) => {
     let e = 1n;
     let base = a % p;
     for (let k = (p - 1n) / 2n; k > 0n; k >>= 1n) {
@@ -61,7 +61,10 @@ describe('findProgramAddress', () => {
   });
 
   test.prop([key, key], { numRuns: 200 })('gives the associated token account spl-token gives', (mint, owner) => {
-    const [address] = findProgramAddress([owner.toBytes(), new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA').toBytes(), mint.toBytes()], ASSOCIATED_TOKEN_PROGRAM_ID);
+    const [address] = findProgramAddress(
+      [owner.toBytes(), new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA').toBytes(), mint.toBytes()],
+      ASSOCIATED_TOKEN_PROGRAM_ID,
+    );
     expect(address.toBase58()).toBe(getAssociatedTokenAddressSync(mint, owner, true).toBase58());
   });
 

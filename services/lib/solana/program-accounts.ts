@@ -22,8 +22,14 @@ interface Answer {
 }
 
 /** Every account of `program` matching the query, at the slot the node read them. */
-export async function programAccounts(rpc: RpcPool, program: string, query: ProgramAccountsQuery, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ slot: number; accounts: KeyedData[] }> {
+export async function programAccounts(
+  rpc: RpcPool,
+  program: string,
+  query: ProgramAccountsQuery,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ slot: number; accounts: KeyedData[] }> {
   const res = (await rpc.request('getProgramAccounts', [program, { ...query, encoding: 'base64', withContext: true }], opts)) as Answer | null;
-  if (typeof res?.context?.slot !== 'number' || !Array.isArray(res.value)) throw new PermanentError('getProgramAccounts answered without a context slot (withContext unsupported)', { endpoint: rpc.urls.join(',') });
+  if (typeof res?.context?.slot !== 'number' || !Array.isArray(res.value))
+    throw new PermanentError('getProgramAccounts answered without a context slot (withContext unsupported)', { endpoint: rpc.urls.join(',') });
   return { slot: res.context.slot, accounts: res.value.map(({ pubkey, account }) => ({ pubkey, data: Buffer.from(account.data[0], 'base64') })) };
 }

@@ -27,7 +27,10 @@ export function connectPubSub(url: string, opts: PubSubOptions = {}): Promise<Pu
   const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
   // A notification can follow its subscribe answer in the same read, before any await resumes:
   // the handler is registered as the answer is read.
-  const pending = new Map<number, { method: string; onNotification: (result: unknown) => void; resolve: (id: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const pending = new Map<
+    number,
+    { method: string; onNotification: (result: unknown) => void; resolve: (id: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   const handlers = new Map<number, (result: unknown) => void>();
   let nextId = 0;
   let lastError: Error | undefined;

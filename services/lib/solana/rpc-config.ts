@@ -20,7 +20,10 @@ const urlList = (description: string, protocols: readonly string[], single: stri
   description,
   default: [],
   parse: (raw) => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (items.length === 0) throw new Error('empty list');
     return items.map((u) => checkedUrl(u, protocols));
   },
@@ -40,7 +43,11 @@ export const rpcSpec = {
 /** For the services that subscribe over WebSocket. */
 export const wsSpec = {
   SOLANA_WS_URL: oneUrl('Solana PubSub WebSocket endpoint (this or SOLANA_WS_URLS is required)', ['ws:', 'wss:']),
-  SOLANA_WS_URLS: urlList('comma-separated Solana PubSub WebSocket endpoints, tried in this order, the next one after each failure (overrides SOLANA_WS_URL)', ['ws:', 'wss:'], 'SOLANA_WS_URL'),
+  SOLANA_WS_URLS: urlList(
+    'comma-separated Solana PubSub WebSocket endpoints, tried in this order, the next one after each failure (overrides SOLANA_WS_URL)',
+    ['ws:', 'wss:'],
+    'SOLANA_WS_URL',
+  ),
 } satisfies Spec;
 
 export type RpcSettings = ConfigOf<typeof rpcSpec>;

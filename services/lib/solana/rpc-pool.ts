@@ -143,7 +143,12 @@ export class RpcPool {
         const ep = this.endpoints[index]!;
         const maxWait = this.opts.maxRetryAfterMs ?? 30_000;
         if (waitMs > maxWait) {
-          throw new RpcFailure({ kind: 'retryable', reason: `every endpoint asked to wait (Retry-After); ${ep.url} is free in ${waitMs} ms, more than ${maxWait}` }, ep.url, method, undefined);
+          throw new RpcFailure(
+            { kind: 'retryable', reason: `every endpoint asked to wait (Retry-After); ${ep.url} is free in ${waitMs} ms, more than ${maxWait}` },
+            ep.url,
+            method,
+            undefined,
+          );
         }
         if (waitMs > 0) await this.clock.sleep(waitMs, signal);
         await this.limiter.take(signal);
@@ -165,7 +170,11 @@ export class RpcPool {
           throw new RpcFailure(c, ep.url, method, err);
         }
       },
-      { policy: this.backoff, retryable: (err) => err instanceof RpcFailure && err.retryable && !err.classification.blockhashNotFound && !err.classification.alreadyProcessed, ...(signal ? { signal } : {}) },
+      {
+        policy: this.backoff,
+        retryable: (err) => err instanceof RpcFailure && err.retryable && !err.classification.blockhashNotFound && !err.classification.alreadyProcessed,
+        ...(signal ? { signal } : {}),
+      },
     );
   }
 
@@ -174,7 +183,10 @@ export class RpcPool {
    * transaction error (web3.js folds it into a message). Returns the signature.
    */
   sendRaw(bytes: Uint8Array, opts: { skipPreflight?: boolean } = {}, signal?: AbortSignal): Promise<string> {
-    const params = [Buffer.from(bytes).toString('base64'), { encoding: 'base64', skipPreflight: opts.skipPreflight ?? false, preflightCommitment: 'confirmed', maxRetries: 0 }];
+    const params = [
+      Buffer.from(bytes).toString('base64'),
+      { encoding: 'base64', skipPreflight: opts.skipPreflight ?? false, preflightCommitment: 'confirmed', maxRetries: 0 },
+    ];
     return this.attempts(
       'sendTransaction',
       async (ep) => {

@@ -39,11 +39,13 @@ export function parseSignatureStatuses(result: unknown, count: number): Array<Si
     if (s === null) return null;
     if (!isObject(s)) throw bad(`status ${i} is not an object`);
     if (typeof s.slot !== 'number' || !Number.isSafeInteger(s.slot) || s.slot < 0) throw bad(`status ${i} has no slot`);
-    if (s.confirmations !== undefined && s.confirmations !== null && typeof s.confirmations !== 'number') throw bad(`status ${i} confirmations is not a number`);
+    if (s.confirmations !== undefined && s.confirmations !== null && typeof s.confirmations !== 'number')
+      throw bad(`status ${i} confirmations is not a number`);
     const err = s.err === undefined ? null : s.err;
     if (err !== null && typeof err !== 'string' && !isObject(err)) throw bad(`status ${i} err is neither null, a string nor an object`);
     const level = s.confirmationStatus;
-    if (level !== undefined && level !== null && !LEVELS.has(level)) throw bad(`status ${i} confirmationStatus ${JSON.stringify(level)} is not a commitment level`);
+    if (level !== undefined && level !== null && !LEVELS.has(level))
+      throw bad(`status ${i} confirmationStatus ${JSON.stringify(level)} is not a commitment level`);
     return { slot: s.slot, err, confirmationStatus: (level ?? null) as ConfirmationLevel | null };
   });
 }

@@ -30,7 +30,11 @@ function build(spec: Spec) {
       new TransactionInstruction({
         programId: programs[ix.program]!,
         // Only the payer (0) and the owner (1) can sign; the others are plain accounts.
-        keys: ix.keys.map((k) => ({ pubkey: k.who === 0 ? payer.publicKey : k.who === 1 ? owner.publicKey : others[k.who - 2]!, isSigner: k.who <= 1 && k.isSigner, isWritable: k.isWritable })),
+        keys: ix.keys.map((k) => ({
+          pubkey: k.who === 0 ? payer.publicKey : k.who === 1 ? owner.publicKey : others[k.who - 2]!,
+          isSigner: k.who <= 1 && k.isSigner,
+          isWritable: k.isWritable,
+        })),
         data: Buffer.from(ix.data),
       }),
   );
@@ -52,7 +56,7 @@ function meaning(bytes: Uint8Array) {
 }
 
 describe('signTransaction', () => {
-  test.prop([instructionsArb])('means what web3.js\'s own signed transaction means, for any instructions, and its signatures verify', (spec) => {
+  test.prop([instructionsArb])("means what web3.js's own signed transaction means, for any instructions, and its signatures verify", (spec) => {
     const instructions = build(spec);
     const signers = instructions.some((ix) => ix.keys.some((k) => k.isSigner && k.pubkey.equals(owner.publicKey))) ? [payer, owner] : [payer];
     const ours = signTransaction({ feePayer: payer.publicKey, instructions, recentBlockhash: blockhash, signers });
@@ -64,7 +68,7 @@ describe('signTransaction', () => {
     expect(ours.signature).toBe(text.decode(Transaction.from(ours.bytes).signature!));
   });
 
-  it('the signature is the fee payer\'s, in base58, as web3.js names the transaction', () => {
+  it("the signature is the fee payer's, in base58, as web3.js names the transaction", () => {
     const instructions = build([{ program: 0, keys: [{ who: 1, isSigner: true, isWritable: true }], data: new Uint8Array([1, 2, 3]) }]);
     const ours = signTransaction({ feePayer: payer.publicKey, instructions, recentBlockhash: blockhash, signers: [payer, owner] });
     // Ed25519 is deterministic, but the message bytes may differ in account order; the payer's
@@ -77,7 +81,9 @@ describe('signTransaction', () => {
     const instructions = build([{ program: 0, keys: [{ who: 1, isSigner: true, isWritable: false }], data: new Uint8Array() }]);
     expect(() => signTransaction({ feePayer: payer.publicKey, instructions, recentBlockhash: blockhash, signers: [payer] })).toThrow(/Missing signature for/);
     const plain = build([{ program: 0, keys: [], data: new Uint8Array() }]);
-    expect(() => signTransaction({ feePayer: payer.publicKey, instructions: plain, recentBlockhash: blockhash, signers: [payer, owner] })).toThrow(/unknown signer/);
+    expect(() => signTransaction({ feePayer: payer.publicKey, instructions: plain, recentBlockhash: blockhash, signers: [payer, owner] })).toThrow(
+      /unknown signer/,
+    );
   });
 });
 

@@ -32,7 +32,12 @@ export interface SignedTx {
  * Compiles, signs for every signer the message requires (each must be given; an extra one is an
  * error, as in web3.js) and returns the wire bytes.
  */
-export function signTransaction(p: { feePayer: PublicKey; instructions: readonly TransactionInstruction[]; recentBlockhash: string; signers: readonly Keypair[] }): SignedTx {
+export function signTransaction(p: {
+  feePayer: PublicKey;
+  instructions: readonly TransactionInstruction[];
+  recentBlockhash: string;
+  signers: readonly Keypair[];
+}): SignedTx {
   const message = compileLegacyMessage(p.feePayer, p.instructions, p.recentBlockhash);
   // Matched by raw key bytes; base58 only names a key in an error.
   const idOf = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');

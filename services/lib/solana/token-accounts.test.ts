@@ -10,7 +10,19 @@ describe('decodeTokenAccount', () => {
   test.prop([keyArb, keyArb, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })])('agrees with spl-token for any initialized account', (mint, owner, amount) => {
     const data = Buffer.alloc(TOKEN_ACCOUNT_SIZE);
     AccountLayout.encode(
-      { mint, owner, amount, delegateOption: 0, delegate: PublicKey.default, state: 1, isNativeOption: 0, isNative: 0n, delegatedAmount: 0n, closeAuthorityOption: 0, closeAuthority: PublicKey.default },
+      {
+        mint,
+        owner,
+        amount,
+        delegateOption: 0,
+        delegate: PublicKey.default,
+        state: 1,
+        isNativeOption: 0,
+        isNative: 0n,
+        delegatedAmount: 0n,
+        closeAuthorityOption: 0,
+        closeAuthority: PublicKey.default,
+      },
       data,
     );
     expect(decodeTokenAccount(data)).toEqual({ mint: mint.toBase58(), owner: owner.toBase58(), amount });
@@ -24,12 +36,23 @@ describe('decodeTokenAccount', () => {
 });
 
 describe('decodeMintAccount', () => {
-  test.prop([fc.option(keyArb), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: 0, max: 255 })])('agrees with spl-token', (authority, supply, decimals) => {
-    const data = Buffer.alloc(MINT_ACCOUNT_SIZE);
-    MintLayout.encode(
-      { mintAuthorityOption: authority ? 1 : 0, mintAuthority: authority ?? PublicKey.default, supply, decimals, isInitialized: true, freezeAuthorityOption: 0, freezeAuthority: Keypair.generate().publicKey },
-      data,
-    );
-    expect(decodeMintAccount(data)).toEqual({ supply, decimals, mintAuthority: authority ? authority.toBase58() : null });
-  });
+  test.prop([fc.option(keyArb), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: 0, max: 255 })])(
+    'agrees with spl-token',
+    (authority, supply, decimals) => {
+      const data = Buffer.alloc(MINT_ACCOUNT_SIZE);
+      MintLayout.encode(
+        {
+          mintAuthorityOption: authority ? 1 : 0,
+          mintAuthority: authority ?? PublicKey.default,
+          supply,
+          decimals,
+          isInitialized: true,
+          freezeAuthorityOption: 0,
+          freezeAuthority: Keypair.generate().publicKey,
+        },
+        data,
+      );
+      expect(decodeMintAccount(data)).toEqual({ supply, decimals, mintAuthority: authority ? authority.toBase58() : null });
+    },
+  );
 });

@@ -39,7 +39,7 @@ export async function handleOne(request: unknown, ctx: RpcContext): Promise<RpcR
     return errorResponse(null, new RpcError(INVALID_REQUEST, 'Invalid request'));
   }
   const r = request as Record<string, unknown>;
-  const id = (typeof r.id === 'string' || typeof r.id === 'number' ? r.id : null);
+  const id = typeof r.id === 'string' || typeof r.id === 'number' ? r.id : null;
   if (r.jsonrpc !== '2.0' || typeof r.method !== 'string') {
     return errorResponse(id, new RpcError(INVALID_REQUEST, 'Invalid request'));
   }

@@ -128,9 +128,7 @@ export const transactionMethods: Record<string, Handler> = {
     const config = configAt(p, 1);
     const wire = wireBytes(p, config);
     const replace = config.replaceRecentBlockhash === true;
-    const sim = parseOrReject(() =>
-      ctx.chain.simulate(wire, { replaceRecentBlockhash: replace, sigVerify: config.sigVerify === true }),
-    );
+    const sim = parseOrReject(() => ctx.chain.simulate(wire, { replaceRecentBlockhash: replace, sigVerify: config.sigVerify === true }));
     const wanted = configAt([config.accounts], 0);
     let accounts: unknown = null;
     if (Array.isArray(wanted.addresses)) {
@@ -149,9 +147,7 @@ export const transactionMethods: Record<string, Handler> = {
       logs: sim.logs,
       accounts,
       unitsConsumed: sim.unitsConsumed,
-      returnData: sim.returnData
-        ? { programId: sim.returnData.programId, data: [Buffer.from(sim.returnData.data).toString('base64'), 'base64'] }
-        : null,
+      returnData: sim.returnData ? { programId: sim.returnData.programId, data: [Buffer.from(sim.returnData.data).toString('base64'), 'base64'] } : null,
       innerInstructions: null,
       replacementBlockhash: replace ? { blockhash: tip.blockhash, lastValidBlockHeight: lastValidBlockHeight(tip.height) } : null,
     });
