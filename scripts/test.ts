@@ -52,6 +52,13 @@ async function main(): Promise<number> {
   };
   let failed = false;
   if (only !== 'integration') {
+    // A lint failure is counted and reported, and the tests still run: both are worth seeing.
+    say('== lint (npm run lint; npm run format fixes what it can)');
+    if ((await run('npm', ['run', '-s', 'lint'])) !== 0) {
+      say('✗ lint failed');
+      total.failed += 1;
+      failed = true;
+    }
     say('== unit tests');
     const unit = await vitest('unit', process.env);
     add(unit.counts);
