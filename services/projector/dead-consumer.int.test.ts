@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/support/stack-env.ts';
-import { createPrivateTarget, createTopic, deleteTopic, projectorTestContext } from '../../test/support/projector.ts';
+import { createPrivateTarget, createTopic, deleteTopic, projectorTestContext, ownershipProjectorEnv } from '../../test/support/projector.ts';
 import { randomHex } from '../../test/support/random.ts';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service.ts';
 
@@ -47,18 +47,7 @@ const logLines = (p: ServiceProcess): LogLine[] =>
 describe('projector whose consumer dies', () => {
   it('shuts down and exits non-zero within its grace period once its topic is deleted', { timeout: 180_000 }, async () => {
     // Ready once the consumer holds its partitions: only then is there a consumer to kill.
-    const p = (projector = await spawnService('projector', {
-      DATABASE_URL: env.DATABASE_URL,
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-      OWNERSHIP_TOPIC: topic,
-      OWNERSHIP_GROUP: group,
-      OWNERSHIP_TABLE: target.table,
-      OWNERSHIP_AUDIT_TABLE: target.audit!,
-      PROJECTOR_CONSUMERS: 'ownership',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      SHUTDOWN_GRACE_MS: String(GRACE_MS),
-    }));
+    const p = (projector = await spawnService('projector', { ...ownershipProjectorEnv(env, { topic, group, target }), SHUTDOWN_GRACE_MS: String(GRACE_MS) }));
     const tail = () =>
       logLines(p)
         .filter((l) => !('component' in l))

@@ -12,6 +12,7 @@ import {
   randomMint,
   waitForDbOffsets,
   type Sent,
+  ownershipProjectorEnv,
 } from '../../test/support/projector.ts';
 import { reduceOwnership, type OwnershipChange } from './ownership-reducer.ts';
 import { randomHex } from '../../test/support/random.ts';
@@ -47,22 +48,7 @@ afterAll(async () => {
 });
 
 // Live, not ready: killed while it may still be taking its partitions, as well as mid-batch.
-const startProjector = () =>
-  spawnService(
-    'projector',
-    {
-      DATABASE_URL: env.DATABASE_URL,
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-      OWNERSHIP_TOPIC: topic,
-      OWNERSHIP_GROUP: group,
-      OWNERSHIP_TABLE: target.table,
-      OWNERSHIP_AUDIT_TABLE: target.audit!,
-      PROJECTOR_CONSUMERS: 'ownership',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-    },
-    { until: 'live' },
-  ).then((p) => (child = p));
+const startProjector = () => spawnService('projector', ownershipProjectorEnv(env, { topic, group, target }), { until: 'live' }).then((p) => (child = p));
 
 describe('projector process killed mid-batch', () => {
   it('never stores an offset without its rows, never moves a row backwards, and ends equal to the topic', { timeout: 300_000 }, async () => {

@@ -15,6 +15,7 @@ import {
   produceOwnership,
   projectorTestContext,
   randomMint,
+  ownershipProjectorEnv,
 } from '../../test/support/projector.ts';
 import { randomHex } from '../../test/support/random.ts';
 import { waitFor } from '../../test/support/wait.ts';
@@ -45,20 +46,7 @@ afterAll(async () => {
 
 // The service's defaults are under test: nothing here sets a session timeout.
 const start = async () => {
-  const p = await spawnService(
-    'projector',
-    {
-      DATABASE_URL: env.DATABASE_URL,
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-      OWNERSHIP_TOPIC: topic,
-      OWNERSHIP_GROUP: group,
-      OWNERSHIP_TABLE: target.table,
-      OWNERSHIP_AUDIT_TABLE: target.audit!,
-      PROJECTOR_CONSUMERS: 'ownership',
-    },
-    { timeoutMs: 90_000 },
-  );
+  const p = await spawnService('projector', ownershipProjectorEnv(env, { topic, group, target }), { timeoutMs: 90_000 });
   running.push(p);
   return p;
 };

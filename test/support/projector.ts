@@ -39,6 +39,20 @@ export function projectorTestContext(env: StackAddresses): ProjectorContext & { 
   };
 }
 
+/** The projector process's settings for a test's own ownership topic, group and tables (that consumer only). */
+export function ownershipProjectorEnv(env: StackAddresses, o: { topic: string; group: string; target: OwnershipTarget }): Record<string, string> {
+  return {
+    DATABASE_URL: env.DATABASE_URL,
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+    OWNERSHIP_TOPIC: o.topic,
+    OWNERSHIP_GROUP: o.group,
+    OWNERSHIP_TABLE: o.target.table,
+    ...(o.target.audit ? { OWNERSHIP_AUDIT_TABLE: o.target.audit } : {}),
+    PROJECTOR_CONSUMERS: 'ownership',
+  };
+}
+
 export const createTopic = (kafka: Kafka) => createTestTopic(kafka, PARTITIONS);
 
 export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
