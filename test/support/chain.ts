@@ -1,7 +1,7 @@
 // Helpers for chain-ingest's integration tests and benchmark: NFTs made directly on the chain with
 // keypairs generated here, the chain's truth, and the topic's latest records.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Connection, Keypair, LAMPORTS_PER_SOL, type PublicKey, SystemProgram, Transaction, type Signer } from '@solana/web3.js';
+import { type Connection, Keypair, LAMPORTS_PER_SOL, type PublicKey, Transaction, type Signer } from '@solana/web3.js';
 import {
   MINT_SIZE,
   TOKEN_PROGRAM_ID,
@@ -13,7 +13,7 @@ import {
 } from '@solana/spl-token';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE } from '../../services/lib/solana/token-accounts.ts';
-import { nftInstructions } from '../../services/lib/solana/transactions.ts';
+import { createNftTx } from './nft-tx.ts';
 import { TOPICS } from '../../services/lib/topics.ts';
 import type { OwnershipChange } from '../../services/chain-ingest/sink.ts';
 import { testKafka } from './kafka.ts';
@@ -51,20 +51,7 @@ export async function fundedKeypair(conn: Connection, sol = 10): Promise<Keypair
 export async function createNft(conn: Connection, payer: Keypair, owner: PublicKey): Promise<PublicKey> {
   const mint = Keypair.generate();
   const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
-  await land(
-    conn,
-    new Transaction().add(
-      SystemProgram.createAccount({
-        fromPubkey: payer.publicKey,
-        newAccountPubkey: mint.publicKey,
-        lamports: rent,
-        space: MINT_SIZE,
-        programId: TOKEN_PROGRAM_ID,
-      }),
-      ...nftInstructions(payer.publicKey, mint.publicKey, owner),
-    ),
-    [payer, mint],
-  );
+  await land(conn, createNftTx(payer.publicKey, mint.publicKey, owner, rent), [payer, mint]);
   return mint.publicKey;
 }
 

@@ -1,9 +1,9 @@
 // Helpers for the local chain's tests: an in-process chain on a random port with a manual clock,
 // and a way to land a transaction without waiting on wall time.
-import { Connection, Keypair, LAMPORTS_PER_SOL, SystemProgram, Transaction, type Commitment, type PublicKey, type Signer } from '@solana/web3.js';
-import { MINT_SIZE, TOKEN_PROGRAM_ID, getAssociatedTokenAddressSync } from '@solana/spl-token';
+import { Connection, Keypair, LAMPORTS_PER_SOL, type Transaction, type Commitment, type PublicKey, type Signer } from '@solana/web3.js';
+import { MINT_SIZE, getAssociatedTokenAddressSync } from '@solana/spl-token';
 import { silentLogger } from '../../services/lib/logger.ts';
-import { nftInstructions } from '../../services/lib/solana/transactions.ts';
+import { createNftTx } from './nft-tx.ts';
 import { startLocalnet, type Localnet, type LocalnetOptions } from '../../services/localnet/server.ts';
 import type { WaitOptions } from './wait.ts';
 
@@ -51,22 +51,7 @@ export async function mintNft(
   const mint = opts.mint ?? Keypair.generate();
   const account = getAssociatedTokenAddressSync(mint.publicKey, owner);
   const rent = await conn.getMinimumBalanceForRentExemption(MINT_SIZE);
-  await land(
-    net,
-    conn,
-    new Transaction().add(
-      SystemProgram.createAccount({
-        fromPubkey: payer.publicKey,
-        newAccountPubkey: mint.publicKey,
-        lamports: rent,
-        space: MINT_SIZE,
-        programId: TOKEN_PROGRAM_ID,
-      }),
-      ...nftInstructions(payer.publicKey, mint.publicKey, owner),
-    ),
-    [payer, mint],
-    opts.slots === undefined ? {} : { slots: opts.slots },
-  );
+  await land(net, conn, createNftTx(payer.publicKey, mint.publicKey, owner, rent), [payer, mint], opts.slots === undefined ? {} : { slots: opts.slots });
   return { mint: mint.publicKey, account };
 }
 
