@@ -1,0 +1,228 @@
+// The campaign's ledger check: after the quiet period, everything the campaign did compared with
+// the chain, the tables and the status topic. Pure: the runner gathers plain values (ledger-input
+// is all it needs) and each check returns what it looked at and what it found wrong.
+import type { OperationEventState, OperationState } from '../../services/lib/domain/operation-status.ts';
+import type { FailureKind } from '../../services/lib/records.ts';
+import type { DiscrepancyKind, DiscrepancyState, TicketView } from '../../services/reconciler/types.ts';
+import { finalHolders } from './holders.ts';
+
+/** One operation the campaign requested through the platform (a re-send is the same operation). */
+export interface LedgerOp {
+  opId: string;
+  /** Its place in the workload plan: the order effects are meant to land in. */
+  seq: number;
+  type: 'mint' | 'transfer' | 'burn';
+  mint: string;
+  /** The receiving wallet of a mint or transfer. */
+  to: string | null;
+  /** chain_operations.state at the end. */
+  state: OperationState;
+  errorKind?: FailureKind | null;
+}
+
+/** A transfer an outside wallet signed and sent itself; `landed`: its signature succeeded on chain. */
+export interface OutsideTransfer {
+  seq: number;
+  mint: string;
+  to: string;
+  landed: boolean;
+}
+
+export interface LedgerInput {
+  ops: readonly LedgerOp[];
+  outside: readonly OutsideTransfer[];
+  /** Per op id, the signatures of its attempts found on chain and whether each succeeded. */
+  signatures: ReadonlyMap<string, readonly { signature: string; ok: boolean }[]>;
+  /** The chain's final state of every mint the campaign touched; a mint never created is absent or exists: false. */
+  chain: ReadonlyMap<string, { exists: boolean; owner: string | null }>;
+  tickets: readonly { mint: string; status: TicketView['status']; owner: string | null }[];
+  ownership: readonly { mint: string; owner: string | null }[];
+  audit: readonly { mint: string; oldOwner: string | null; newOwner: string | null; slot: number }[];
+  /** chain.ops.status records of the campaign's operations. */
+  statusEvents: readonly { opId: string; state: OperationEventState; signature: string | null }[];
+  /** The reconciler's discrepancies still open or in review after the quiet period. */
+  discrepancies: readonly { mint: string; kind: DiscrepancyKind; state: DiscrepancyState; opId: string | null; reason: string }[];
+}
+
+export interface CheckResult {
+  name: string;
+  checked: number;
+  violations: string[];
+  /** How the checked items ended, by named case (e.g. confirmed; failed (exhausted), in review). */
+  cases?: Record<string, number>;
+  /** Listed for a human, not violations (review items). */
+  notes?: string[];
+}
+
+export const CHECKS = {
+  settled: 'every operation settled',
+  signatures: 'one successful signature per operation',
+  chain: 'the chain holds the intended state',
+  tickets: 'tickets equal the chain',
+  ownership: 'ownership equals the chain',
+  audit: 'the audit trail ends at the chain holder',
+  status: 'one confirmed signature per operation on chain.ops.status',
+  discrepancies: 'no discrepancy left open',
+} as const;
+
+const landed = (op: LedgerOp) => op.state === 'confirmed' || op.state === 'finalized';
+const failedFinally = (op: LedgerOp) => op.state === 'failed' || op.state === 'dead_lettered';
+const show = (owner: string | null) => owner ?? 'nobody';
+
+/** What the chain should hold: every landed effect, in plan order. Null: burned. A mint never landed is absent. */
+export function expectedHolders(input: LedgerInput): Map<string, string | null> {
+  const effects = [
+    ...input.ops.filter(landed).map((op) => ({ seq: op.seq, ticket: op.mint, type: op.type, to: op.to })),
+    ...input.outside.filter((t) => t.landed).map((t) => ({ seq: t.seq, ticket: t.mint, type: 'transfer' as const, to: t.to })),
+  ];
+  return finalHolders(effects.sort((a, b) => a.seq - b.seq));
+}
+
+/** Every mint the campaign touched. */
+const mintsOf = (input: LedgerInput): string[] => [...new Set([...input.ops.map((o) => o.mint), ...input.outside.map((t) => t.mint)])].sort();
+
+/** A failed operation is handled when the reconciler put it in review; retried ones end confirmed in a newer generation. */
+export function checkSettled(input: LedgerInput): CheckResult {
+  const cases: Record<string, number> = {};
+  const violations: string[] = [];
+  const reviewed = new Set(input.discrepancies.filter((d) => d.state === 'needs_review' && d.opId !== null).map((d) => d.opId));
+  for (const op of input.ops) {
+    let name: string;
+    if (landed(op)) name = op.state;
+    else if (failedFinally(op) && reviewed.has(op.opId)) name = `${op.state} (${op.errorKind ?? 'unknown kind'}), in review`;
+    else {
+      name = failedFinally(op) ? `${op.state}, not handled` : `still ${op.state}`;
+      violations.push(`op ${op.opId} (${op.type} of ${op.mint}) ended ${op.state}${failedFinally(op) ? ' with no review item' : ''}`);
+    }
+    cases[name] = (cases[name] ?? 0) + 1;
+  }
+  return { name: CHECKS.settled, checked: input.ops.length, violations, cases };
+}
+
+export function checkSignatures(input: LedgerInput): CheckResult {
+  const violations: string[] = [];
+  for (const op of input.ops) {
+    const ok = (input.signatures.get(op.opId) ?? []).filter((s) => s.ok).map((s) => s.signature);
+    const want = landed(op) ? 1 : failedFinally(op) ? 0 : ok.length > 1 ? 1 : ok.length;
+    if (ok.length !== want)
+      violations.push(
+        `op ${op.opId} (${op.type} of ${op.mint}, ${op.state}) has ${ok.length} successful signatures on chain [${ok.join(', ')}], expected ${want}`,
+      );
+  }
+  return { name: CHECKS.signatures, checked: input.ops.length, violations };
+}
+
+export function checkChain(input: LedgerInput): CheckResult {
+  const expected = expectedHolders(input);
+  const violations: string[] = [];
+  const mints = mintsOf(input);
+  for (const mint of mints) {
+    const on = input.chain.get(mint) ?? { exists: false, owner: null };
+    if (!expected.has(mint)) {
+      if (on.exists) violations.push(`mint ${mint} exists on chain (held by ${show(on.owner)}) though its mint never confirmed`);
+      continue;
+    }
+    const want = expected.get(mint)!;
+    const has = on.exists ? on.owner : null;
+    if (has !== want) violations.push(`mint ${mint} is held by ${show(has)} on chain, intended ${want === null ? 'burned' : want}`);
+  }
+  return { name: CHECKS.chain, checked: mints.length, violations };
+}
+
+/** The chain's holder of a mint: null when burned or never created. */
+const chainOwner = (input: LedgerInput, mint: string) => {
+  const on = input.chain.get(mint);
+  return on?.exists ? on.owner : null;
+};
+const everMinted = (input: LedgerInput) => new Set(input.ops.filter((op) => op.type === 'mint' && landed(op)).map((op) => op.mint));
+
+export function checkTickets(input: LedgerInput): CheckResult {
+  const minted = everMinted(input);
+  const byMint = new Map(input.tickets.map((t) => [t.mint, t]));
+  const violations: string[] = [];
+  const mints = mintsOf(input);
+  for (const mint of mints) {
+    const t = byMint.get(mint);
+    const owner = chainOwner(input, mint);
+    const want = !minted.has(mint) ? null : owner === null ? { status: 'burned', owner: null } : { status: 'minted', owner };
+    if (!t) violations.push(`mint ${mint} has no ticket`);
+    else if (want === null && (t.status === 'minted' || t.status === 'burned'))
+      violations.push(`ticket of ${mint} says ${t.status} (${show(t.owner)}) though its mint never confirmed`);
+    else if (want !== null && (t.status !== want.status || t.owner !== want.owner))
+      violations.push(`ticket of ${mint} says ${t.status} (${show(t.owner)}), the chain ${want.status} (${show(want.owner)})`);
+  }
+  return { name: CHECKS.tickets, checked: mints.length, violations };
+}
+
+export function checkOwnership(input: LedgerInput): CheckResult {
+  const minted = everMinted(input);
+  const byMint = new Map(input.ownership.map((o) => [o.mint, o]));
+  const violations: string[] = [];
+  const mints = mintsOf(input);
+  for (const mint of mints) {
+    const row = byMint.get(mint);
+    const owner = chainOwner(input, mint);
+    if (!minted.has(mint)) {
+      if (row) violations.push(`ownership has a row for ${mint} (${show(row.owner)}) though its mint never confirmed`);
+    } else if (owner !== null && row?.owner !== owner) violations.push(`ownership of ${mint} says ${row ? show(row.owner) : 'no row'}, the chain ${owner}`);
+    else if (owner === null && row && row.owner !== null) violations.push(`ownership of ${mint} says ${row.owner}; it is burned on chain`);
+  }
+  return { name: CHECKS.ownership, checked: mints.length, violations };
+}
+
+/** Each landed mint's trail starts from nobody, each row starts where the one before ended, and the last ends at the chain's holder. */
+export function checkAudit(input: LedgerInput): CheckResult {
+  const minted = everMinted(input);
+  const trails = new Map<string, LedgerInput['audit'][number][]>();
+  for (const row of input.audit) trails.set(row.mint, [...(trails.get(row.mint) ?? []), row]);
+  const violations: string[] = [];
+  const mints = mintsOf(input);
+  for (const mint of mints) {
+    const trail = [...(trails.get(mint) ?? [])].sort((a, b) => a.slot - b.slot);
+    if (!minted.has(mint)) {
+      if (trail.length) violations.push(`mint ${mint} has ${trail.length} audit rows though its mint never confirmed`);
+      continue;
+    }
+    if (trail.length === 0) {
+      violations.push(`mint ${mint} has no audit row`);
+      continue;
+    }
+    trail.forEach((row, k) => {
+      const before = k === 0 ? null : trail[k - 1]!.newOwner;
+      if (row.oldOwner !== before)
+        violations.push(`audit of ${mint} at slot ${row.slot} moves from ${show(row.oldOwner)}, but the row before ended at ${show(before)}`);
+    });
+    const last = trail.at(-1)!.newOwner;
+    if (last !== chainOwner(input, mint)) violations.push(`audit of ${mint} ends at ${show(last)}, the chain holder is ${show(chainOwner(input, mint))}`);
+  }
+  return { name: CHECKS.audit, checked: mints.length, violations };
+}
+
+export function checkStatus(input: LedgerInput): CheckResult {
+  const confirmed = new Map<string, Set<string>>();
+  for (const e of input.statusEvents) {
+    if ((e.state !== 'confirmed' && e.state !== 'finalized') || e.signature === null) continue;
+    confirmed.set(e.opId, (confirmed.get(e.opId) ?? new Set()).add(e.signature));
+  }
+  const violations = [...confirmed]
+    .filter(([, sigs]) => sigs.size > 1)
+    .map(([opId, sigs]) => `op ${opId} has ${sigs.size} confirmed signatures on chain.ops.status: ${[...sigs].join(', ')}`);
+  return { name: CHECKS.status, checked: new Set(input.statusEvents.map((e) => e.opId)).size, violations };
+}
+
+export function checkDiscrepancies(input: LedgerInput): CheckResult {
+  const describe = (d: LedgerInput['discrepancies'][number]) => `${d.kind} on ${d.mint}${d.opId ? ` (op ${d.opId})` : ''}: ${d.reason}`;
+  return {
+    name: CHECKS.discrepancies,
+    checked: input.discrepancies.length,
+    violations: input.discrepancies.filter((d) => d.state === 'open').map((d) => `still open: ${describe(d)}`),
+    notes: input.discrepancies.filter((d) => d.state === 'needs_review').map((d) => `in review: ${describe(d)}`),
+  };
+}
+
+export function checkLedger(input: LedgerInput): CheckResult[] {
+  return [checkSettled, checkSignatures, checkChain, checkTickets, checkOwnership, checkAudit, checkStatus, checkDiscrepancies].map((check) => check(input));
+}
+
+/** The campaign's verdict: the CLI exits non-zero on any. */
+export const violationCount = (results: readonly CheckResult[]): number => results.reduce((n, r) => n + r.violations.length, 0);
