@@ -11,10 +11,14 @@ export interface Published extends Holding {
 
 export const sameHolding = (a: Holding, b: Holding) => a.owner === b.owner && a.tokenAccount === b.tokenAccount && a.amount === b.amount;
 
-export function shouldPublish(last: Published | undefined, next: Published): boolean {
-  // Announcing "nobody holds it" for a mint never announced (not minted yet, or burned before it
-  // was tracked) would tell consumers about a ticket that has no NFT.
-  if (!last) return next.owner !== null;
+/**
+ * `burned`: the mint account says the NFT was burned (mintLife). A first "nobody holds it" is
+ * announced only then: for a mint not minted yet it would tell consumers about a ticket that has
+ * no NFT, while a mint minted and burned before it was ever looked at (chain-ingest was down
+ * meanwhile) must still reach the projector, or its ticket says mint_requested for good.
+ */
+export function shouldPublish(last: Published | undefined, next: Published, burned = false): boolean {
+  if (!last) return next.owner !== null || burned;
   if (next.slot < last.slot) return false;
   if (!sameHolding(last, next)) return true;
   return next.commitment === 'finalized' && last.commitment === 'confirmed';
@@ -22,6 +26,19 @@ export function shouldPublish(last: Published | undefined, next: Published): boo
 
 /** The last record is waiting for the root to pass its slot before it can be marked finalized. */
 export const awaitsFinality = (last: Published, root: number) => last.commitment === 'confirmed' && last.slot <= root;
+
+/**
+ * What a mint account says of its NFT. The platform creates the mint, mints its one token and
+ * removes the mint authority in one transaction, and the Token program never closes a mint
+ * account: supply 0 without a mint authority can only be a burn, and stays so.
+ */
+export type MintLife = 'absent' | 'unminted' | 'minted' | 'burned';
+
+export function mintLife(account: { supply: bigint; mintAuthority: string | null } | null): MintLife {
+  if (!account) return 'absent';
+  if (account.supply > 0n) return 'minted';
+  return account.mintAuthority === null ? 'burned' : 'unminted';
+}
 
 /**
  * How a re-read looks at a mint, cheapest first. NFTs have supply 1, so an account that still

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { rereadStep, shouldPublish, sweepSliceSize, type Published } from './decide.ts';
+import { mintLife, rereadStep, shouldPublish, sweepSliceSize, type Published } from './decide.ts';
 import { holdingAt, seenSince, type TokenObservation } from './holding.ts';
 
 const MINT = 'Mint1111';
@@ -150,6 +150,31 @@ describe('shouldPublish, fed one observation at a time', () => {
     expect(shouldPublish(last, { ...last, commitment: 'finalized' })).toBe(true);
     expect(shouldPublish({ ...last, commitment: 'finalized' }, { ...last, commitment: 'finalized' })).toBe(false);
     expect(shouldPublish(undefined, { owner: null, tokenAccount: null, amount: 0n, slot: 3, commitment: 'confirmed' })).toBe(false);
+  });
+});
+
+describe('the first record of a mint', () => {
+  const holdingArb = fc.record({
+    owner: fc.option(fc.constantFrom('a', 'b'), { nil: null }),
+    tokenAccount: fc.option(fc.constantFrom('ta', 'tb'), { nil: null }),
+    amount: fc.constantFrom(0n, 1n),
+    slot: fc.nat({ max: 50 }),
+    commitment: fc.constantFrom('confirmed' as const, 'finalized' as const),
+  });
+  const mintArb = fc.option(fc.record({ supply: fc.constantFrom(0n, 1n), mintAuthority: fc.option(fc.constant('auth'), { nil: null }) }), { nil: null });
+
+  test.prop([holdingArb, mintArb])(
+    'announces "nobody holds it" first only for a mint its account says was burned (issue 14: minted and burned while chain-ingest was down)',
+    (next, account) => {
+      const life = mintLife(account);
+      expect(shouldPublish(undefined, next, life === 'burned')).toBe(next.owner !== null || life === 'burned');
+      // Burned is supply 0 with no authority left: a mint that can never hold a token again.
+      expect(life === 'burned').toBe(account !== null && account.supply === 0n && account.mintAuthority === null);
+    },
+  );
+
+  test.prop([holdingArb, holdingArb])('once something was published, a burn read changes nothing about what follows', (last, next) => {
+    expect(shouldPublish(last, next, true)).toBe(shouldPublish(last, next));
   });
 });
 

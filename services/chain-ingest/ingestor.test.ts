@@ -9,7 +9,7 @@ import { Ingestor } from './ingestor.ts';
 import { ingestMetrics } from './metrics.ts';
 import type { OwnershipChange } from './sink.ts';
 
-type View = { slot: number; accounts: Array<Omit<TokenObservation, 'slot'>> };
+type View = { slot: number; accounts: Array<Omit<TokenObservation, 'slot'>>; burned?: string[] };
 
 /** A chain with a confirmed and a finalized view that tests set by hand. */
 function fakeChain() {
@@ -30,11 +30,19 @@ function fakeChain() {
         return { address, slot: v.slot, account: a && a.owner ? { mint: a.mint, owner: a.owner, amount: a.amount } : null };
       });
     },
-    async existing(addresses, commitment) {
+    async readMints(addresses, commitment) {
       asked.push(...addresses);
       const v = views[commitment as 'confirmed' | 'finalized'];
-      // A mint exists once an account of it does (the fake holds token accounts only).
-      return new Set(addresses.filter((a) => v.accounts.some((x) => x.mint === a || x.tokenAccount === a)));
+      // A mint is minted once a token account of it holds the token; a burned one keeps its mint account (supply 0, no authority).
+      return addresses.map((address) => {
+        const minted = v.accounts.some((x) => x.mint === address && x.amount > 0n);
+        const mint = minted
+          ? { supply: 1n, decimals: 0, mintAuthority: null }
+          : v.burned?.includes(address)
+            ? { supply: 0n, decimals: 0, mintAuthority: null }
+            : null;
+        return { address, slot: v.slot, mint };
+      });
     },
     tipSlot: async () => views.confirmed.slot,
   };
@@ -118,6 +126,27 @@ describe('Ingestor', () => {
     views.confirmed = { slot: 30, accounts: [] };
     await ingestor.sweepNext(ingestor.trackedCount); // a whole pass
     expect(sent).toMatchObject([{ owner: null, tokenAccount: null, slot: 30, source: 'backfill' }]);
+  });
+
+  it('publishes a mint minted and burned while it was not running: the first thing it sees of it is the burn', async () => {
+    const s = setup();
+    // Burned by the platform: the holder's account was closed with the burn, the mint account stays with supply 0.
+    s.views.confirmed = { slot: 20, accounts: [], burned: [MINT] };
+    s.ingestor.addTracked([MINT]);
+    s.ingestor.openGap('start');
+    s.ingestor.onSlot(21);
+    await s.ingestor.idle();
+    expect(s.sent).toMatchObject([{ mint: MINT, owner: null, tokenAccount: null, amount: 0, slot: 20, commitment: 'confirmed', source: 'backfill' }]);
+  });
+
+  it('publishes nothing for a tracked mint that has not landed yet', async () => {
+    const s = setup();
+    s.views.confirmed = { slot: 20, accounts: [] };
+    s.ingestor.addTracked([MINT]);
+    s.ingestor.openGap('start');
+    s.ingestor.onSlot(21);
+    await s.ingestor.idle();
+    expect(s.sent).toEqual([]);
   });
 
   it('keeps the gap open across a disconnect until a backfill after the stream returned', async () => {

@@ -4,7 +4,7 @@
 import type { Logger } from '../lib/logger.ts';
 import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
 import type { MintScan, TokenAccountReader } from './token-account-reader.ts';
-import { awaitsFinality, rereadStep, sameHolding, shouldPublish, type Published } from './decide.ts';
+import { awaitsFinality, mintLife, rereadStep, sameHolding, shouldPublish, type Published } from './decide.ts';
 import { holdingAt, observe, seenSince, type Holding, type TokenObservation } from './holding.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { OwnershipChange, OwnershipSource, RecordSink } from './sink.ts';
@@ -245,10 +245,17 @@ export class Ingestor {
         else toScan.push(mint);
       });
     }
+    const burned: OwnershipChange[] = [];
     if (unseen.length > 0) {
-      const landed = await this.deps.chain.existing(unseen, 'confirmed');
-      for (const mint of unseen) if (landed.has(mint)) toScan.push(mint);
+      for (const r of await this.deps.chain.readMints(unseen, 'confirmed')) {
+        const life = mintLife(r.mint);
+        if (life === 'minted') toScan.push(r.address);
+        // Minted and burned before this instance ever saw it: no token account is left to list.
+        else if (life === 'burned')
+          this.offer(r.address, { owner: null, tokenAccount: null, amount: 0n, slot: r.slot, commitment: 'confirmed' }, 'backfill', burned, true);
+      }
     }
+    void this.send(burned);
     const scans = toScan.length > 0 ? await this.deps.chain.scan(toScan, 'confirmed') : [];
     for (const s of scans) this.applyScan(s);
     this.deps.metrics.backfills.inc({ reason });
@@ -348,8 +355,8 @@ export class Ingestor {
     }, 5);
   }
 
-  private offer(mint: string, next: Published, source: OwnershipSource, out: OwnershipChange[]): void {
-    if (!shouldPublish(this.last.get(mint), next)) return;
+  private offer(mint: string, next: Published, source: OwnershipSource, out: OwnershipChange[], burned = false): void {
+    if (!shouldPublish(this.last.get(mint), next, burned)) return;
     this.last.set(mint, next);
     out.push({
       mint,

@@ -5,7 +5,7 @@ import { PublicKey, type Commitment as Web3Commitment } from '@solana/web3.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { programAccounts, type KeyedData } from '../lib/solana/program-accounts.ts';
 import type { RpcPool } from '../lib/solana/rpc-pool.ts';
-import { decodeTokenAccount, TOKEN_ACCOUNT_SIZE, type TokenAccountData } from '../lib/solana/token-accounts.ts';
+import { decodeMintAccount, decodeTokenAccount, TOKEN_ACCOUNT_SIZE, type MintAccountData, type TokenAccountData } from '../lib/solana/token-accounts.ts';
 import type { TokenObservation } from './holding.ts';
 
 /** Every live token account of one mint at `slot`; an account not listed does not exist then. */
@@ -23,8 +23,8 @@ export interface TokenAccountReader {
     addresses: readonly string[],
     commitment: Web3Commitment,
   ): Promise<Array<{ address: string; slot: number; account: TokenAccountData | null }>>;
-  /** Which of these addresses hold an account (of any kind) at `commitment`. */
-  existing(addresses: readonly string[], commitment: Web3Commitment): Promise<Set<string>>;
+  /** Mint accounts by address (null: no account there, or not a mint), each batch with its slot. */
+  readMints(addresses: readonly string[], commitment: Web3Commitment): Promise<Array<{ address: string; slot: number; mint: MintAccountData | null }>>;
   tipSlot(): Promise<number>;
 }
 
@@ -67,6 +67,29 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
     return [...byMint].map(([mint, accounts]) => ({ mint, slot: res.slot, accounts }));
   }
 
+  /** Token-program accounts by address in batches of 100, each decoded (null: absent or not of that kind) and tagged with its batch's slot. */
+  async function readAccounts<T>(
+    addresses: readonly string[],
+    commitment: Web3Commitment,
+    decode: (data: Uint8Array) => T | null,
+  ): Promise<Array<{ address: string; slot: number; account: T | null }>> {
+    const out: Array<{ address: string; slot: number; account: T | null }> = [];
+    for (let i = 0; i < addresses.length; i += 100) {
+      const batch = addresses.slice(i, i + 100);
+      const res = await rpc.call('getMultipleAccounts', (conn) =>
+        conn.getMultipleAccountsInfoAndContext(
+          batch.map((a) => new PublicKey(a)),
+          commitment,
+        ),
+      );
+      batch.forEach((address, j) => {
+        const info = res.value[j];
+        out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decode(info.data) : null });
+      });
+    }
+    return out;
+  }
+
   return {
     async scan(mints, commitment) {
       if (mints.length === 0) return [];
@@ -80,40 +103,9 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
       );
       return out;
     },
-    async readTokenAccounts(addresses, commitment) {
-      const out: Array<{ address: string; slot: number; account: TokenAccountData | null }> = [];
-      for (let i = 0; i < addresses.length; i += 100) {
-        const batch = addresses.slice(i, i + 100);
-        const res = await rpc.call('getMultipleAccounts', (conn) =>
-          conn.getMultipleAccountsInfoAndContext(
-            batch.map((a) => new PublicKey(a)),
-            commitment,
-          ),
-        );
-        batch.forEach((address, j) => {
-          const info = res.value[j];
-          out.push({ address, slot: res.context.slot, account: info && info.owner.equals(TOKEN_PROGRAM_ID) ? decodeTokenAccount(info.data) : null });
-        });
-      }
-      return out;
-    },
-    async existing(addresses, commitment) {
-      const out = new Set<string>();
-      for (let i = 0; i < addresses.length; i += 100) {
-        const batch = addresses.slice(i, i + 100);
-        // A zero-byte slice: only whether each account is there matters, not its data.
-        const res = await rpc.call('getMultipleAccounts', (conn) =>
-          conn.getMultipleAccountsInfo(
-            batch.map((a) => new PublicKey(a)),
-            { commitment, dataSlice: { offset: 0, length: 0 } },
-          ),
-        );
-        batch.forEach((address, j) => {
-          if (res[j]) out.add(address);
-        });
-      }
-      return out;
-    },
+    readTokenAccounts: (addresses, commitment) => readAccounts(addresses, commitment, decodeTokenAccount),
+    readMints: (addresses, commitment) =>
+      readAccounts(addresses, commitment, decodeMintAccount).then((rows) => rows.map(({ address, slot, account }) => ({ address, slot, mint: account }))),
     tipSlot: () => rpc.call('getSlot', (conn) => conn.getSlot('processed')),
   };
 }

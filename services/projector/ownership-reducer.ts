@@ -68,9 +68,12 @@ export function reduceOwnership(current: ReadonlyMap<string, OwnershipRow>, chan
     state.set(change.mint, row);
     rows.set(change.mint, row);
     const oldOwner = before?.owner ?? null;
-    if (oldOwner !== row.owner) ownerChanges.push({ mint: row.mint, oldOwner, newOwner: row.owner, slot: row.slot, observedAt: row.updatedAt });
     // A mint first seen already burned (minted and burned between two looks at the chain) has no
-    // owner change, yet its ticket must still say burned: the chain wins.
+    // owner change, yet its ticket must still say burned (the chain wins), and the trail records
+    // when the database learned it: one entry from nobody to nobody.
+    const firstSeenBurned = before === undefined && row.owner === null;
+    if (oldOwner !== row.owner || firstSeenBurned)
+      ownerChanges.push({ mint: row.mint, oldOwner, newOwner: row.owner, slot: row.slot, observedAt: row.updatedAt });
     if (oldOwner !== row.owner || !current.has(row.mint)) tickets.set(row.mint, { owner: row.owner, status: row.owner === null ? 'burned' : 'minted' });
   }
   return { rows, ownerChanges, tickets };

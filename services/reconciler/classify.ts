@@ -1,6 +1,6 @@
 // What counts as a discrepancy for one mint. Pure: the same view, thresholds and clock give the
 // same findings, whether the view came from a full run's chain snapshot or from the streams.
-import type { Finding, MintView, OpView, Thresholds } from './types.ts';
+import type { ChainTicketStatus, ChainView, Finding, MintView, OpView, Thresholds } from './types.ts';
 
 /** States in which an operation may still change the owner. */
 const IN_FLIGHT = new Set(['requested', 'submitted', 'expired']);
@@ -45,9 +45,21 @@ function stuckOps(view: MintView, t: Thresholds, now: number): Finding[] {
 }
 
 /**
+ * The ticket state the chain implies: minted while a wallet holds the NFT, burned when the mint
+ * exists with no holder, or when its account is gone although the chain showed it before (closed
+ * after the burn). null: the chain has never shown this mint (not landed, or never created: a
+ * closed account and one never created look alike, so only that history tells them apart).
+ */
+export function chainTicketStatus(chain: ChainView, everOnChain: boolean): ChainTicketStatus | null {
+  if (chain.present) return chain.owner === null ? 'burned' : 'minted';
+  return everOnChain ? 'burned' : null;
+}
+
+/**
  * The discrepancies of one mint at `now`. While an operation is in flight, or within the grace
  * period after one settled, the owner is legitimately moving and the database may lag: only
- * stuck operations are reported then.
+ * stuck operations are reported then. Past that, the ticket's state is compared with the chain
+ * before its owner: a state mismatch is healed with the owner, so it stands for both.
  */
 export function classify(view: MintView, t: Thresholds, now: number): Finding[] {
   const stuck = stuckOps(view, t, now);
@@ -61,7 +73,15 @@ export function classify(view: MintView, t: Thresholds, now: number): Finding[] 
     return stuck;
   }
   if (ticket.status === 'created') return stuck;
+  const onChain = chainTicketStatus(chain, view.everOnChain ?? false);
+  // A minted ticket whose mint account is gone is never healed from history: missing_on_chain below.
+  const stateKnown = chain.present || (onChain !== null && ticket.status === 'mint_requested');
+  if (onChain !== null && stateKnown && ticket.status !== onChain) {
+    const state = { db: ticket.status, dbOwner: ticket.owner, chain: onChain, chainOwner: chain.owner };
+    return [...stuck, { ...base, kind: 'ticket_state_mismatch', dbValue: ticket.status, chainValue: onChain, state }];
+  }
   if (!chain.present) {
+    if (onChain === 'burned' && ticket.status === 'burned') return stuck;
     // A ticket the platform minted (or believes is owned) whose mint account does not exist.
     const claimed = ticket.status === 'minted' || ticket.owner !== null || view.lastSettledAt !== null;
     if (claimed) return [...stuck, { ...base, kind: 'missing_on_chain', dbValue: ticket.owner ?? ticket.status, chainValue: null }];

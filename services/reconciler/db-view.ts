@@ -21,6 +21,7 @@ interface Row {
   projected: boolean;
   remembered_owner: string | null;
   remembered_since: string | null;
+  remembered: boolean;
 }
 
 /** The comparison over `chain` (mint, present, owner, slot), from wherever the rows are. */
@@ -42,13 +43,15 @@ WITH chain AS (${chain}), op AS (
 SELECT c.mint, c.present, c.owner, c.slot, t.id AS ticket_id, t.status, t.owner_wallet,
        (extract(epoch FROM op.settled_at) * 1000)::bigint AS settled_at, op.open_ops,
        o.owner AS projected_owner, o.mint IS NOT NULL AS projected,
-       r.owner AS remembered_owner, (extract(epoch FROM r.seen_at) * 1000)::bigint AS remembered_since
+       r.owner AS remembered_owner, (extract(epoch FROM r.seen_at) * 1000)::bigint AS remembered_since, r.mint IS NOT NULL AS remembered
   FROM chain c
   LEFT JOIN tickets t ON t.mint_address = c.mint
   LEFT JOIN op ON op.mint = c.mint
   LEFT JOIN ownership o ON o.mint = c.mint
   LEFT JOIN reconciler_mints r ON r.mint = c.mint
- WHERE ${all} OR t.id IS NULL OR t.owner_wallet IS DISTINCT FROM c.owner OR NOT c.present OR op.open_ops IS NOT NULL`;
+ WHERE ${all} OR t.id IS NULL OR t.owner_wallet IS DISTINCT FROM c.owner OR NOT c.present OR op.open_ops IS NOT NULL
+    -- The ticket's state against the chain's (classify.ts chainTicketStatus).
+    OR (c.present AND t.status <> 'created' AND t.status <> CASE WHEN c.owner IS NULL THEN 'burned' ELSE 'minted' END)`;
 
 const COMPARE_ARRAYS_SQL = compareSql('SELECT * FROM unnest($1::text[], $2::bool[], $3::text[], $4::bigint[]) AS c(mint, present, owner, slot)', '$5::bool');
 const COMPARE_COPIED_SQL = compareSql('SELECT mint, present, owner, slot FROM reconcile_chain', 'false');
@@ -123,7 +126,8 @@ function compared(r: Row, now: number): Compared {
   };
   const changedAt = chainChangedAt(r, now);
   const lastSettledAt = changedAt === null ? db.lastSettledAt : Math.max(changedAt, db.lastSettledAt ?? 0);
-  return { db, view: { mint: r.mint, chain: { present: r.present, owner: r.owner, slot: Number(r.slot) }, ...db, lastSettledAt } };
+  const chain = { present: r.present, owner: r.owner, slot: Number(r.slot) };
+  return { db, view: { mint: r.mint, chain, ...db, lastSettledAt, everOnChain: r.projected || r.remembered } };
 }
 
 /**

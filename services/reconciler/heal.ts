@@ -9,6 +9,7 @@ import { InvalidInputError } from '../lib/errors.ts';
 import { rowBehindFailure } from './classify.ts';
 import { close, toReview, type DiscrepancyEvent } from './store.ts';
 import type { Planned } from './transitions.ts';
+import type { Finding } from './types.ts';
 
 export interface HealResult {
   healed: DiscrepancyEvent[];
@@ -42,15 +43,17 @@ export async function healAll(
         else out.skipped += 1;
         continue;
       }
-      if (planned.decision.action !== 'heal_owner') {
+      if (planned.decision.action !== 'heal_owner' && planned.decision.action !== 'heal_state') {
         out.skipped += 1;
         continue;
       }
-      if (confirmOwner && (await confirmOwner(f.mint)) !== f.chainValue) {
+      const chainOwner = f.state ? f.state.chainOwner : f.chainValue;
+      if (confirmOwner && (await confirmOwner(f.mint)) !== chainOwner) {
         out.skipped += 1;
         continue;
       }
       const event = await withTransaction(pool, async (client) => {
+        if (planned.decision.action === 'heal_state') return healState(client, id, f);
         // Only if the row still holds what we compared: the projector may have fixed it meanwhile.
         const upd = await client.query<{ id: string }>(
           `UPDATE tickets SET owner_wallet = $2, updated_at = now() WHERE mint_address = $1 AND owner_wallet IS NOT DISTINCT FROM $3 RETURNING id`,
@@ -75,6 +78,28 @@ export async function healAll(
     }
   }
   return out;
+}
+
+/**
+ * The ticket's state and owner written from the chain (minted with its holder, or burned), only
+ * if the row still says what was compared: the projector may have caught up meanwhile.
+ */
+async function healState(client: Queryable, id: string, f: Finding): Promise<DiscrepancyEvent | undefined> {
+  const s = f.state;
+  if (!s) return toReview(client, id, 'no ticket state to correct');
+  const upd = await client.query<{ id: string }>(
+    `UPDATE tickets SET status = $2, owner_wallet = $3, updated_at = now()
+      WHERE mint_address = $1 AND status = $4 AND owner_wallet IS NOT DISTINCT FROM $5 RETURNING id`,
+    [f.mint, s.chain, s.chainOwner, s.db, s.dbOwner],
+  );
+  const ticket = upd.rows[0];
+  if (!ticket) return undefined;
+  await client.query(
+    `INSERT INTO reconciler_owner_audit (discrepancy_id, mint, ticket_id, old_owner, new_owner, slot, old_status, new_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, f.mint, ticket.id, s.dbOwner, s.chainOwner, f.slot, s.db, s.chain],
+  );
+  const owner = s.chain === 'minted' ? ` held by ${s.chainOwner ?? 'none'}` : '';
+  return close(client, id, 'healed', `ticket state corrected from ${s.db} to ${s.chain}${owner} at slot ${f.slot ?? '?'}`);
 }
 
 /**

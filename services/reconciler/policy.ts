@@ -6,7 +6,7 @@ export type OwnerPolicy = 'heal' | 'review' | 'report';
 export type FailedOpPolicy = 'retry' | 'review';
 
 export interface HealingPolicy {
-  /** heal: correct tickets.owner_wallet from the chain (with an audit row). */
+  /** heal: correct tickets.owner_wallet from the chain (with an audit row); also the ticket's state (ticket_state_mismatch). */
   ownerMismatch: OwnerPolicy;
   /** retry: request a failed operation again under the same op id and idempotency key (api retryOperation). */
   failedOperation: FailedOpPolicy;
@@ -24,8 +24,8 @@ export interface HealingPolicy {
  */
 export const DEFAULT_POLICY: HealingPolicy = { ownerMismatch: 'heal', failedOperation: 'retry', retryTypes: ['mint'], maxRetries: 2 };
 
-/** What to do now: leave it open, hand it to review, correct the owner, or re-request the op. */
-export type Action = 'open' | 'review' | 'heal_owner' | 'retry_op';
+/** What to do now: leave it open, hand it to review, correct the owner (or the ticket's state with it), or re-request the op. */
+export type Action = 'open' | 'review' | 'heal_owner' | 'heal_state' | 'retry_op';
 
 export interface Decision {
   action: Action;
@@ -37,6 +37,7 @@ export interface Decision {
 
 const SEVERITY: Record<DiscrepancyKind, Severity> = {
   owner_mismatch: 'medium',
+  ticket_state_mismatch: 'medium',
   missing_on_chain: 'high',
   missing_in_db: 'high',
   stuck_operation: 'medium',
@@ -51,6 +52,13 @@ export function decide(f: Finding, p: HealingPolicy): Decision {
     case 'owner_mismatch':
       if (p.ownerMismatch === 'heal') return { action: 'heal_owner', severity: 'medium', state: 'open', reason: 'database owner corrected from the chain' };
       return p.ownerMismatch === 'review' ? review(f.kind, 'owner differs; policy sends it to review') : open(f.kind, 'owner differs; policy only reports');
+    case 'ticket_state_mismatch':
+      // The same correction as an owner's, from the same source (invariant 4: the chain), so the same setting governs it.
+      if (p.ownerMismatch === 'heal')
+        return { action: 'heal_state', severity: 'medium', state: 'open', reason: 'ticket state and owner corrected from the chain' };
+      return p.ownerMismatch === 'review'
+        ? review(f.kind, 'ticket state differs from the chain; policy sends it to review')
+        : open(f.kind, 'ticket state differs from the chain; policy only reports');
     case 'stuck_operation':
       if (f.opState === 'dead_lettered') return review(f.kind, 'operation dead-lettered after exhausting its retries');
       if (f.opState === 'failed') return decideFailed(f, p);

@@ -49,7 +49,7 @@ export function planTransitions(
 
 /** The discrepancies a plan asks to heal now: new ones and open ones whose earlier heal failed. */
 export function toHeal(plan: Plan, createdIds: ReadonlyMap<Planned, string>): Array<{ id: string; planned: Planned }> {
-  const healing = (p: Planned) => p.decision.action === 'heal_owner' || p.decision.action === 'retry_op';
+  const healing = (p: Planned) => p.decision.action === 'heal_owner' || p.decision.action === 'heal_state' || p.decision.action === 'retry_op';
   const out: Array<{ id: string; planned: Planned }> = [];
   for (const p of plan.create) {
     const id = createdIds.get(p);

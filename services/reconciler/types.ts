@@ -3,8 +3,15 @@ import type { OperationState } from '../lib/domain/operation-status.ts';
 import type { OperationType } from '../lib/domain/operation-type.ts';
 import type { FailureKind } from '../lib/records.ts';
 
-export type DiscrepancyKind = 'owner_mismatch' | 'missing_on_chain' | 'missing_in_db' | 'stuck_operation' | 'dlq_growth';
-export const DISCREPANCY_KINDS: readonly DiscrepancyKind[] = ['owner_mismatch', 'missing_on_chain', 'missing_in_db', 'stuck_operation', 'dlq_growth'];
+export type DiscrepancyKind = 'owner_mismatch' | 'ticket_state_mismatch' | 'missing_on_chain' | 'missing_in_db' | 'stuck_operation' | 'dlq_growth';
+export const DISCREPANCY_KINDS: readonly DiscrepancyKind[] = [
+  'owner_mismatch',
+  'ticket_state_mismatch',
+  'missing_on_chain',
+  'missing_in_db',
+  'stuck_operation',
+  'dlq_growth',
+];
 export type DiscrepancyState = 'open' | 'healed' | 'needs_review' | 'resolved';
 export type Severity = 'low' | 'medium' | 'high';
 
@@ -54,6 +61,11 @@ export interface MintView {
   /** When the newest confirmed or finalized operation settled (epoch ms), if any. */
   lastSettledAt: number | null;
   ops: OpView[];
+  /**
+   * Whether the chain showed this mint before (a projected ownership row, or an earlier run found
+   * it): a mint account gone now was then closed after its burn, not never created.
+   */
+  everOnChain?: boolean;
 }
 
 /** A discrepancy as found: what differs, before any policy or persistence. */
@@ -69,7 +81,12 @@ export interface Finding {
   opType?: OpType;
   generation?: number;
   errorKind?: FailureKind | null;
+  /** For ticket_state_mismatch: the ticket as the database has it, and as the chain says it is. */
+  state?: { db: TicketView['status']; dbOwner: string | null; chain: ChainTicketStatus; chainOwner: string | null };
 }
+
+/** What the chain says a ticket's state is: its NFT exists with a holder, or was burned. */
+export type ChainTicketStatus = Extract<TicketView['status'], 'minted' | 'burned'>;
 
 export interface Thresholds {
   /** How long the database may lag the chain after an operation settled before it is a mismatch. */
