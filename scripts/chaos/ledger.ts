@@ -112,90 +112,77 @@ export function checkSignatures(input: LedgerInput): CheckResult {
   return { name: CHECKS.signatures, checked: input.ops.length, violations };
 }
 
-export function checkChain(input: LedgerInput): CheckResult {
-  const expected = expectedHolders(input);
-  const violations: string[] = [];
-  const mints = mintsOf(input);
-  for (const mint of mints) {
-    const on = input.chain.get(mint) ?? { exists: false, owner: null };
-    if (!expected.has(mint)) {
-      if (on.exists) violations.push(`mint ${mint} exists on chain (held by ${show(on.owner)}) though its mint never confirmed`);
-      continue;
-    }
-    const want = expected.get(mint)!;
-    const has = on.exists ? on.owner : null;
-    if (has !== want) violations.push(`mint ${mint} is held by ${show(has)} on chain, intended ${want === null ? 'burned' : want}`);
-  }
-  return { name: CHECKS.chain, checked: mints.length, violations };
-}
-
 /** The chain's holder of a mint: null when burned or never created. */
 const chainOwner = (input: LedgerInput, mint: string) => {
   const on = input.chain.get(mint);
   return on?.exists ? on.owner : null;
 };
-const everMinted = (input: LedgerInput) => new Set(input.ops.filter((op) => op.type === 'mint' && landed(op)).map((op) => op.mint));
 
-export function checkTickets(input: LedgerInput): CheckResult {
-  const minted = everMinted(input);
-  const byMint = new Map(input.tickets.map((t) => [t.mint, t]));
-  const violations: string[] = [];
-  const mints = mintsOf(input);
-  for (const mint of mints) {
-    const t = byMint.get(mint);
-    const owner = chainOwner(input, mint);
-    const want = !minted.has(mint) ? null : owner === null ? { status: 'burned', owner: null } : { status: 'minted', owner };
-    if (!t) violations.push(`mint ${mint} has no ticket`);
-    else if (want === null && (t.status === 'minted' || t.status === 'burned'))
-      violations.push(`ticket of ${mint} says ${t.status} (${show(t.owner)}) though its mint never confirmed`);
-    else if (want !== null && (t.status !== want.status || t.owner !== want.owner))
-      violations.push(`ticket of ${mint} says ${t.status} (${show(t.owner)}), the chain ${want.status} (${show(want.owner)})`);
-  }
-  return { name: CHECKS.tickets, checked: mints.length, violations };
+/** What a per-mint check knows of a mint: whether its mint operation landed, and the chain's holder now. */
+interface MintFacts {
+  mint: string;
+  minted: boolean;
+  owner: string | null;
 }
 
-export function checkOwnership(input: LedgerInput): CheckResult {
-  const minted = everMinted(input);
-  const byMint = new Map(input.ownership.map((o) => [o.mint, o]));
-  const violations: string[] = [];
+/** Runs `judge` over every mint the campaign touched; each returns what it found wrong with that mint. */
+function perMint(name: string, input: LedgerInput, judge: (m: MintFacts) => string[]): CheckResult {
+  const minted = new Set(input.ops.filter((op) => op.type === 'mint' && landed(op)).map((op) => op.mint));
   const mints = mintsOf(input);
-  for (const mint of mints) {
+  const violations = mints.flatMap((mint) => judge({ mint, minted: minted.has(mint), owner: chainOwner(input, mint) }));
+  return { name, checked: mints.length, violations };
+}
+
+export function checkChain(input: LedgerInput): CheckResult {
+  const expected = expectedHolders(input);
+  return perMint(CHECKS.chain, input, ({ mint, owner }) => {
+    const on = input.chain.get(mint);
+    if (!expected.has(mint)) return on?.exists ? [`mint ${mint} exists on chain (held by ${show(on.owner)}) though its mint never confirmed`] : [];
+    const want = expected.get(mint)!;
+    return owner === want ? [] : [`mint ${mint} is held by ${show(owner)} on chain, intended ${want === null ? 'burned' : want}`];
+  });
+}
+
+export function checkTickets(input: LedgerInput): CheckResult {
+  const byMint = new Map(input.tickets.map((t) => [t.mint, t]));
+  return perMint(CHECKS.tickets, input, ({ mint, minted, owner }) => {
+    const t = byMint.get(mint);
+    if (!t) return [`mint ${mint} has no ticket`];
+    if (!minted)
+      return t.status === 'minted' || t.status === 'burned' ? [`ticket of ${mint} says ${t.status} (${show(t.owner)}) though its mint never confirmed`] : [];
+    const want = owner === null ? 'burned' : 'minted';
+    return t.status === want && t.owner === owner ? [] : [`ticket of ${mint} says ${t.status} (${show(t.owner)}), the chain ${want} (${show(owner)})`];
+  });
+}
+
+/** A burned NFT may keep a row with no owner, or none. */
+export function checkOwnership(input: LedgerInput): CheckResult {
+  const byMint = new Map(input.ownership.map((o) => [o.mint, o]));
+  return perMint(CHECKS.ownership, input, ({ mint, minted, owner }) => {
     const row = byMint.get(mint);
-    const owner = chainOwner(input, mint);
-    if (!minted.has(mint)) {
-      if (row) violations.push(`ownership has a row for ${mint} (${show(row.owner)}) though its mint never confirmed`);
-    } else if (owner !== null && row?.owner !== owner) violations.push(`ownership of ${mint} says ${row ? show(row.owner) : 'no row'}, the chain ${owner}`);
-    else if (owner === null && row && row.owner !== null) violations.push(`ownership of ${mint} says ${row.owner}; it is burned on chain`);
-  }
-  return { name: CHECKS.ownership, checked: mints.length, violations };
+    if (!minted) return row ? [`ownership has a row for ${mint} (${show(row.owner)}) though its mint never confirmed`] : [];
+    if (owner !== null && row?.owner !== owner) return [`ownership of ${mint} says ${row ? show(row.owner) : 'no row'}, the chain ${owner}`];
+    return owner === null && row && row.owner !== null ? [`ownership of ${mint} says ${row.owner}; it is burned on chain`] : [];
+  });
 }
 
 /** Each landed mint's trail starts from nobody, each row starts where the one before ended, and the last ends at the chain's holder. */
 export function checkAudit(input: LedgerInput): CheckResult {
-  const minted = everMinted(input);
   const trails = new Map<string, LedgerInput['audit'][number][]>();
   for (const row of input.audit) trails.set(row.mint, [...(trails.get(row.mint) ?? []), row]);
-  const violations: string[] = [];
-  const mints = mintsOf(input);
-  for (const mint of mints) {
+  return perMint(CHECKS.audit, input, ({ mint, minted, owner }) => {
     const trail = [...(trails.get(mint) ?? [])].sort((a, b) => a.slot - b.slot);
-    if (!minted.has(mint)) {
-      if (trail.length) violations.push(`mint ${mint} has ${trail.length} audit rows though its mint never confirmed`);
-      continue;
-    }
-    if (trail.length === 0) {
-      violations.push(`mint ${mint} has no audit row`);
-      continue;
-    }
-    trail.forEach((row, k) => {
+    if (!minted) return trail.length ? [`mint ${mint} has ${trail.length} audit rows though its mint never confirmed`] : [];
+    if (trail.length === 0) return [`mint ${mint} has no audit row`];
+    const found = trail.flatMap((row, k) => {
       const before = k === 0 ? null : trail[k - 1]!.newOwner;
-      if (row.oldOwner !== before)
-        violations.push(`audit of ${mint} at slot ${row.slot} moves from ${show(row.oldOwner)}, but the row before ended at ${show(before)}`);
+      return row.oldOwner === before
+        ? []
+        : [`audit of ${mint} at slot ${row.slot} moves from ${show(row.oldOwner)}, but the row before ended at ${show(before)}`];
     });
     const last = trail.at(-1)!.newOwner;
-    if (last !== chainOwner(input, mint)) violations.push(`audit of ${mint} ends at ${show(last)}, the chain holder is ${show(chainOwner(input, mint))}`);
-  }
-  return { name: CHECKS.audit, checked: mints.length, violations };
+    return last === owner ? found : [...found, `audit of ${mint} ends at ${show(last)}, the chain holder is ${show(owner)}`];
+  });
 }
 
 export function checkStatus(input: LedgerInput): CheckResult {
