@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 interface Child {
   name: string;
   entry: string;
+  /** Settings of this child on top of the supervisor's environment. */
+  env: NodeJS.ProcessEnv;
   process?: ChildProcess;
   restarts: number;
   startedAt: number;
@@ -27,8 +29,15 @@ export class Supervisor {
     private readonly say: (line: string) => void,
   ) {}
 
-  add(name: string, entry: string): void {
-    this.children.push({ name, entry, restarts: 0, startedAt: 0 });
+  add(name: string, entry: string, env: NodeJS.ProcessEnv = {}): void {
+    this.children.push({ name, entry, env, restarts: 0, startedAt: 0 });
+  }
+
+  /** Signals the named child's process if it runs (the fault campaign's SIGKILL, SIGSTOP, SIGCONT); false when it does not. */
+  signal(name: string, signal: NodeJS.Signals): boolean {
+    const p = this.children.find((c) => c.name === name)?.process;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return false;
+    return p.kill(signal);
   }
 
   startAll(): void {
@@ -41,7 +50,7 @@ export class Supervisor {
     // Each service in its own process group: Ctrl-C in a terminal signals the whole foreground
     // group, and a service that got SIGINT from the terminal and SIGTERM from us would take the
     // second as "exit now" and skip its graceful shutdown. Only the supervisor signals services.
-    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], { cwd: this.cwd, env: { ...this.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     c.process = child;
     c.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
@@ -80,6 +89,8 @@ export class Supervisor {
               resolve(code === 0);
             });
             p.kill('SIGTERM');
+            // A stopped (SIGSTOP) child would hold its SIGTERM until the grace period ran out.
+            p.kill('SIGCONT');
           }),
       );
     return (await Promise.all(exits)).every(Boolean);

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { CHECKS, type LedgerInput, type LedgerOp, checkLedger, violationCount } from './ledger.ts';
+import { CHECKS, type LedgerInput, type LedgerOp, type RequestRecord, checkLedger, violationCount } from './ledger.ts';
 import { renderLedger } from './ledger-table.ts';
 
 const WALLETS = ['W0', 'W1', 'W2', 'W3', 'W4'];
@@ -16,6 +16,7 @@ const story = fc.record({
 /** A ledger where every check holds: built from the stories the way the pipeline is meant to record them. */
 const consistentLedger = fc.array(story, { maxLength: 8 }).map((stories) => {
   const ledger = {
+    requests: [] as RequestRecord[],
     ops: [] as LedgerOp[],
     outside: [] as LedgerInput['outside'][number][],
     signatures: new Map<string, { signature: string; ok: boolean }[]>(),
@@ -44,6 +45,9 @@ const consistentLedger = fc.array(story, { maxLength: 8 }).map((stories) => {
         ledger.outside.push({ seq, mint, to: to!, landed: true });
       } else {
         const opId = `op-${t}-${k}`;
+        ledger.requests.push({ seq, kind: 'platform', type: step.type, outcome: 'requested', opId });
+        // Every first request is sent again under its key, and answered with its operation.
+        if (k === 0) ledger.requests.push({ seq: 1000 + seq, kind: 'resend', type: step.type, outcome: 'requested', of: seq, opId, originalOpId: opId, created: false });
         ledger.ops.push({ opId, seq, type: step.type, mint, to, state: fails ? 'failed' : 'confirmed', errorKind: fails ? 'exhausted' : null });
         ledger.signatures.set(opId, [{ signature: `${opId}-expired`, ok: false }, ...(fails ? [] : [{ signature: `${opId}-sig`, ok: true }])]);
         ledger.statusEvents.push({ opId, state: 'submitted', signature: `${opId}-sig` });
@@ -69,6 +73,23 @@ type Ledger = typeof consistentLedger extends fc.Arbitrary<infer L> ? L : never;
 
 /** One inconsistency each, and the check that must catch it; null when this ledger has nothing to break that way. */
 const breakages: Record<string, { check: string; apply: (l: Ledger, pick: number) => boolean }> = {
+  'a valid request refused': {
+    check: CHECKS.requests,
+    apply: (l, pick) => mutateOne(l.requests, pick, (r) => Object.assign(r, { outcome: 'rejected', detail: 'ticket is not minted' })),
+  },
+  'a request the database never took': {
+    check: CHECKS.requests,
+    apply: (l, pick) => mutateOne(l.requests, pick, (r) => Object.assign(r, { outcome: 'gave up' })),
+  },
+  'a re-send that created a second operation': {
+    check: CHECKS.requests,
+    apply: (l, pick) =>
+      mutateOne(
+        l.requests.filter((r) => r.kind === 'resend'),
+        pick,
+        (r) => Object.assign(r, { opId: 'another', created: true }),
+      ),
+  },
   'an operation left in flight': {
     check: CHECKS.settled,
     apply: (l, pick) =>
@@ -210,7 +231,7 @@ describe('checkLedger', () => {
   });
 
   test.prop([consistentLedger])('names how each operation ended, and lists the review items', (l) => {
-    const [settled, , , , , , , discrepancies] = checkLedger(l);
+    const [, settled, , , , , , , discrepancies] = checkLedger(l);
     expect(Object.values(settled!.cases!).reduce((a, b) => a + b, 0)).toBe(l.ops.length);
     expect(settled!.cases!['failed (exhausted), in review'] ?? 0).toBe(l.ops.filter((o) => o.state === 'failed').length);
     expect(discrepancies!.notes).toHaveLength(l.discrepancies.length);
@@ -218,6 +239,7 @@ describe('checkLedger', () => {
 
   it('prints a table of the checks with their counts, the review items and the violations', () => {
     const l: LedgerInput = {
+      requests: [{ seq: 3, kind: 'platform', type: 'transfer', outcome: 'skipped', detail: "its ticket's operation #2 did not land" }],
       ops: [
         { opId: 'a', seq: 1, type: 'mint', mint: 'M1', to: 'W1', state: 'confirmed' },
         { opId: 'b', seq: 2, type: 'mint', mint: 'M2', to: 'W1', state: 'failed', errorKind: 'exhausted' },
@@ -237,6 +259,7 @@ describe('checkLedger', () => {
     const out = renderLedger(checkLedger(l));
     expect(out).toMatch(/the chain holds the intended state\s+2\s+1/);
     expect(out).toMatch(/ {2}failed \(exhausted\), in review\s+1/);
+    expect(out).toMatch(/ {2}transfer skipped\s+1/);
     expect(out).toContain('in review: stuck_operation on M2 (op b): mint failed (exhausted)');
     expect(out).toContain('[the chain holds the intended state] mint M1 is held by W2 on chain, intended W1');
     expect(out).toMatch(/total\s+1\n/);

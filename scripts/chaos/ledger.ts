@@ -28,7 +28,23 @@ export interface OutsideTransfer {
   landed: boolean;
 }
 
+/** What became of one request of the workload (a platform request or a re-send of one). */
+export interface RequestRecord {
+  seq: number;
+  kind: 'platform' | 'resend';
+  type: 'mint' | 'transfer' | 'burn';
+  /** skipped: its ticket's previous operation did not land in time, so the request would have been invalid; gave up: the database never took it. */
+  outcome: 'requested' | 'skipped' | 'rejected' | 'gave up';
+  opId?: string;
+  /** For a re-send: the seq of the request it repeats, the operation that request created, and whether the re-send created one. */
+  of?: number;
+  originalOpId?: string;
+  created?: boolean;
+  detail?: string;
+}
+
 export interface LedgerInput {
+  requests: readonly RequestRecord[];
   ops: readonly LedgerOp[];
   outside: readonly OutsideTransfer[];
   /** Per op id, the signatures of its attempts found on chain and whether each succeeded. */
@@ -55,6 +71,7 @@ export interface CheckResult {
 }
 
 export const CHECKS = {
+  requests: 'every valid request taken, re-sends answered once',
   settled: 'every operation settled',
   signatures: 'one successful signature per operation',
   chain: 'the chain holds the intended state',
@@ -97,6 +114,24 @@ export function checkSettled(input: LedgerInput): CheckResult {
     cases[name] = (cases[name] ?? 0) + 1;
   }
   return { name: CHECKS.settled, checked: input.ops.length, violations, cases };
+}
+
+/**
+ * Every request the workload made was valid when it was made, so a refusal is a finding; so is one
+ * the database never took once its outage was over. A re-send must be answered with the
+ * operation its original created, and create nothing.
+ */
+export function checkRequests(input: LedgerInput): CheckResult {
+  const cases: Record<string, number> = {};
+  const violations: string[] = [];
+  for (const r of input.requests) {
+    const name = `${r.kind === 'resend' ? 're-send' : r.type} ${r.outcome}`;
+    cases[name] = (cases[name] ?? 0) + 1;
+    if (r.outcome === 'rejected' || r.outcome === 'gave up') violations.push(`#${r.seq} (${r.kind} ${r.type}) ${r.outcome}: ${r.detail ?? ''}`);
+    else if (r.kind === 'resend' && r.outcome === 'requested' && (r.opId !== r.originalOpId || r.created !== false))
+      violations.push(`re-send #${r.seq} of #${r.of} was answered with op ${r.opId} (created: ${r.created}); the original is op ${r.originalOpId}`);
+  }
+  return { name: CHECKS.requests, checked: input.requests.length, violations, cases };
 }
 
 export function checkSignatures(input: LedgerInput): CheckResult {
@@ -208,7 +243,7 @@ export function checkDiscrepancies(input: LedgerInput): CheckResult {
 }
 
 export function checkLedger(input: LedgerInput): CheckResult[] {
-  return [checkSettled, checkSignatures, checkChain, checkTickets, checkOwnership, checkAudit, checkStatus, checkDiscrepancies].map((check) => check(input));
+  return [checkRequests, checkSettled, checkSignatures, checkChain, checkTickets, checkOwnership, checkAudit, checkStatus, checkDiscrepancies].map((check) => check(input));
 }
 
 /** The campaign's verdict: the CLI exits non-zero on any. */

@@ -172,6 +172,14 @@ export async function stopPostgres(cfg: StackConfig): Promise<'stopped' | 'not r
   return 'stopped';
 }
 
+/** A crash, as the fault campaign injects it: every backend dropped, no checkpoint; the next start replays the WAL. */
+export async function crashPostgres(cfg: StackConfig): Promise<'stopped' | 'not running'> {
+  const part = postgresPart(cfg);
+  if (postmasterPid(part.pgdata) === undefined) return 'not running';
+  pgRun(runAs(), join(pgBinDir(), 'pg_ctl'), ['-D', part.pgdata, '-m', 'immediate', '-w', '-t', '60', 'stop']);
+  return 'stopped';
+}
+
 export function superuserConfig(cfg: StackConfig, creds: StackCredentials, database = 'postgres'): pg.ClientConfig {
   return { host: '127.0.0.1', port: cfg.ports.postgres, user: creds.superuser.user, password: creds.superuser.password, database };
 }
