@@ -103,6 +103,27 @@ describe('application API', () => {
     await expect(api.requestTransfer(pool, { ticketId, to: alice, idempotencyKey: `t4-${ticketId}` })).rejects.toThrow(/no owner/);
   });
 
+  it('takes a transfer from the wallet an outside transfer moved the ticket to (it was refused as "not the owner")', async () => {
+    const ticketId = await newTicket();
+    const [alice, bob, carol] = [wallet(), wallet(), wallet()];
+    const mint = await api.requestMint(pool, { ticketId, to: alice, idempotencyKey: `m-${ticketId}` });
+    // What the projector writes once the mint lands at slot 40 and alice, signing herself, sends
+    // the ticket to bob at slot 52.
+    await pool.query(`UPDATE chain_operations SET state = 'confirmed', last_slot = 40 WHERE op_id = $1`, [mint.opId]);
+    await pool.query(
+      `INSERT INTO ownership (mint, owner, token_account, amount, slot, commitment, updated_at) VALUES ($1, $2, NULL, 1, 52, 'confirmed', now())`,
+      [mint.mint, bob],
+    );
+    await expect(api.requestTransfer(pool, { ticketId, to: carol, from: alice, idempotencyKey: `t1-${ticketId}` })).rejects.toThrow(
+      `${alice} is not the owner of ticket ${ticketId} (expected ${bob})`,
+    );
+    const back = await api.requestTransfer(pool, { ticketId, to: alice, from: bob, idempotencyKey: `t2-${ticketId}` });
+    expect(back).toMatchObject({ from: bob, to: alice });
+    // In flight, the platform's own transfer decides: the chain has not caught up with it yet.
+    const burn = await api.requestBurn(pool, { ticketId, idempotencyKey: `b-${ticketId}` });
+    expect(burn).toMatchObject({ from: alice, to: null });
+  });
+
   it('refuses bad input with a clear reason and writes nothing', async () => {
     const ticketId = await newTicket();
     const cases: Array<[() => Promise<unknown>, RegExp]> = [

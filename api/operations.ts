@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { PublicKey } from '@solana/web3.js';
 import { InvalidInputError } from '../services/lib/errors.ts';
 import { prepared, type Queryable } from '../services/lib/db.ts';
+import { expectedOwner as expectedOwnerRule } from '../services/lib/domain/expected-owner.ts';
+import type { OperationState } from '../services/lib/domain/operation-status.ts';
 import { mintAddressFor } from '../services/lib/solana/mint-address.ts';
 import {
   requestHash,
@@ -100,7 +102,7 @@ export function createOpsApi(opts: { authority: PublicKey }): OpsApi {
     } else {
       if (ticket.status === 'created' || !ticket.mint_address) throw new InvalidInputError(`ticket ${ticket.id} is not minted`, { ticketId: ticket.id });
       if (ticket.status === 'burned') throw new InvalidInputError(`ticket ${ticket.id} is burned`, { ticketId: ticket.id, mint });
-      const expected = await expectedOwner(client, ticket.id);
+      const expected = await expectedOwner(client, ticket.id, mint);
       if (expected === null) throw new InvalidInputError(`ticket ${ticket.id} has no owner (burn requested)`, { ticketId: ticket.id, mint });
       if (req.from !== undefined && req.from !== expected) {
         throw new InvalidInputError(`${req.from} is not the owner of ticket ${ticket.id} (expected ${expected})`, { ticketId: ticket.id, mint });
@@ -247,19 +249,19 @@ async function findByKey(client: Queryable, key: string): Promise<{ requestHash:
   };
 }
 
-/**
- * The owner once every operation already requested for the ticket has run: the receiver of
- * the newest live mint or transfer, or null after a burn. Failed operations change nothing.
- */
-async function expectedOwner(client: Queryable, ticketId: string): Promise<string | null> {
-  const row = (
-    await client.query<{ type: OperationType; to_wallet: string | null }>(
-      `SELECT type, to_wallet FROM chain_operations
+/** The owner once every operation already requested for the ticket has run (services/lib/domain/expected-owner.ts). */
+async function expectedOwner(client: Queryable, ticketId: string, mint: string): Promise<string | null> {
+  const newest = (
+    await client.query<{ type: OperationType; to_wallet: string | null; state: OperationState; last_slot: string | null }>(
+      `SELECT type, to_wallet, state, last_slot FROM chain_operations
         WHERE ticket_id = $1 AND state <> ALL($2)
         ORDER BY requested_at DESC, op_id DESC LIMIT 1`,
       [ticketId, VOID_STATES],
     )
   ).rows[0];
-  if (!row) return null;
-  return row.type === 'burn' ? null : row.to_wallet;
+  const projected = (await client.query<{ owner: string | null; slot: string }>('SELECT owner, slot FROM ownership WHERE mint = $1', [mint])).rows[0];
+  return expectedOwnerRule(
+    newest && { type: newest.type, to: newest.to_wallet, state: newest.state, slot: newest.last_slot === null ? null : Number(newest.last_slot) },
+    projected && { owner: projected.owner, slot: Number(projected.slot) },
+  );
 }
