@@ -50,7 +50,12 @@ export class Supervisor {
     // Each service in its own process group: Ctrl-C in a terminal signals the whole foreground
     // group, and a service that got SIGINT from the terminal and SIGTERM from us would take the
     // second as "exit now" and skip its graceful shutdown. Only the supervisor signals services.
-    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], { cwd: this.cwd, env: { ...this.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', c.entry], {
+      cwd: this.cwd,
+      env: { ...this.env, ...c.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     c.process = child;
     c.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {

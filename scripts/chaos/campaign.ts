@@ -64,7 +64,8 @@ export async function runCampaign(
   const wallets = await createCampaignWallets(pool, connection, loadMasterSeedFile(env.CUSTODIAL_SEED_PATH!), CAMPAIGN_WALLETS, runTag);
   const walletCount = CAMPAIGN_WALLETS.custodial + CAMPAIGN_WALLETS.outside;
   const ticketId = (ticket: number) => `${runTag}-t${ticket}`;
-  for (const op of plan.workload) if (op.kind === 'platform' && op.request.type === 'mint') await createTicket(pool, { id: ticketId(op.request.ticket), eventId: runTag });
+  for (const op of plan.workload)
+    if (op.kind === 'platform' && op.request.type === 'mint') await createTicket(pool, { id: ticketId(op.request.ticket), eventId: runTag });
 
   say(`services: ${o.instances} instance(s) each of ${SERVICES.join(', ')}; their logs: ${logFile}`);
   const fleet = await startFleet({ ...process.env, ...env, ...SERVICE_ENV }, o.instances, logFile);
@@ -90,7 +91,9 @@ export async function runCampaign(
           const applied = await applyAction(action, { fleet, cfg, rpcUrl: env.SOLANA_RPC_URL! });
           if (applied.done && e.step === 'inject') injected.set(kind, (injected.get(kind) ?? 0) + 1);
           if (!applied.done) missed.push(`${clock(e.at)} ${e.step} ${kind}: ${applied.why}`);
-          say(`  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} ${JSON.stringify(detail)}${applied.done ? (applied.detail ? ` (${applied.detail})` : '') : ` — skipped: ${applied.why}`}`);
+          say(
+            `  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} ${JSON.stringify(detail)}${applied.done ? (applied.detail ? ` (${applied.detail})` : '') : ` — skipped: ${applied.why}`}`,
+          );
         } catch (err) {
           missed.push(`${clock(e.at)} ${e.step} ${kind}: ${(err as Error).message}`);
           say(`  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} failed: ${(err as Error).message}`);
@@ -134,7 +137,9 @@ export async function runCampaign(
       const left = violationCount(results);
       if (left === 0 || now() > deadline || aborted.aborted) return { injected, missed, results, logFile };
       const byCheck = results.filter((r) => r.violations.length).map((r) => `${r.name}: ${r.violations.length}`);
-      say(`  ${clock(now())}  settling: ${left} violation(s) left (${byCheck.join('; ')}); checking again in ${LEDGER_POLL_MS / 1000} s, until ${clock(deadline)}`);
+      say(
+        `  ${clock(now())}  settling: ${left} violation(s) left (${byCheck.join('; ')}); checking again in ${LEDGER_POLL_MS / 1000} s, until ${clock(deadline)}`,
+      );
       await sleep(LEDGER_POLL_MS);
     }
   } finally {

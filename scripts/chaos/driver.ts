@@ -94,7 +94,8 @@ export async function driveWorkload(plan: readonly PlannedOp[], d: DriverDeps): 
       try {
         return await withTransaction(d.pool, (c) => {
           if (req.type === 'mint') return d.api.requestMint(c, { ticketId, to: d.wallets.address(req.to), idempotencyKey });
-          if (req.type === 'transfer') return d.api.requestTransfer(c, { ticketId, from: d.wallets.address(req.from), to: d.wallets.address(req.to), idempotencyKey });
+          if (req.type === 'transfer')
+            return d.api.requestTransfer(c, { ticketId, from: d.wallets.address(req.from), to: d.wallets.address(req.to), idempotencyKey });
           return d.api.requestBurn(c, { ticketId, from: d.wallets.address(req.from), idempotencyKey });
         });
       } catch (err) {

@@ -4,6 +4,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../stack/config.ts';
 import { discoverServices } from '../services.ts';
@@ -33,7 +34,7 @@ const nameOf = (service: Service, instance: number) => `${service}#${instance}`;
 export async function startFleet(env: NodeJS.ProcessEnv, instances: number, logFile: string): Promise<Fleet> {
   mkdirSync(dirname(logFile), { recursive: true });
   // ANSI colours are for a terminal; the file gets plain lines.
-  const say = (line: string) => appendFileSync(logFile, `${line.replace(/\x1b\[[0-9;]*m/g, '')}\n`);
+  const say = (line: string) => appendFileSync(logFile, `${stripVTControlCharacters(line)}\n`);
   const supervisor = new Supervisor(REPO_ROOT, env, say);
   const entries = discoverServices();
   const ports = new Map<string, number>();
@@ -50,7 +51,9 @@ export async function startFleet(env: NodeJS.ProcessEnv, instances: number, logF
   const answers = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`).catch(() => null))?.ok ?? false;
   // chain-ingest elects one leader; its standbys are alive but, by design, not ready.
   const notReady = async (): Promise<string[]> => {
-    const states = await Promise.all([...ports].map(async ([name, port]) => ({ name, ready: await answers(port, '/health/ready'), live: await answers(port, '/health/live') })));
+    const states = await Promise.all(
+      [...ports].map(async ([name, port]) => ({ name, ready: await answers(port, '/health/ready'), live: await answers(port, '/health/live') })),
+    );
     const leaderReady = states.some((s) => s.name.startsWith('chain-ingest#') && s.ready);
     return states.filter((s) => !(s.ready || (s.name.startsWith('chain-ingest#') && leaderReady && s.live))).map((s) => s.name);
   };

@@ -20,7 +20,8 @@ export interface GatherDeps {
   walletAddresses: readonly string[];
 }
 
-const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 async function signatureFates(connection: Connection, signatures: string[]): Promise<Map<string, boolean>> {
   const ok = new Map<string, boolean>();
@@ -100,21 +101,23 @@ async function statusEvents(kafka: Kafka, registry: SchemaRegistry, opIds: Reado
 export async function gatherLedger(d: GatherDeps, driven: DriverResult): Promise<LedgerInput> {
   const opIds = [...driven.seqOf.keys()];
   const ops = (
-    await d.pool.query<{ op_id: string; type: LedgerOp['type']; mint: string; to_wallet: string | null; state: LedgerOp['state']; last_error_kind: string | null }>(
-      'SELECT op_id, type, mint, to_wallet, state, last_error_kind FROM chain_operations WHERE op_id = ANY($1::uuid[])',
-      [opIds],
-    )
-  ).rows.map(
-    (r): LedgerOp => ({
-      opId: r.op_id,
-      seq: driven.seqOf.get(r.op_id)!,
-      type: r.type,
-      mint: r.mint,
-      to: r.to_wallet,
-      state: r.state,
-      errorKind: r.last_error_kind as LedgerOp['errorKind'],
-    }),
-  );
+    await d.pool.query<{
+      op_id: string;
+      type: LedgerOp['type'];
+      mint: string;
+      to_wallet: string | null;
+      state: LedgerOp['state'];
+      last_error_kind: string | null;
+    }>('SELECT op_id, type, mint, to_wallet, state, last_error_kind FROM chain_operations WHERE op_id = ANY($1::uuid[])', [opIds])
+  ).rows.map((r): LedgerOp => ({
+    opId: r.op_id,
+    seq: driven.seqOf.get(r.op_id)!,
+    type: r.type,
+    mint: r.mint,
+    to: r.to_wallet,
+    state: r.state,
+    errorKind: r.last_error_kind as LedgerOp['errorKind'],
+  }));
   const mints = [...new Set([...ops.map((o) => o.mint), ...driven.outside.map((t) => t.mint)])];
   const attempts = (
     await d.pool.query<{ op_id: string; signature: string }>('SELECT op_id, signature FROM submitter_attempts WHERE op_id = ANY($1::uuid[])', [opIds])
@@ -139,7 +142,13 @@ export async function gatherLedger(d: GatherDeps, driven: DriverResult): Promise
     )
   ).rows.map((r) => ({ mint: r.mint, oldOwner: r.old_owner, newOwner: r.new_owner, slot: Number(r.slot) }));
   const discrepancies = (
-    await d.pool.query<{ mint: string; kind: LedgerInput['discrepancies'][number]['kind']; state: LedgerInput['discrepancies'][number]['state']; op_id: string | null; reason: string }>(
+    await d.pool.query<{
+      mint: string;
+      kind: LedgerInput['discrepancies'][number]['kind'];
+      state: LedgerInput['discrepancies'][number]['state'];
+      op_id: string | null;
+      reason: string;
+    }>(
       `SELECT mint, kind, state, op_id, concat_ws(': ', db_value, chain_value) AS reason
          FROM discrepancies WHERE mint = ANY($1) AND state IN ('open', 'needs_review')`,
       [mints],

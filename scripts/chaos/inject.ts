@@ -18,7 +18,11 @@ export async function applyAction(action: Action, deps: { fleet: Fleet; cfg: Sta
       if (action.verb === 'start') return { done: true, detail: await bringUp(deps.cfg, action.part) };
       return { done: true, detail: await takeDown(deps.cfg, action.part, action.verb) };
     case 'chain': {
-      const res = await fetch(`${deps.rpcUrl}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(action.body) });
+      const res = await fetch(`${deps.rpcUrl}/admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(action.body),
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`POST ${deps.rpcUrl}/admin/faults ${JSON.stringify(action.body)} answered ${res.status}: ${text}`);
       return { done: true };

@@ -47,7 +47,8 @@ const consistentLedger = fc.array(story, { maxLength: 8 }).map((stories) => {
         const opId = `op-${t}-${k}`;
         ledger.requests.push({ seq, kind: 'platform', type: step.type, outcome: 'requested', opId });
         // Every first request is sent again under its key, and answered with its operation.
-        if (k === 0) ledger.requests.push({ seq: 1000 + seq, kind: 'resend', type: step.type, outcome: 'requested', of: seq, opId, originalOpId: opId, created: false });
+        if (k === 0)
+          ledger.requests.push({ seq: 1000 + seq, kind: 'resend', type: step.type, outcome: 'requested', of: seq, opId, originalOpId: opId, created: false });
         ledger.ops.push({ opId, seq, type: step.type, mint, to, state: fails ? 'failed' : 'confirmed', errorKind: fails ? 'exhausted' : null });
         ledger.signatures.set(opId, [{ signature: `${opId}-expired`, ok: false }, ...(fails ? [] : [{ signature: `${opId}-sig`, ok: true }])]);
         ledger.statusEvents.push({ opId, state: 'submitted', signature: `${opId}-sig` });

@@ -243,7 +243,9 @@ export function checkDiscrepancies(input: LedgerInput): CheckResult {
 }
 
 export function checkLedger(input: LedgerInput): CheckResult[] {
-  return [checkRequests, checkSettled, checkSignatures, checkChain, checkTickets, checkOwnership, checkAudit, checkStatus, checkDiscrepancies].map((check) => check(input));
+  return [checkRequests, checkSettled, checkSignatures, checkChain, checkTickets, checkOwnership, checkAudit, checkStatus, checkDiscrepancies].map((check) =>
+    check(input),
+  );
 }
 
 /** The campaign's verdict: the CLI exits non-zero on any. */

@@ -26,7 +26,8 @@ async function killTracked(t: Tracked): Promise<'stopped' | 'not running'> {
   return 'stopped';
 }
 
-const tracked = (cfg: StackConfig, part: OutagePart): Tracked => (part === 'kafka' ? kafkaPart(cfg) : part === 'connect' ? connectPart(cfg) : registryPart(cfg));
+const tracked = (cfg: StackConfig, part: OutagePart): Tracked =>
+  part === 'kafka' ? kafkaPart(cfg) : part === 'connect' ? connectPart(cfg) : registryPart(cfg);
 
 export async function takeDown(cfg: StackConfig, part: OutagePart, verb: DownVerb): Promise<'stopped' | 'not running'> {
   if (part === 'postgres') return crashPostgres(cfg);

@@ -29,7 +29,7 @@ describe('the owner a new transfer or burn must come from', () => {
 
   test.prop([operation, projected])('is the landed operation’s outcome unless the projection is at a later slot', (op, proj) => {
     fc.pre((op.state === 'confirmed' || op.state === 'finalized') && op.slot !== null);
-    const later = proj !== undefined && proj.slot > op.slot!;
+    const later = proj !== undefined && proj.slot > op.slot;
     expect(expectedOwner(op, proj)).toBe(later ? proj.owner : outcome(op));
   });
 
