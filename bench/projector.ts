@@ -15,7 +15,8 @@ import { stackEnv } from '../test/support/stack-env.ts';
 import { copyFrom } from '../services/lib/copy.ts';
 import { projectorSpec } from '../services/projector/config.ts';
 import { startOwnershipConsumer } from '../services/projector/consumers.ts';
-import { asOwnershipChange, createValueDecoder } from '../services/projector/decode.ts';
+import { asOwnershipChange } from '../services/projector/decode.ts';
+import { createValueDecoder } from '../services/lib/registry-decoder.ts';
 import {
   createPrivateTarget,
   createTopic,

@@ -3,9 +3,11 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Consumer, Kafka } from 'kafkajs';
 import { failOnDeadConsumer } from '../lib/dead-consumer.ts';
+import { InvalidInputError } from '../lib/errors.ts';
 import { FETCH_PACING, whileHeartbeating } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OperationStatus } from '../lib/records.ts';
+import { createValueDecoder } from '../lib/registry-decoder.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { isMintAddress } from '../lib/solana/mint-address.ts';
 
@@ -20,6 +22,7 @@ export async function startStatusConsumer(opts: {
   track: (mints: string[]) => Promise<void>;
   onDead?: (err: unknown) => void;
 }): Promise<Consumer> {
+  const decode = createValueDecoder(opts.registry);
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, ...FETCH_PACING.background });
   failOnDeadConsumer(consumer, { name: 'status', logger: opts.logger, onDead: opts.onDead });
   await consumer.connect();
@@ -30,11 +33,13 @@ export async function startStatusConsumer(opts: {
       for (const m of batch.messages) {
         if (!m.value) continue;
         try {
-          const s = (await opts.registry.decode(m.value)) as OperationStatus;
+          const s = (await decode(m.value, { partition: batch.partition, offset: m.offset })) as OperationStatus;
           if (confirmsMint(s) && isMintAddress(s.mint)) mints.add(s.mint);
         } catch (err) {
           // A poison record must not stop the partition; the submitter owns this topic and its
-          // dead letters, so ingest only says what it skipped.
+          // dead letters, so ingest only says what it skipped. A registry that is down is not
+          // the record's fault: the batch is read again, or a confirmed mint would go untracked.
+          if (!(err instanceof InvalidInputError)) throw err;
           opts.logger.warn({ err, partition: batch.partition, offset: m.offset }, 'undecodable status event skipped');
         }
       }

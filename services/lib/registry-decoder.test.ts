@@ -1,8 +1,9 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { unreachableRegistry } from '../../test/support/unreachable-registry.ts';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, RetryableError } from '../lib/errors.ts';
-import { avroType } from '../lib/schemas.ts';
-import { asOperationStatus, asOwnershipChange, createValueDecoder } from './decode.ts';
+import { InvalidInputError, RetryableError } from './errors.ts';
+import { createValueDecoder } from './registry-decoder.ts';
+import { avroType } from './schemas.ts';
 
 const type = avroType(new URL('../../schemas', import.meta.url).pathname, 'ownership-change.avsc');
 const value = { mint: 'M1', owner: 'W1', tokenAccount: 'T1', amount: 1, slot: 42, commitment: 'confirmed', source: 'stream', observedAt: 1_700_000_000_000 };
@@ -23,22 +24,21 @@ describe('createValueDecoder', () => {
     expect(registry.calls).toBe(1);
   });
 
-  it('calls tombstones, bad framing, bad Avro and unknown ids poison; an unreachable registry retryable', async () => {
+  it('calls tombstones, bad framing, bad Avro and ids the registry does not know (404) poison; any other registry answer retryable', async () => {
     const decode = createValueDecoder(fakeRegistry(async (id) => (id === 7 ? type : Promise.reject(Object.assign(new Error('not found'), { status: 404 })))));
     expect(() => decode(null, {})).toThrow(InvalidInputError);
     expect(() => decode(Buffer.from('{"mint":1}'), {})).toThrow(InvalidInputError);
     await decode(framed(7, type.toBuffer(value)), {});
     expect(() => decode(framed(7, Buffer.from([1, 2])), {})).toThrow(InvalidInputError);
     await expect(decode(framed(9, Buffer.from([1])), {})).rejects.toBeInstanceOf(InvalidInputError);
-    const down = createValueDecoder(fakeRegistry(async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))));
-    await expect(down(framed(7, Buffer.from([1])), {})).rejects.toBeInstanceOf(RetryableError);
+    for (const status of [400, 401, 500, 503]) {
+      const failing = createValueDecoder(fakeRegistry(async () => Promise.reject(Object.assign(new Error(`status ${status}`), { status }))));
+      await expect(failing(framed(7, Buffer.from([1])), {})).rejects.toBeInstanceOf(RetryableError);
+    }
   });
 
-  it('refuses values the contract forbids', () => {
-    expect(() => asOwnershipChange({ ...value, slot: -1 }, {})).toThrow(/slot/);
-    expect(() => asOwnershipChange({ ...value, mint: '' }, {})).toThrow(/mint/);
-    expect(() => asOwnershipChange({ ...value, owner: 'W\u00001' }, {})).toThrow(InvalidInputError);
-    expect(() => asOperationStatus({ opId: 'not-a-uuid', attempt: 1 }, {})).toThrow(/uuid/);
-    expect(asOperationStatus({ opId: '00000000-0000-4000-8000-000000000001', attempt: 1, slot: null }, {}).attempt).toBe(1);
+  it('retries, never skips, while the registry is down (the client reports a refused connection as status 400, and the projector skipped every record it had no schema for as poison while the registry restarted)', async () => {
+    const decode = createValueDecoder(await unreachableRegistry());
+    await expect(decode(framed(7, type.toBuffer(value)), {})).rejects.toBeInstanceOf(RetryableError);
   });
 });

@@ -3,7 +3,9 @@
 // rebalance (the reducers are idempotent), so nothing is lost when the process dies.
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import { InvalidInputError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { createValueDecoder } from '../lib/registry-decoder.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { OwnershipEvent, StatusEvent } from './join.ts';
 import type { JoinTopic, StreamState } from './stream-state.ts';
@@ -49,6 +51,7 @@ export async function runJoinConsumer(opts: {
   onPoison?: () => void;
 }): Promise<void> {
   const { consumer, admin, registry, state, logger } = opts;
+  const decode = createValueDecoder(registry);
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assignment = e.payload.memberAssignment as Record<string, number[]>;
     const partitions = [...new Set(Object.values(assignment).flat())];
@@ -76,11 +79,14 @@ export async function runJoinConsumer(opts: {
         if (++i % 500 === 0) await heartbeat();
         if (message.value) {
           try {
-            const v = (await registry.decode(message.value)) as Record<string, unknown>;
+            const v = (await decode(message.value, { topic: batch.topic, partition: batch.partition, offset: message.offset })) as Record<string, unknown>;
             if (topic === 'status') state.status(batch.partition, toStatusEvent(v));
             else state.ownership(batch.partition, toOwnershipEvent(v));
           } catch (err) {
-            // A record we cannot read is skipped, never a reason to stop the partition.
+            // A record that can never be read is skipped, never a reason to stop the partition. A
+            // registry that is down is not the record's fault: the batch is read again (the
+            // reducers are idempotent).
+            if (!(err instanceof InvalidInputError)) throw err;
             opts.onPoison?.();
             logger.warn({ err, topic: batch.topic, partition: batch.partition, offset: message.offset }, 'undecodable record skipped');
           }
