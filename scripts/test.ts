@@ -1,11 +1,14 @@
-// `npm test`: type check, unit tests, then the stack (started or reused) and the integration
-// tests against it. A stack this run started is stopped at the end unless CHAINSYNC_KEEP_STACK=1.
+// `npm test`: type check, unit tests, then the stack (started or reused), the integration tests
+// against it, and two short fault campaigns (docs/reliability.md): a fixed seed and a random one.
+// A stack this run started is stopped at the end unless CHAINSYNC_KEEP_STACK=1.
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, loadStackConfig } from './stack/config.ts';
 import { stackDown } from './stack/lifecycle.ts';
 import { prepare } from './prepare.ts';
+import { MAX_SEED } from './chaos/prng.ts';
 
 const say = (line: string) => console.log(line);
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -35,6 +38,17 @@ async function vitest(project: string, env: NodeJS.ProcessEnv): Promise<{ code: 
   const report = join(reportDir, `${project}.json`);
   const code = await run(bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
   return { code, counts: readCounts(report) };
+}
+
+/** The seed every run replays, so a regression shows at once; a drawn one widens the net over many runs. */
+const FIXED_CHAOS_SEED = 1;
+
+/** One campaign is one test: its ledger holds or it does not (exit 0). */
+async function chaos(seed: number, env: NodeJS.ProcessEnv): Promise<Counts> {
+  say(`== chaos campaign, seed ${seed} (replay: npm run chaos -- --minutes 2 --instances 2 --seed ${seed})`);
+  const code = await run(bin('tsx'), ['scripts/chaos/main.ts', '--minutes', '2', '--instances', '2', '--seed', String(seed)], env);
+  say(code === 0 ? `✓ chaos campaign, seed ${seed}` : `✗ chaos campaign, seed ${seed} (exit ${code})`);
+  return code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 }
 
 async function main(): Promise<number> {
@@ -75,6 +89,8 @@ async function main(): Promise<number> {
       const integration = await vitest('integration', { ...process.env, ...prepared.env });
       add(integration.counts);
       failed ||= integration.code !== 0;
+      // After the integration tests, so the services the campaign starts have the stack to themselves.
+      for (const seed of [FIXED_CHAOS_SEED, randomInt(0, MAX_SEED + 1)]) add(await chaos(seed, { ...process.env, ...prepared.env }));
     } catch (err) {
       say(`✗ the stack could not be prepared: ${(err as Error).message}`);
       const tail = (err as { logTail?: string }).logTail;
