@@ -1,13 +1,14 @@
 // Property tests on the pure cores: commitment views, blockhash ages, historical account views,
 // filters, token amounts, fault counters, when to snapshot, which strings are addresses.
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { valueAtView, type AccountChange, type AccountSnap } from './accounts.ts';
 import { blockhashUsable, lastValidBlockHeight, viewHeights, BLOCKHASH_MAX_AGE, FINALITY_DEPTH } from './commitment.ts';
 import { emptyFaults, setDropTouching, takeDrop, takeFailure, takeRateLimit } from './faults.ts';
 import { matchesFilters } from './filters.ts';
 import { snapshotDue } from './snapshot.ts';
-import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, uiTokenAmount } from './token.ts';
+import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token';
+import { decodeMint, decodeTokenAccount, encodeMint, encodeTokenAccount, isTokenProgram, uiTokenAmount } from './token.ts';
 import { getBase58Encoder } from '@solana/kit';
 import { base58 } from '../lib/solana/base58.ts';
 import { isPubkey } from './rpc/params.ts';
@@ -156,4 +157,12 @@ test.prop([
   ),
 ])('a string is an address exactly when it is base58 of 32 bytes (as kit decodes it)', (v) => {
   expect(isPubkey(v)).toBe(kitSaysPubkey(v));
+});
+
+describe('isTokenProgram', () => {
+  it('knows the Token-2022 program by its real id (it held a wrong one, so Token-2022 accounts were not token accounts)', () => {
+    expect(isTokenProgram(TOKEN_PROGRAM_ID.toBase58())).toBe(true);
+    expect(isTokenProgram(TOKEN_2022_PROGRAM_ID.toBase58())).toBe(true);
+    expect(isTokenProgram('11111111111111111111111111111111')).toBe(false);
+  });
 });
