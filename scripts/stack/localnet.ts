@@ -36,6 +36,8 @@ export async function startLocalnet(cfg: StackConfig): Promise<'started' | 'alre
       ...process.env,
       LOCALNET_PORT: String(cfg.ports.localnet),
       LOCALNET_SNAPSHOT: join(cfg.dataDir, 'localnet', 'snapshot.json'),
+      // `public`: the chain answers as a hosted provider does (docs/localnet.md).
+      LOCALNET_PROFILE: process.env.CHAINSYNC_LOCALNET_PROFILE ?? 'default',
     },
   });
   await waitUntil('localnet', () => localnetReady(cfg), { ...opts, stillRunning: () => runningPid(part) === pid });

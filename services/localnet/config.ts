@@ -2,6 +2,7 @@
 // in process.env and gets either options or the list of everything wrong.
 import { readFileSync } from 'node:fs';
 import { Keypair } from '@solana/web3.js';
+import { LOCALNET_PROFILES, type LocalnetProfile } from './provider-limits.ts';
 
 export interface LocalnetConfig {
   port: number;
@@ -11,6 +12,7 @@ export interface LocalnetConfig {
   snapshotPath: string | undefined;
   snapshotIntervalMs: number;
   faucetKeypairPath: string | undefined;
+  profile: LocalnetProfile;
 }
 
 export const CONFIG_DOC: Record<string, string> = {
@@ -21,6 +23,7 @@ export const CONFIG_DOC: Record<string, string> = {
   LOCALNET_SNAPSHOT: 'state file loaded at start and written at shutdown (default: none, state is lost)',
   LOCALNET_SNAPSHOT_INTERVAL_MS: 'also write the snapshot this often (default 10000; 0 = only at shutdown)',
   LOCALNET_FAUCET_KEYPAIR: 'JSON keypair file (solana-keygen format) for the faucet (default: random each start)',
+  LOCALNET_PROFILE: "default (a private node) or public (a hosted provider's limits: keyed Token-program scans, rate limits, a subscription cap)",
 };
 
 function intVar(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number, errors: string[]) {
@@ -44,7 +47,11 @@ export function parseConfig(env: Record<string, string | undefined>): { config: 
     snapshotPath: env.LOCALNET_SNAPSHOT || undefined,
     snapshotIntervalMs: intVar(env, 'LOCALNET_SNAPSHOT_INTERVAL_MS', 10_000, 0, 86_400_000, errors),
     faucetKeypairPath: env.LOCALNET_FAUCET_KEYPAIR || undefined,
+    profile: 'default',
   };
+  const profile = env.LOCALNET_PROFILE || 'default';
+  if ((LOCALNET_PROFILES as readonly string[]).includes(profile)) config.profile = profile as LocalnetProfile;
+  else errors.push(`LOCALNET_PROFILE=${profile}: expected one of ${LOCALNET_PROFILES.join(', ')} (${CONFIG_DOC.LOCALNET_PROFILE})`);
   return errors.length > 0 ? { errors } : { config };
 }
 

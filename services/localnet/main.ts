@@ -33,9 +33,10 @@ await runService(process, {
       confirmationSlots: config.confirmationSlots,
       ...(config.snapshotPath ? { snapshotPath: config.snapshotPath, snapshotIntervalMs: config.snapshotIntervalMs } : {}),
       ...(config.faucetKeypairPath ? { faucetKeypair: loadKeypair(config.faucetKeypairPath) } : {}),
+      profile: config.profile,
       logger,
     });
     shutdown.onShutdown('localnet', () => net.stop());
-    logger.info({ faucet: net.faucet.toBase58(), admin: `${net.rpcUrl}/admin/state` }, 'localnet ready');
+    logger.info({ faucet: net.faucet.toBase58(), admin: `${net.rpcUrl}/admin/state`, profile: config.profile }, 'localnet ready');
   },
 });

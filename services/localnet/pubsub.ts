@@ -8,6 +8,7 @@ import { matchesFilters, parseFilters, type AccountFilter } from './filters.ts';
 import type { Block, ChainEvents, SlotInfo, TxRecord } from './ledger-types.ts';
 import { mintDecimalsAt, type RpcContext } from './rpc/context.ts';
 import { withFaults } from './rpc/dispatch.ts';
+import { scanRefusal, subscriptionRefusal } from './provider-limits.ts';
 import { invalidParams, METHOD_NOT_FOUND, RpcError } from './rpc/errors.ts';
 import { commitmentOf, configAt, encodingOf, pubkeyAt, stringAt, type Params } from './rpc/params.ts';
 
@@ -33,6 +34,8 @@ const NOTIFICATION: Record<Kind, string> = {
 
 export class SubscriptionHub implements ChainEvents {
   private readonly subs = new Map<number, Sub>();
+  /** Subscriptions per connection, for the provider's cap. */
+  private readonly held = new Map<WebSocket, number>();
   private nextId = 1;
   private readonly ctx: RpcContext;
 
@@ -50,6 +53,7 @@ export class SubscriptionHub implements ChainEvents {
     });
     ws.on('close', () => {
       for (const [id, s] of this.subs) if (s.ws === ws) this.subs.delete(id);
+      this.held.delete(ws);
     });
     ws.on('error', () => ws.terminate());
   }
@@ -83,8 +87,11 @@ export class SubscriptionHub implements ChainEvents {
       const s = this.subs.get(id);
       if (!s || s.ws !== ws) throw invalidParams('Invalid subscription id.');
       this.subs.delete(id);
+      this.held.set(ws, (this.held.get(ws) ?? 1) - 1);
       return true;
     }
+    const capped = this.ctx.limits && subscriptionRefusal(this.ctx.limits, this.held.get(ws) ?? 0);
+    if (capped && method.endsWith('Subscribe')) throw capped;
     const id = this.nextId++;
     let sub: Sub;
     switch (method) {
@@ -97,6 +104,8 @@ export class SubscriptionHub implements ChainEvents {
         const c = configAt(p, 1);
         const filters = parseFilters(c.filters);
         if (typeof filters === 'string') throw invalidParams(`Invalid params: ${filters}`);
+        const refused = this.ctx.limits && scanRefusal(this.ctx.limits, pubkeyAt(p, 0), filters);
+        if (refused) throw refused;
         sub = { id, ws, kind: 'program', program: pubkeyAt(p, 0), level: commitmentOf(c), encoding: encodingOf(c, 'base58'), filters };
         break;
       }
@@ -108,7 +117,7 @@ export class SubscriptionHub implements ChainEvents {
         // A signature that already reached the level is answered at once, as the real node does.
         if (tx && this.ctx.chain.txVisible(tx, level)) {
           after.push(() => this.notifySignature(sub as Sub & { kind: 'signature' }, tx));
-          this.subs.set(id, sub);
+          this.add(sub);
           return id;
         }
         break;
@@ -134,8 +143,13 @@ export class SubscriptionHub implements ChainEvents {
       default:
         throw new RpcError(METHOD_NOT_FOUND, 'Method not found');
     }
-    this.subs.set(id, sub);
+    this.add(sub);
     return id;
+  }
+
+  private add(sub: Sub): void {
+    this.subs.set(sub.id, sub);
+    this.held.set(sub.ws, (this.held.get(sub.ws) ?? 0) + 1);
   }
 
   private notify(s: Sub, result: unknown): void {
@@ -144,6 +158,7 @@ export class SubscriptionHub implements ChainEvents {
 
   private notifySignature(s: Sub & { kind: 'signature' }, tx: TxRecord): void {
     this.subs.delete(s.id);
+    this.held.set(s.ws, (this.held.get(s.ws) ?? 1) - 1);
     this.notify(s, { context: { slot: tx.slot }, value: { err: tx.err } });
   }
 

@@ -10,6 +10,7 @@ import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec, type Ra
 import { Chain, genesisState } from './chain.ts';
 import { clearFaults, emptyFaults, setDropTouching, takeRateLimit, type FaultState } from './faults.ts';
 import type { SlotInfo } from './ledger-types.ts';
+import { ClientRateLimiter, clientOf, PUBLIC_PROVIDER_LIMITS, type LocalnetProfile } from './provider-limits.ts';
 import { SubscriptionHub } from './pubsub.ts';
 import type { RpcContext } from './rpc/context.ts';
 import { handleBody } from './rpc/dispatch.ts';
@@ -36,6 +37,8 @@ export interface LocalnetOptions {
   snapshotIntervalMs?: number;
   faucetKeypair?: Keypair;
   logger?: Logger;
+  /** `public`: answer as a hosted provider does, with its limits (provider-limits.ts). Default: a private node. */
+  profile?: LocalnetProfile;
 }
 
 export interface Localnet extends AdminApi {
@@ -87,6 +90,12 @@ function methodsOf(body: unknown): string[] {
   return requests.flatMap((r) => (typeof (r as { method?: unknown })?.method === 'string' ? [(r as { method: string }).method] : []));
 }
 
+/** HTTP 429 with Retry-After, in the JSON-RPC error shape providers use. */
+function tooManyRequests(res: ServerResponse, retryAfter: string, message: string): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: 429, message } });
+  res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -113,11 +122,14 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   }
 
   const faults: FaultState = emptyFaults();
+  const limits = options.profile === 'public' ? PUBLIC_PROVIDER_LIMITS : null;
+  const rateLimiter = limits && new ClientRateLimiter(limits);
   let airdropCounter = 0;
   const ctx: RpcContext = {
     chain,
     faults,
     logger,
+    limits,
     airdrop(to, lamports) {
       // Identical airdrops in one slot would share a signature; a varying compute limit keeps
       // each request a distinct transaction, as the real faucet's do.
@@ -187,8 +199,13 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       }
       const retryAfter = takeRateLimit(faults, methodsOf(body), Date.now());
       if (retryAfter !== null) {
-        const text = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: 429, message: 'Too many requests (injected fault)' } });
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter, 'content-length': Buffer.byteLength(text) }).end(text);
+        tooManyRequests(res, retryAfter, 'Too many requests (injected fault)');
+        return;
+      }
+      // A provider counts each request of a batch against the client's rate.
+      const wait = rateLimiter?.take(clientOf(req.url, req.socket.remoteAddress), Date.now(), Array.isArray(body) ? Math.max(1, body.length) : 1) ?? 0;
+      if (wait > 0) {
+        tooManyRequests(res, String(wait), 'Too many requests for a specific RPC call');
         return;
       }
       sendJson(res, 200, await handleBody(body, ctx));

@@ -3,6 +3,7 @@ import { getAddressEncoder, type Address } from '@solana/kit';
 import type { AccountSnap } from '../accounts.ts';
 import { encodeAccount } from '../encoding.ts';
 import { matchesFilters, parseFilters, type AccountFilter } from '../filters.ts';
+import { multipleAccountsRefusal, PRIVATE_NODE_LIMITS, scanRefusal } from '../provider-limits.ts';
 import { PREFIX_LENGTH } from '../svm.ts';
 import { decodeMint, decodeTokenAccount, TOKEN_PROGRAM, uiTokenAmount } from '../token.ts';
 import { mintDecimalsAt, withContext, type Handler } from './context.ts';
@@ -38,7 +39,9 @@ export const accountMethods: Record<string, Handler> = {
   },
   getMultipleAccounts: (p, ctx) => {
     const keys = p[0];
-    if (!Array.isArray(keys) || keys.length > 100 || !keys.every(isPubkey)) throw invalidParams('Invalid param: pubkeys');
+    if (!Array.isArray(keys) || !keys.every(isPubkey)) throw invalidParams('Invalid param: pubkeys');
+    const tooMany = multipleAccountsRefusal(ctx.limits ?? PRIVATE_NODE_LIMITS, keys.length);
+    if (tooMany) throw tooMany;
     const config = configAt(p, 1);
     const level = commitmentOf(config);
     const encoding = encodingOf(config);
@@ -59,6 +62,8 @@ export const accountMethods: Record<string, Handler> = {
     const level = commitmentOf(config);
     const filters = parseFilters(config.filters);
     if (typeof filters === 'string') throw invalidParams(`Invalid params: ${filters}`);
+    const refused = ctx.limits && scanRefusal(ctx.limits, program, filters);
+    if (refused) throw refused;
     const encoding = encodingOf(config);
     const slice = dataSliceOf(config);
     const decimals = mintDecimalsAt(ctx, level);

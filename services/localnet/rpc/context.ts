@@ -2,6 +2,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Chain } from '../chain.ts';
 import type { Commitment } from '../commitment.ts';
 import type { FaultState } from '../faults.ts';
+import type { ProviderLimits } from '../provider-limits.ts';
 import type { Params } from './params.ts';
 
 export const API_VERSION = '2.2.0';
@@ -11,6 +12,8 @@ export interface RpcContext {
   chain: Chain;
   faults: FaultState;
   logger: Logger;
+  /** A hosted provider's limits (the `public` profile); null: a private node that serves anything. */
+  limits: ProviderLimits | null;
   /** Sends lamports from the faucet in a real transaction; returns its signature. */
   airdrop(to: string, lamports: bigint): string;
 }
