@@ -16,13 +16,16 @@ import type { StackConfig } from '../stack/config.ts';
 import { bringUp } from '../stack/outage.ts';
 import { actionFor } from './actions.ts';
 import { CAMPAIGN_WALLETS, type CampaignPlan } from './campaign-plan.ts';
+import { deferred } from './deferred.ts';
 import { driveWorkload } from './driver.ts';
-import { SERVICES, STACK_PARTS, type FaultKind } from './fault-kinds.ts';
+import { SERVICES, STACK_PARTS, type FaultKind, type StackPart } from './fault-kinds.ts';
 import { startFleet } from './fleet.ts';
 import { gatherLedger } from './gather.ts';
 import { applyAction, clearChainFaults } from './inject.ts';
 import { type CheckResult, checkLedger, violationCount } from './ledger.ts';
 import type { CampaignOptions } from './options.ts';
+import { DEFAULT_TIMING, type FaultEvent } from './schedule.ts';
+import { StackLane } from './stack-lane.ts';
 import { createCampaignWallets } from './wallets.ts';
 
 export interface CampaignResult {
@@ -78,30 +81,60 @@ export async function runCampaign(
     const now = () => Date.now() - t0;
     const { schedule } = plan;
 
-    // Each event at its time; a heal waits for its own injection (a part must be down before it comes back).
-    const done = new Map<number, Promise<void>>();
-    const faults = schedule.events.map(async (e) => {
+    // Each event at its time. A heal waits for its own injection (a part must be down before it
+    // comes back) and comes as long after it as planned; stack outages also wait their turn.
+    const injectSettled = new Map(schedule.events.filter((e) => e.step === 'inject').map((e) => [e.id, deferred<void>()]));
+    const plannedAt = new Map(schedule.events.filter((e) => e.step === 'inject').map((e) => [e.id, e.at]));
+    const injectedAt = new Map<number, number>();
+    const lane = new StackLane();
+    const partOf = (e: FaultEvent): StackPart | null => (e.fault.kind.startsWith('outage:') ? (e.fault as { part: StackPart }).part : null);
+
+    const apply = async (e: FaultEvent): Promise<void> => {
+      const { kind, ...detail } = e.fault;
+      try {
+        const applied = await applyAction(actionFor(e, wallets.address), { fleet, cfg, rpcUrl: env.SOLANA_RPC_URL! });
+        if (applied.done && e.step === 'inject') injected.set(kind, (injected.get(kind) ?? 0) + 1);
+        if (!applied.done) missed.push(`${clock(e.at)} ${e.step} ${kind}: ${applied.why}`);
+        say(
+          `  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} ${JSON.stringify(detail)}${applied.done ? (applied.detail ? ` (${applied.detail})` : '') : ` — skipped: ${applied.why}`}`,
+        );
+      } catch (err) {
+        missed.push(`${clock(e.at)} ${e.step} ${kind}: ${(err as Error).message}`);
+        say(`  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} failed: ${(err as Error).message}`);
+      }
+    };
+
+    const inject = async (e: FaultEvent): Promise<void> => {
       await sleep(Math.max(0, e.at - now()), undefined, { signal: aborted }).catch(() => undefined);
-      if (aborted.aborted && e.step === 'inject') return;
-      await done.get(e.id);
-      const action = actionFor(e, wallets.address);
-      const step = (async () => {
-        const { kind, ...detail } = e.fault;
-        try {
-          const applied = await applyAction(action, { fleet, cfg, rpcUrl: env.SOLANA_RPC_URL! });
-          if (applied.done && e.step === 'inject') injected.set(kind, (injected.get(kind) ?? 0) + 1);
-          if (!applied.done) missed.push(`${clock(e.at)} ${e.step} ${kind}: ${applied.why}`);
-          say(
-            `  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} ${JSON.stringify(detail)}${applied.done ? (applied.detail ? ` (${applied.detail})` : '') : ` — skipped: ${applied.why}`}`,
-          );
-        } catch (err) {
-          missed.push(`${clock(e.at)} ${e.step} ${kind}: ${(err as Error).message}`);
-          say(`  ${clock(now())}  ${e.step.padEnd(6)} ${kind.padEnd(24)} failed: ${(err as Error).message}`);
+      if (aborted.aborted) return;
+      const part = partOf(e);
+      if (part) {
+        const occupies = (e.fault as { ms: number }).ms + DEFAULT_TIMING.recoveryMs[part];
+        if (!(await lane.enter(e.id, schedule.quietFromMs - occupies, now))) {
+          missed.push(`${clock(e.at)} inject ${e.fault.kind}: the outage before it came back too late to fit this one before the quiet period`);
+          say(`  ${clock(now())}  inject ${e.fault.kind.padEnd(24)} not injected: the outage before it came back too late`);
+          return;
         }
-      })();
-      done.set(e.id, step);
-      await step;
-    });
+      }
+      await apply(e);
+      injectedAt.set(e.id, now());
+    };
+
+    const heal = async (e: FaultEvent): Promise<void> => {
+      await injectSettled.get(e.id)!.promise;
+      const at = injectedAt.get(e.id);
+      if (at === undefined) return; // never injected: nothing to undo
+      const wait = at + (e.at - plannedAt.get(e.id)!) - now();
+      if (wait > 0) await sleep(wait, undefined, { signal: aborted }).catch(() => undefined);
+      await apply(e);
+      const part = partOf(e);
+      if (part)
+        void sleep(DEFAULT_TIMING.recoveryMs[part], undefined, { signal: aborted })
+          .catch(() => undefined)
+          .then(() => lane.leave(e.id));
+    };
+
+    const faults = schedule.events.map((e) => (e.step === 'heal' ? heal(e) : inject(e).finally(() => injectSettled.get(e.id)!.resolve())));
 
     const driven = driveWorkload(plan.workload, {
       pool,

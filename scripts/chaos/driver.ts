@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { OpsApi, RequestedOperation } from '../../api/operations.ts';
 import { withTransaction } from '../../services/lib/db.ts';
 import { InvalidInputError } from '../../services/lib/errors.ts';
+import { deferred } from './deferred.ts';
 import type { RequestRecord } from './ledger.ts';
 import { outsideTransfer } from './outside-transfer.ts';
 import type { CampaignWallets } from './wallets.ts';
@@ -48,17 +49,6 @@ export interface DriverResult {
 
 /** How an operation ended for its successors; `outside`: made on chain without the platform, which learns of it from the projection. */
 type Settled = { landed: true; mint: string; holder: string | null; outside: boolean } | { landed: false };
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 const LANDED = new Set(['confirmed', 'finalized']);
 
