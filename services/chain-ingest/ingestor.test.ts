@@ -214,6 +214,49 @@ describe('Ingestor', () => {
     expect(sent.at(-1)).toMatchObject({ mint: NEW, owner: wallet(8), slot: 60, source: 'backfill' });
   });
 
+  it('does not let a confirmed mint be taken as tracked before it is published (its status offset moved on, and the next leader never knew the mint: 82 mints lost in a chaos campaign)', async () => {
+    const { ingestor, sent, views } = await started();
+    const NEW = wallet(7);
+    // The status says confirmed, but the chain view read does not show the account yet.
+    await expect(ingestor.track([NEW])).rejects.toThrow(/not published yet/);
+    views.confirmed = { slot: 60, accounts: [...views.confirmed.accounts, { mint: NEW, tokenAccount: 'ta-7', owner: wallet(8), amount: 1n }] };
+    await ingestor.track([NEW]);
+    expect(sent.at(-1)).toMatchObject({ mint: NEW, owner: wallet(8), slot: 60 });
+  });
+
+  it('publishes a confirmed mint already burned when its status arrives: no token account is left to list', async () => {
+    const { ingestor, sent, views } = await started();
+    const NEW = wallet(7);
+    views.confirmed = { slot: 61, accounts: views.confirmed.accounts, burned: [NEW] };
+    await ingestor.track([NEW]);
+    expect(sent.at(-1)).toMatchObject({ mint: NEW, owner: null, slot: 61 });
+  });
+
+  it('fails a track whose record could not be sent, rather than returning as if it were published', async () => {
+    const { views, reader } = fakeChain();
+    let failing = false;
+    const sent: OwnershipChange[] = [];
+    const ingestor = new Ingestor({
+      chain: reader,
+      sink: {
+        send: async (r) => {
+          if (failing) throw new Error('broker down');
+          sent.push(...r);
+        },
+      },
+      metrics: ingestMetrics(createMetricsRegistry('test', false)),
+      logger: silentLogger(),
+      published: new Map(),
+      now: () => ++clock * 10_000,
+    });
+    const NEW = wallet(7);
+    views.confirmed = { slot: 60, accounts: [{ mint: NEW, tokenAccount: 'ta-7', owner: wallet(8), amount: 1n }] };
+    failing = true;
+    await expect(ingestor.track([NEW])).rejects.toThrow(/broker down|publishing/);
+    await expect(ingestor.track([NEW])).rejects.toThrow();
+    expect(sent).toEqual([]);
+  });
+
   it('a mint-account change the stream showed with its token account costs no read; one it did not is re-read', async () => {
     const { ingestor, sent, views, scanned } = await started();
     const before = scanned.length;

@@ -4,6 +4,7 @@
 import type { Logger } from '../lib/logger.ts';
 import { decodeTokenAccount } from '../lib/solana/token-accounts.ts';
 import type { MintScan, TokenAccountReader } from './token-account-reader.ts';
+import { RetryableError } from '../lib/errors.ts';
 import { awaitsFinality, mintLife, rereadStep, sameHolding, shouldPublish, type Published } from './decide.ts';
 import { holdingAt, observe, seenSince, type Holding, type TokenObservation } from './holding.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -91,10 +92,27 @@ export class Ingestor {
    * Confirmed mints: followed from now on, and read at once unless something was published for
    * them already (the stream got there first), so a mint is never left waiting for a sweep.
    */
+  /**
+   * Confirmed mints join the tracked set, and resolve only once each has a record in the topic:
+   * the caller then moves its offset past their status events, and the next leader learns its
+   * tracked set from the topic, so a mint tracked here but not published would be lost for good.
+   * Rejects (retryable) while a mint's account does not show in the chain view read yet, or when
+   * publishing failed.
+   */
   async track(mints: readonly string[]): Promise<void> {
     const unread = mints.filter((m) => !this.tracked.has(m) || !this.last.has(m));
     this.addTracked(mints);
     if (unread.length > 0) await this.reread(unread, 'track');
+    // Burned before this instance saw it: no token account is left to list, its mint account says so.
+    const unlisted = mints.filter((m) => !this.last.has(m));
+    if (unlisted.length > 0) await this.reread(unlisted, 'mint-change');
+    await this.flush();
+    if (this.failure) throw new RetryableError('publishing to chain.ownership failed; the mints are tracked again by the next leader', { mints }, this.failure);
+    const unpublished = mints.filter((m) => !this.last.has(m));
+    if (unpublished.length > 0)
+      throw new RetryableError(`confirmed mint(s) not published yet: the chain view read does not show them (${unpublished.join(', ')})`, {
+        mints: unpublished,
+      });
   }
 
   /** Requested mints: not on chain yet, so nothing to read; the stream reports them when they land. */
