@@ -32,6 +32,7 @@ function fakeChain() {
     rateLimitMethod: () => undefined,
     delayMethod: (m, ms) => void (ms <= 0 ? state.delaysMs.delete(m) : state.delaysMs.set(m, ms)),
     stallSlots: (s) => void (state.slotsStalled = s),
+    congest: (level) => void (state.congestionMicroLamports = level),
     closeWebSockets: () => 0,
     fork: () => [],
     abandonConfirmed: () => {

@@ -28,6 +28,8 @@ export interface AdminApi {
   rateLimitMethod(method: string, spec: RateLimitSpec | null): void;
   delayMethod(method: string, ms: number): void;
   stallSlots(stalled: boolean): void;
+  /** The priority-fee level below which transactions are accepted and never land; 0 ends congestion. */
+  congest(microLamports: bigint): void;
   closeWebSockets(opts?: { refuseMs?: number }): number;
   fork(): number[];
   /** Abandons the blocks above the root, dropping the transactions that name `account`. */
@@ -94,7 +96,17 @@ function parseRateLimit(method: string, spec: unknown): RateLimitSpec | null {
 
 /** Applies the keys of a POST /admin/faults body in a fixed order; unknown keys are an error. */
 export function applyFaults(api: AdminApi, body: Record<string, unknown>): Record<string, unknown> {
-  const known = new Set(['clear', 'dropTransactions', 'failMethods', 'rateLimitMethods', 'delayMethods', 'stallSlots', 'closeWebSockets', 'fork']);
+  const known = new Set([
+    'clear',
+    'dropTransactions',
+    'failMethods',
+    'rateLimitMethods',
+    'delayMethods',
+    'stallSlots',
+    'closeWebSockets',
+    'fork',
+    'congestion',
+  ]);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new AdminError(`unknown fault ${k}`);
   const out: Record<string, unknown> = { ok: true };
   if (body.clear === true) api.clearFaults();
@@ -119,6 +131,13 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
   if (body.stallSlots !== undefined) {
     if (typeof body.stallSlots !== 'boolean') throw new AdminError('stallSlots must be a boolean');
     api.stallSlots(body.stallSlots);
+  }
+  if (body.congestion !== undefined) {
+    // `{ microLamports }` sets the level (a number or a decimal string, for values past 2^53); null or false ends it.
+    const level = body.congestion === null || body.congestion === false ? 0 : (body.congestion as { microLamports?: unknown }).microLamports;
+    if (!(isInt(level) || (typeof level === 'string' && /^\d+$/.test(level))))
+      throw new AdminError('congestion must be { microLamports: <non-negative integer> } or null');
+    api.congest(BigInt(level));
   }
   if (body.closeWebSockets !== undefined) {
     const spec = (typeof body.closeWebSockets === 'object' && body.closeWebSockets !== null ? body.closeWebSockets : {}) as {

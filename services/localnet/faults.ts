@@ -31,6 +31,11 @@ export interface FaultState {
   slotsStalled: boolean;
   /** WebSocket upgrades are refused until this time (ms since epoch). */
   refuseWebSocketsUntil: number;
+  /**
+   * Congestion: the priority-fee level (micro-lamports per compute unit) a transaction must pay
+   * to land; one paying less is accepted and never lands. 0: no congestion.
+   */
+  congestionMicroLamports: bigint;
 }
 
 export function emptyFaults(): FaultState {
@@ -42,6 +47,7 @@ export function emptyFaults(): FaultState {
     delaysMs: new Map(),
     slotsStalled: false,
     refuseWebSocketsUntil: 0,
+    congestionMicroLamports: 0n,
   };
 }
 

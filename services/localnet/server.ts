@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../lib/logger.ts';
 import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec, type RateLimitSpec } from './admin.ts';
 import { Chain, genesisState } from './chain.ts';
 import { clearFaults, emptyFaults, setDropTouching, takeRateLimit, type FaultState } from './faults.ts';
+import { FeeLevels } from './fee-market.ts';
 import type { SlotInfo } from './ledger-types.ts';
 import { ClientRateLimiter, clientOf, PUBLIC_PROVIDER_LIMITS, type LocalnetProfile } from './provider-limits.ts';
 import { SubscriptionHub } from './pubsub.ts';
@@ -124,12 +125,14 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   const faults: FaultState = emptyFaults();
   const limits = options.profile === 'public' ? PUBLIC_PROVIDER_LIMITS : null;
   const rateLimiter = limits && new ClientRateLimiter(limits);
+  const fees = new FeeLevels();
   let airdropCounter = 0;
   const ctx: RpcContext = {
     chain,
     faults,
     logger,
     limits,
+    fees,
     airdrop(to, lamports) {
       // Identical airdrops in one slot would share a signature; a varying compute limit keeps
       // each request a distinct transaction, as the real faucet's do.
@@ -231,6 +234,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   let lastSnapshotAt = Date.now();
   const produce = (): SlotInfo => {
     const block = chain.produceBlock();
+    fees.record(block.slot, faults.congestionMicroLamports);
     if (block.signatures.length > 0) lastTxAt = Date.now();
     const root = chain.blockAt('finalized');
     return { slot: block.slot, parent: block.parent, root: root.slot };
@@ -343,6 +347,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     clearFaults() {
       clearFaults(faults);
     },
+    congest(microLamports) {
+      faults.congestionMicroLamports = microLamports;
+      logger.info({ microLamports: String(microLamports) }, microLamports > 0n ? 'fault: congestion' : 'fault: congestion ended');
+    },
     advanceSlots(n) {
       for (let i = 0; i < n; i++) produce();
       const tip = chain.tip();
@@ -374,7 +382,9 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
           delayMethods: Object.fromEntries(faults.delaysMs),
           slotsStalled: faults.slotsStalled,
           refuseWebSocketsUntil: faults.refuseWebSocketsUntil,
+          congestionMicroLamports: String(faults.congestionMicroLamports),
         },
+        profile: options.profile ?? 'default',
       };
     },
     async stop() {

@@ -2,6 +2,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Chain } from '../chain.ts';
 import type { Commitment } from '../commitment.ts';
 import type { FaultState } from '../faults.ts';
+import type { FeeLevels } from '../fee-market.ts';
 import type { ProviderLimits } from '../provider-limits.ts';
 import type { Params } from './params.ts';
 
@@ -14,6 +15,8 @@ export interface RpcContext {
   logger: Logger;
   /** A hosted provider's limits (the `public` profile); null: a private node that serves anything. */
   limits: ProviderLimits | null;
+  /** The priority-fee level of each recent slot (getRecentPrioritizationFees). */
+  fees: FeeLevels;
   /** Sends lamports from the faucet in a real transaction; returns its signature. */
   airdrop(to: string, lamports: bigint): string;
 }

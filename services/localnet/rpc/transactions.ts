@@ -1,10 +1,12 @@
 // Sending, simulating and looking up transactions.
 import { getBase58Encoder } from '@solana/kit';
+import { VersionedMessage, VersionedTransaction } from '@solana/web3.js';
 import { lastValidBlockHeight, type Commitment } from '../commitment.ts';
 import { encodeAccount } from '../encoding.ts';
 import type { TxRecord } from '../ledger-types.ts';
 import { describeTxError } from '../txerror.ts';
 import { takeDrop } from '../faults.ts';
+import { computeBudgetOf, feeLamports, landsAt, type ComputeBudget } from '../fee-market.ts';
 import { parseWireTransaction } from '../txparse.ts';
 import { mintDecimalsAt, withContext, type Handler, type RpcContext } from './context.ts';
 import {
@@ -43,6 +45,25 @@ function accountKeysOf(wire: Uint8Array): string[] {
     return [];
   }
 }
+
+/** The compute budget a wire transaction asks for; an unparsable one asks for nothing (submit rejects it). */
+/** A node's cap on getRecentPrioritizationFees's account list. */
+const MAX_PRIORITIZATION_FEE_KEYS = 128;
+
+function budgetOfWire(wire: Uint8Array): ComputeBudget {
+  try {
+    const message = VersionedTransaction.deserialize(wire).message;
+    return budgetOfMessage(message);
+  } catch {
+    return { unitPrice: 0n, unitLimit: 0 };
+  }
+}
+
+const budgetOfMessage = (message: VersionedMessage): ComputeBudget =>
+  computeBudgetOf(
+    message.staticAccountKeys.map((k) => k.toBase58()),
+    message.compiledInstructions.map((ix) => ({ programIdIndex: ix.programIdIndex, data: ix.data })),
+  );
 
 function tooOldForFinalized(level: Commitment): Commitment {
   // The real node refuses processed for getTransaction; answering at confirmed is kinder.
@@ -105,9 +126,11 @@ export const transactionMethods: Record<string, Handler> = {
     // Account keys are read only while a scoped drop is armed; a bad wire fails in submit below.
     const keys = ctx.faults.dropTouching.size > 0 ? accountKeysOf(wire) : [];
     const drop = takeDrop(ctx.faults, keys);
-    const result = parseOrReject(() => ctx.chain.submit(wire, { skipPreflight: config.skipPreflight === true, drop }));
+    const underpriced = !drop && ctx.faults.congestionMicroLamports > 0n && !landsAt(budgetOfWire(wire), ctx.faults.congestionMicroLamports);
+    const result = parseOrReject(() => ctx.chain.submit(wire, { skipPreflight: config.skipPreflight === true, drop: drop || underpriced }));
     if (result.ok) {
       if (drop) ctx.logger.info({ signature: result.signature }, 'fault: dropped transaction');
+      if (underpriced) ctx.logger.info({ signature: result.signature }, 'fault: congestion: priced below the level, never lands');
       return result.signature;
     }
     if (result.err === 'SignatureFailure') {
@@ -123,6 +146,26 @@ export const transactionMethods: Record<string, Handler> = {
       returnData: null,
       unitsConsumed: result.unitsConsumed,
     });
+  },
+  getFeeForMessage: (p, ctx) => {
+    const encoded = stringAt(p, 0, 'message');
+    const level = commitmentOf(configAt(p, 1));
+    let message: VersionedMessage;
+    try {
+      message = VersionedMessage.deserialize(Buffer.from(encoded, 'base64'));
+    } catch {
+      throw invalidParams('Invalid params: invalid message');
+    }
+    // A node answers null for a message whose blockhash it no longer accepts.
+    const usable = ctx.chain.isBlockhashValid(message.recentBlockhash, level);
+    return withContext(ctx, level, usable ? Number(feeLamports(message.header.numRequiredSignatures, budgetOfMessage(message))) : null);
+  },
+  getRecentPrioritizationFees: (p, ctx) => {
+    const keys = p[0] ?? [];
+    if (!Array.isArray(keys) || !keys.every(isPubkey)) throw invalidParams('Invalid param: pubkeys');
+    if (keys.length > MAX_PRIORITIZATION_FEE_KEYS) throw invalidParams(`Too many inputs provided; max ${MAX_PRIORITIZATION_FEE_KEYS}`);
+    // One level for the whole chain: the congestion is everybody's, whatever accounts are written.
+    return ctx.fees.recent();
   },
   simulateTransaction: (p, ctx) => {
     const config = configAt(p, 1);
