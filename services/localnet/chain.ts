@@ -18,6 +18,14 @@ import { markChanged, programAccounts, programAccountsWithPrefix, readAccount, s
 const TX_HISTORY_LIMIT = 200_000;
 /** getSignatureStatuses without searchTransactionHistory sees the status cache only. */
 const STATUS_CACHE_BLOCKS = 300;
+/** Rooted blocks kept for getBlock and getBlocks (their headers and signatures); older ones are cleaned up. */
+const ROOTED_BLOCKS_KEPT = 20_000;
+
+/** What getBlock reports of a block: no account changes. */
+export type BlockHeader = Pick<Block, 'slot' | 'parent' | 'height' | 'blockhash' | 'blockTime' | 'signatures'>;
+
+/** A block at a slot, or why there is none: above the view, skipped (or forked away), or cleaned up. */
+export type BlockLookup = { block: BlockHeader } | { missing: 'not-available' } | { missing: 'skipped' } | { missing: 'cleaned-up'; firstAvailable: number };
 
 export interface ChainState {
   genesisHash: string;
@@ -84,6 +92,8 @@ export class Chain {
   private pending: Pending[] = [];
   /** The transactions of the blocks above the root, so a fork can replay them. */
   private readonly unrooted = new Map<string, ParsedTx>();
+  /** Headers of rooted blocks, oldest first (bounded); the blocks from the root up are in state.blocks. */
+  private readonly rooted: BlockHeader[] = [];
   private confirmedFloor = 0;
   private events: ChainEvents = NO_EVENTS;
   private readonly now: () => number;
@@ -120,6 +130,40 @@ export class Chain {
 
   blockAt(level: Commitment): Block {
     return this.blockAtHeight(this.heights()[level]);
+  }
+
+  /** The block at `slot` as the `level` view sees it. */
+  blockAtSlot(slot: number, level: Commitment): BlockLookup {
+    const live = this.state.blocks.slice(0, this.heights()[level] - (this.state.blocks[0]?.height ?? 0) + 1);
+    if (slot > (live.at(-1)?.slot ?? 0)) return { missing: 'not-available' };
+    const firstAvailable = this.rooted[0]?.slot ?? live[0]?.slot ?? 0;
+    if (slot < firstAvailable) return { missing: 'cleaned-up', firstAvailable };
+    const found = live.find((b) => b.slot === slot) ?? this.rootedAt(slot);
+    return found ? { block: found } : { missing: 'skipped' };
+  }
+
+  /** The slots of the blocks in [start, end] as the `level` view sees them, oldest first. */
+  slotsBetween(start: number, end: number, level: Commitment): number[] {
+    const live = this.state.blocks.slice(0, this.heights()[level] - (this.state.blocks[0]?.height ?? 0) + 1);
+    return [...this.rooted, ...live].map((b) => b.slot).filter((slot) => slot >= start && slot <= end);
+  }
+
+  /** The hash of the block at `slot` (every slot's hash is derived from it and the genesis hash). */
+  blockhashOfSlot(slot: number): string {
+    return slot === 0 ? this.state.genesisHash : blockhashFor(this.state.genesisHash, slot);
+  }
+
+  private rootedAt(slot: number): BlockHeader | undefined {
+    let lo = 0;
+    let hi = this.rooted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const b = this.rooted[mid]!;
+      if (b.slot === slot) return b;
+      if (b.slot < slot) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   private blocksAbove(level: Commitment): Block[] {
@@ -416,7 +460,11 @@ export class Chain {
   private prune(h: ViewHeights): void {
     const base = this.state.blocks[0]?.height ?? 0;
     if (h.finalized > base) {
-      for (const b of this.state.blocks.splice(0, h.finalized - base)) for (const s of b.signatures) this.unrooted.delete(s);
+      for (const b of this.state.blocks.splice(0, h.finalized - base)) {
+        for (const s of b.signatures) this.unrooted.delete(s);
+        this.rooted.push({ slot: b.slot, parent: b.parent, height: b.height, blockhash: b.blockhash, blockTime: b.blockTime, signatures: b.signatures });
+      }
+      if (this.rooted.length > ROOTED_BLOCKS_KEPT) this.rooted.splice(0, this.rooted.length - ROOTED_BLOCKS_KEPT);
     }
     const floor = h.processed - BLOCKHASH_MAX_AGE - 10;
     for (const [hash, height] of this.state.blockhashes) {

@@ -1,12 +1,13 @@
 // JSON-RPC 2.0 framing: single and batched requests, standard error codes, injected faults.
 import { delayFor, takeFailure } from '../faults.ts';
 import { accountMethods } from './accounts.ts';
+import { blockMethods } from './blocks.ts';
 import { clusterMethods } from './cluster.ts';
 import type { Handler, RpcContext } from './context.ts';
 import { INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError } from './errors.ts';
 import { transactionMethods } from './transactions.ts';
 
-export const methods: Record<string, Handler> = { ...clusterMethods, ...accountMethods, ...transactionMethods };
+export const methods: Record<string, Handler> = { ...clusterMethods, ...accountMethods, ...transactionMethods, ...blockMethods };
 
 type Id = string | number | null;
 
