@@ -25,9 +25,18 @@ export function prepared(name: string, text: string): (values: unknown[]) => pg.
   return (values) => ({ name, text, values });
 }
 
-/** BEGIN/COMMIT on one client, ROLLBACK on any error, the client released in every case. */
+/**
+ * BEGIN/COMMIT on one client, ROLLBACK on any error, the client released in every case. While it
+ * is checked out the pool no longer listens for its errors, so a connection the server drops
+ * between two statements (a restart, a terminated backend) would be an unhandled 'error' event and
+ * end the process: it is caught here, the next statement fails instead, and the client is
+ * discarded rather than put back.
+ */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -35,9 +44,11 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    broken ??= err instanceof Error && isRetryablePgError(err) ? err : undefined;
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 
