@@ -2,12 +2,10 @@
 // compute unit) that a transaction must pay to land while the chain is congested. Pure: the
 // compute-budget instructions a message carries, the fee it pays, whether it lands, and the
 // recent levels getRecentPrioritizationFees reports.
+import { COMPUTE_BUDGET_PROGRAM, DEFAULT_UNITS_PER_INSTRUCTION, MAX_COMPUTE_UNITS, type ComputeBudget } from '../lib/solana/compute-budget.ts';
 
-export const COMPUTE_BUDGET_PROGRAM = 'ComputeBudget111111111111111111111111111111';
-export const LAMPORTS_PER_SIGNATURE = 5_000;
-/** A message without SetComputeUnitLimit gets this much per instruction, up to the maximum. */
-export const DEFAULT_UNITS_PER_INSTRUCTION = 200_000;
-export const MAX_COMPUTE_UNITS = 1_400_000;
+export { COMPUTE_BUDGET_PROGRAM, DEFAULT_UNITS_PER_INSTRUCTION, MAX_COMPUTE_UNITS, feeLamports, type ComputeBudget } from '../lib/solana/compute-budget.ts';
+
 /** getRecentPrioritizationFees reports at most this many recent slots, as a node does. */
 export const RECENT_FEE_SLOTS = 150;
 
@@ -17,13 +15,6 @@ const SET_COMPUTE_UNIT_PRICE = 3;
 export interface CompiledInstruction {
   programIdIndex: number;
   data: Uint8Array;
-}
-
-export interface ComputeBudget {
-  /** Micro-lamports per compute unit (0: no SetComputeUnitPrice). */
-  unitPrice: bigint;
-  /** Compute units the message may use. */
-  unitLimit: number;
 }
 
 /** What a message's compute-budget instructions ask for; defaults where it carries none. */
@@ -41,12 +32,6 @@ export function computeBudgetOf(accountKeys: readonly string[], instructions: re
     if (ix.data[0] === SET_COMPUTE_UNIT_LIMIT && ix.data.length >= 5) unitLimit = view.getUint32(1, true);
   }
   return { unitPrice, unitLimit: Math.min(MAX_COMPUTE_UNITS, unitLimit ?? others * DEFAULT_UNITS_PER_INSTRUCTION) };
-}
-
-/** The fee in lamports: the base fee per signature and the priority fee, rounded up. */
-export function feeLamports(signatures: number, budget: ComputeBudget): bigint {
-  const priority = (budget.unitPrice * BigInt(budget.unitLimit) + 999_999n) / 1_000_000n;
-  return BigInt(signatures * LAMPORTS_PER_SIGNATURE) + priority;
 }
 
 /** Under congestion a transaction paying less than the slot's level is accepted and never lands. */

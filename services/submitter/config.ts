@@ -1,5 +1,6 @@
 import { commonSpec, int, str, type ConfigOf } from '../lib/config.ts';
 import { rpcSpec } from '../lib/solana/rpc-config.ts';
+import type { FeePolicy } from './fee-policy.ts';
 
 export const submitterSpec = {
   ...commonSpec,
@@ -24,7 +25,43 @@ export const submitterSpec = {
   SUBMITTER_REBROADCAST_MS: int('rebroadcast the same signed bytes this often until confirmed or expired', 2_000, 100, 60_000),
   SUBMITTER_FINALIZE_MS: int('how often confirmed operations are checked for finality', 2_000, 100, 60_000),
   SUBMITTER_PUBLISH_MS: int('status/DLQ outbox publish interval when idle', 100, 10, 10_000),
+  SUBMITTER_CU_PRICE_PERCENTILE: int(
+    'compute-unit price: this percentile of the recent per-slot priority fees (getRecentPrioritizationFees) of the accounts a transaction writes',
+    75,
+    0,
+    100,
+  ),
+  SUBMITTER_CU_PRICE_FLOOR: int('compute-unit price never below this, micro-lamports per unit', 1_000, 0, 1_000_000_000),
+  SUBMITTER_CU_PRICE_CAP: {
+    ...int(
+      'compute-unit price never above this, micro-lamports per unit, whatever the network asks: under congestion above it operations fail as exhausted',
+      1_000_000,
+      0,
+      1_000_000_000,
+    ),
+    check: (c: Readonly<Record<string, unknown>>) =>
+      (c.SUBMITTER_CU_PRICE_FLOOR as number) > (c.SUBMITTER_CU_PRICE_CAP as number)
+        ? `${String(c.SUBMITTER_CU_PRICE_CAP)} is below SUBMITTER_CU_PRICE_FLOOR (${String(c.SUBMITTER_CU_PRICE_FLOOR)}): no price could be paid`
+        : undefined,
+  },
+  SUBMITTER_CU_PRICE_RAISE_PERCENT: int(
+    'each re-sign after a blockhash expiry offers at least this much more than the price that expired, in percent',
+    100,
+    0,
+    1_000,
+  ),
+  SUBMITTER_CU_LIMIT_MARGIN_PERCENT: int('compute-unit limit: the units the transaction used in simulation plus this margin, in percent', 20, 0, 500),
+  SUBMITTER_CU_LIMIT_FALLBACK: int('compute-unit limit when the transaction fails in simulation (its broadcast then says why)', 200_000, 1_000, 1_400_000),
   SCHEMAS_DIR: str('directory of the Avro schemas', new URL('../../schemas', import.meta.url).pathname),
 };
 
 export type SubmitterConfig = ConfigOf<typeof submitterSpec>;
+
+export const feePolicyOf = (c: SubmitterConfig): FeePolicy => ({
+  percentile: c.SUBMITTER_CU_PRICE_PERCENTILE,
+  floor: c.SUBMITTER_CU_PRICE_FLOOR,
+  cap: c.SUBMITTER_CU_PRICE_CAP,
+  raisePercent: c.SUBMITTER_CU_PRICE_RAISE_PERCENT,
+  limitMarginPercent: c.SUBMITTER_CU_LIMIT_MARGIN_PERCENT,
+  fallbackLimit: c.SUBMITTER_CU_LIMIT_FALLBACK,
+});

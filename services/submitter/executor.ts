@@ -12,13 +12,16 @@ import type { Logger } from '../lib/logger.ts';
 import { backoffPolicy, type BackoffPolicy } from '../lib/retry.ts';
 import { classifyTxError } from '../lib/solana/classify.ts';
 import { custodialKeypair } from '../lib/solana/keys.ts';
+import { feeLamports, MAX_COMPUTE_UNITS, type ComputeBudget } from '../lib/solana/compute-budget.ts';
 import { RpcFailure, type RpcPool } from '../lib/solana/rpc-pool.ts';
-import { buildBurnTx, buildMintTx, buildTransferTx, type Blockhash } from '../lib/solana/transactions.ts';
+import { buildBurnTx, buildMintTx, buildTransferTx, type Blockhash, type SignedTx } from '../lib/solana/transactions.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { BlockhashCache } from './blockhash-cache.ts';
 import { chainOutcome } from './chain-state.ts';
 import { decideAttempt, type AttemptView } from './decide.ts';
 import { statusEvent, type DeadLetter } from './events.ts';
+import { unitLimitFor, unitPriceFor, type FeePolicy } from './fee-policy.ts';
+import { readChainFees } from './fee-quote.ts';
 import type { SubmitterMetrics } from './metrics.ts';
 import type { SignatureWatcher } from './signature-watcher.ts';
 import { classifyStepFailure, decideStepFailure, parkedReason } from './step-failure.ts';
@@ -39,12 +42,14 @@ export interface ExecContext {
   /** Between failed steps; STEP_BACKOFF unless a test wants it quicker. */
   retryBackoff?: BackoffPolicy;
   blockhashes: BlockhashCache;
+  /** What each attempt offers for compute units (SUBMITTER_CU_*). */
+  feePolicy: FeePolicy;
   /** Called after a status event was written, so the publisher need not wait for its tick. */
   onStatus: () => void;
   now?: () => number;
 }
 
-type Attempt = AttemptView & { txBytes: Uint8Array; blockhash: string; sent: boolean };
+type Attempt = AttemptView & store.StoredAttempt & { sent: boolean };
 
 /**
  * Between failed steps: 0.5 s doubling to 10 s, the lower half jittered. The executor's loop
@@ -65,6 +70,8 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
   const confirm = async (attempt: number, signature: string | null, slot: number) => {
     await store.markConfirmed(ctx.pool, op.opId, statusEvent(op, 'confirmed', { attempt, signature, slot, at: now() }));
     ctx.metrics.operations.inc({ state: 'confirmed' });
+    const paid = attempts.find((a) => a.signature === signature)?.feeLamports;
+    if (paid) ctx.metrics.feesPaid.inc(Number(paid));
     ctx.metrics.confirmationSeconds.observe(Math.max(0, now() - op.requestedAt) / 1000);
     ctx.onStatus();
     log.info({ signature, slot, attempt }, signature ? 'confirmed' : 'already done on chain');
@@ -103,42 +110,77 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     return kp;
   };
 
-  const sign = async (blockhash: Blockhash) => {
+  /** Signs the op's transaction: with what the signers need looked up once per attempt. */
+  const signer = async (): Promise<(blockhash: Blockhash, budget: ComputeBudget) => SignedTx> => {
     const mint = new PublicKey(op.mint);
     switch (op.type) {
-      case 'mint':
+      case 'mint': {
         mintRent ??= ctx.rpc
           .call('getMinimumBalanceForRentExemption', (c) => c.getMinimumBalanceForRentExemption(MINT_SIZE))
           .catch((err: unknown) => {
             mintRent = undefined;
             throw err;
           });
-        return buildMintTx({ authority: ctx.authority, ticketId: op.ticketId, mint, to: new PublicKey(op.to!), rentLamports: await mintRent, blockhash });
-      case 'transfer':
-        return buildTransferTx({ authority: ctx.authority, owner: await ownerOf(op.from!), mint, to: new PublicKey(op.to!), blockhash });
-      case 'burn':
-        return buildBurnTx({ authority: ctx.authority, owner: await ownerOf(op.from!), mint, blockhash });
+        const rentLamports = await mintRent;
+        return (blockhash, budget) =>
+          buildMintTx({ authority: ctx.authority, ticketId: op.ticketId, mint, to: new PublicKey(op.to!), rentLamports, blockhash, budget });
+      }
+      case 'transfer': {
+        const owner = await ownerOf(op.from!);
+        return (blockhash, budget) => buildTransferTx({ authority: ctx.authority, owner, mint, to: new PublicKey(op.to!), blockhash, budget });
+      }
+      case 'burn': {
+        const owner = await ownerOf(op.from!);
+        return (blockhash, budget) => buildBurnTx({ authority: ctx.authority, owner, mint, blockhash, budget });
+      }
     }
   };
 
+  /**
+   * Signs a new attempt with a fresh blockhash and the budget the chain asks for now: a draft at
+   * the maximum limit is simulated for its units, and the price follows the recent fees of the
+   * accounts it writes, raised over the last attempt's after an expiry (fee-policy.ts).
+   */
   const newAttempt = async (height = 0): Promise<Attempt> => {
     const bh = await ctx.blockhashes.get(signal, height);
-    const tx = await sign(bh);
+    const sign = await signer();
+    const chain = await readChainFees(ctx.rpc, sign(bh, { unitLimit: MAX_COMPUTE_UNITS, unitPrice: 0n }), signal);
+    const previousPrice = attempts.at(-1)?.unitPrice ?? null;
+    const budget: ComputeBudget = {
+      unitLimit: unitLimitFor(chain.unitsConsumed, ctx.feePolicy),
+      unitPrice: BigInt(unitPriceFor({ recentFees: chain.recentFees, previousPrice, policy: ctx.feePolicy })),
+    };
+    const tx = sign(bh, budget);
     const a: Attempt = {
       attempt: attempts.length + 1,
       signature: tx.signature,
       txBytes: tx.bytes,
       blockhash: bh.blockhash,
       lastValidBlockHeight: bh.lastValidBlockHeight,
+      unitLimit: budget.unitLimit,
+      unitPrice: Number(budget.unitPrice),
+      feeLamports: feeLamports(tx.signatureCount, budget),
       sentAt: null,
       sent: false,
     };
     await store.recordAttempt(ctx.pool, op.opId, a, statusEvent(op, 'submitted', { attempt: a.attempt, signature: a.signature, at: now() }));
     attempts.push(a);
     ctx.metrics.attempts.inc();
+    ctx.metrics.unitPrice.observe(a.unitPrice!);
     ctx.metrics.operations.inc({ state: 'submitted' });
     ctx.onStatus();
-    log.info({ signature: a.signature, attempt: a.attempt, lastValidBlockHeight: a.lastValidBlockHeight }, 'attempt signed and persisted');
+    log.info(
+      {
+        signature: a.signature,
+        attempt: a.attempt,
+        lastValidBlockHeight: a.lastValidBlockHeight,
+        unitPrice: a.unitPrice,
+        unitLimit: a.unitLimit,
+        unitsSimulated: chain.unitsConsumed,
+        previousPrice,
+      },
+      'attempt signed and persisted',
+    );
     return a;
   };
 

@@ -11,6 +11,10 @@ export interface SubmitterMetrics {
   /** Operations parked for review (step-failure.ts), by what failed and whether an attempt may be on chain. */
   parked: Counter<'failure' | 'on_chain'>;
   parkedNow: Gauge;
+  /** The compute-unit price each signed attempt offered. */
+  unitPrice: Histogram;
+  /** Lamports paid in fees by the transactions that landed. */
+  feesPaid: Counter;
 }
 
 /**
@@ -63,6 +67,17 @@ export function createSubmitterMetrics(registry: Registry, parkedCount?: () => P
         'an attempt may be on chain), by failure (programming, statement, permanent) and on_chain (maybe: an attempt ' +
         'may have landed, the chain decides when it resumes; no)',
       labelNames: ['failure', 'on_chain'],
+      registers: [registry],
+    }),
+    unitPrice: new Histogram({
+      name: 'chainsync_submitter_cu_price_micro_lamports',
+      help: 'compute-unit price offered by each signed attempt (first attempts and re-signs), micro-lamports per unit',
+      buckets: [0, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 5_000_000, 10_000_000],
+      registers: [registry],
+    }),
+    feesPaid: new Counter({
+      name: 'chainsync_submitter_fees_paid_lamports_total',
+      help: 'fees paid by the transactions that landed (base fee per signature and priority fee), lamports',
       registers: [registry],
     }),
     parkedNow: new Gauge({

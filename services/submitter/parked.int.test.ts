@@ -78,6 +78,8 @@ function context(faults: { blockhash?: () => never; send?: () => never }): { ctx
   };
   const rpc = {
     call: async () => 1_461_600,
+    // The fee quote: a simulation that used 50,000 units, and no recent priority fees.
+    request: async (method: string) => (method === 'simulateTransaction' ? { value: { err: null, unitsConsumed: 50_000 } } : []),
     sendRaw: faults.send ? fault(faults.send) : async () => 'sent',
   } as unknown as RpcPool;
   const blockhashes = {
@@ -98,6 +100,7 @@ function context(faults: { blockhash?: () => never; send?: () => never }): { ctx
     rebroadcastMs: 0,
     maxAttempts: 5,
     parkAfter: PARK_AFTER,
+    feePolicy: { percentile: 75, floor: 0, cap: 1_000_000, raisePercent: 100, limitMarginPercent: 20, fallbackLimit: 200_000 },
     retryBackoff: backoffPolicy({ initialMs: 1, maxMs: 5 }),
     onStatus: () => undefined,
   };

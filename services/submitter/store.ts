@@ -20,6 +20,11 @@ export interface StoredAttempt {
   txBytes: Uint8Array;
   blockhash: string;
   lastValidBlockHeight: number;
+  /** Micro-lamports per compute unit the attempt offered; null when signed before fees were set. */
+  unitPrice: number | null;
+  unitLimit: number | null;
+  /** Lamports the attempt pays if it lands. */
+  feeLamports: bigint | null;
 }
 
 const opOf = (r: Record<string, unknown>): StoredOp => ({
@@ -177,8 +182,17 @@ export async function nextOpOrRelease(db: Queryable, holder: string, mint: strin
 }
 
 export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAttempt[]> {
-  const { rows } = await db.query<{ attempt: number; signature: string; tx_bytes: Buffer; blockhash: string; last_valid_block_height: string }>(
-    'SELECT attempt, signature, tx_bytes, blockhash, last_valid_block_height FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt',
+  const { rows } = await db.query<{
+    attempt: number;
+    signature: string;
+    tx_bytes: Buffer;
+    blockhash: string;
+    last_valid_block_height: string;
+    cu_limit: number | null;
+    cu_price: string | null;
+    fee_lamports: string | null;
+  }>(
+    'SELECT attempt, signature, tx_bytes, blockhash, last_valid_block_height, cu_limit, cu_price, fee_lamports FROM submitter_attempts WHERE op_id = $1 ORDER BY attempt',
     [opId],
   );
   return rows.map((r) => ({
@@ -187,6 +201,9 @@ export async function attemptsOf(db: Queryable, opId: string): Promise<StoredAtt
     txBytes: new Uint8Array(r.tx_bytes),
     blockhash: r.blockhash,
     lastValidBlockHeight: Number(r.last_valid_block_height),
+    unitLimit: r.cu_limit,
+    unitPrice: r.cu_price === null ? null : Number(r.cu_price),
+    feeLamports: r.fee_lamports === null ? null : BigInt(r.fee_lamports),
   }));
 }
 
@@ -207,16 +224,30 @@ const RECORD_ATTEMPT = prepared(
   'submitter_record_attempt',
   withEvent(
     [
-      `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height) VALUES ($1, $2, $3, $4, $5, $6)`,
+      `INSERT INTO submitter_attempts (op_id, attempt, signature, tx_bytes, blockhash, last_valid_block_height, cu_limit, cu_price, fee_lamports)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       `UPDATE submitter_ops SET state = 'submitted', attempts = $2, last_signature = $3, updated_at = now() WHERE op_id = $1`,
     ],
-    7,
+    10,
   ),
 );
 
 /** Persists a signed attempt BEFORE it is broadcast, with its `submitted` event (one statement). */
 export async function recordAttempt(db: Queryable, opId: string, a: StoredAttempt, submitted: StatusEvent): Promise<void> {
-  await db.query(RECORD_ATTEMPT([opId, a.attempt, a.signature, Buffer.from(a.txBytes), a.blockhash, a.lastValidBlockHeight, ...eventParams(submitted)]));
+  await db.query(
+    RECORD_ATTEMPT([
+      opId,
+      a.attempt,
+      a.signature,
+      Buffer.from(a.txBytes),
+      a.blockhash,
+      a.lastValidBlockHeight,
+      a.unitLimit,
+      a.unitPrice === null ? null : String(a.unitPrice),
+      a.feeLamports === null ? null : String(a.feeLamports),
+      ...eventParams(submitted),
+    ]),
+  );
 }
 
 const MARK_SENT = prepared('submitter_mark_sent', 'UPDATE submitter_attempts SET sent_at = now() WHERE signature = $1 AND sent_at IS NULL');

@@ -15,7 +15,7 @@ import { rpcPoolOptions } from '../lib/solana/rpc-config.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { BlockhashCache } from './blockhash-cache.ts';
-import type { SubmitterConfig } from './config.ts';
+import { feePolicyOf, type SubmitterConfig } from './config.ts';
 import { runFinalizer } from './finalizer.ts';
 import { Coalescer } from './coalescer.ts';
 import { takeIn, type IntakeBatch } from './intake.ts';
@@ -92,6 +92,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
       rebroadcastMs: config.SUBMITTER_REBROADCAST_MS,
       maxAttempts: config.SUBMITTER_MAX_ATTEMPTS,
       parkAfter: config.SUBMITTER_PARK_AFTER,
+      feePolicy: feePolicyOf(config),
       onStatus: () => publisher.poke(),
     },
     { holder: instanceId, capacity: config.SUBMITTER_CONCURRENCY, leaseTtlMs: config.SUBMITTER_LEASE_TTL_MS, scanMs: config.SUBMITTER_SCAN_MS },

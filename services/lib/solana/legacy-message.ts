@@ -20,6 +20,8 @@ export interface CompiledMessage {
   bytes: Uint8Array;
   /** The keys whose signatures the transaction carries, in wire order (the fee payer first). */
   signerKeys: Uint8Array[];
+  /** The keys the message writes, the fee payer first (what priority fees are reported for). */
+  writableKeys: Uint8Array[];
 }
 
 /** Solana's compact-u16: 7 bits per byte, low bits first, high bit set while more follow. */
@@ -84,5 +86,9 @@ export function compileLegacyMessage(feePayer: PublicKey, instructions: readonly
     parts.push([index.get(ix.program)!, ...shortVec(ix.keys.length), ...ix.keys.map((k) => index.get(k)!)]);
     parts.push(shortVec(ix.data.length), ix.data);
   }
-  return { bytes: Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))), signerKeys: signers.map((a) => a.key) };
+  return {
+    bytes: Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))),
+    signerKeys: signers.map((a) => a.key),
+    writableKeys: ordered.filter((a) => a.isWritable).map((a) => a.key),
+  };
 }

@@ -26,6 +26,10 @@ export interface SignedTx {
   signature: string;
   /** Wire bytes, as sendTransaction takes them. */
   bytes: Uint8Array;
+  /** How many signatures it carries (each pays the base fee). */
+  signatureCount: number;
+  /** The accounts the transaction writes, base58, the fee payer first. */
+  writableKeys: string[];
 }
 
 /**
@@ -50,5 +54,10 @@ export function signTransaction(p: {
   });
   if (byKey.size > 0) throw new Error(`unknown signer: ${[...byKey.values()].map((s) => s.publicKey.toBase58()).join(', ')}`);
   const bytes = Buffer.concat([Uint8Array.from(shortVec(signatures.length)), ...signatures, message.bytes]);
-  return { signature: base58(signatures[0]!), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  return {
+    signature: base58(signatures[0]!),
+    bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    signatureCount: signatures.length,
+    writableKeys: message.writableKeys.map(base58),
+  };
 }

@@ -14,6 +14,7 @@ import {
   createTransferCheckedInstruction,
   ASSOCIATED_TOKEN_PROGRAM_ID,
 } from '@solana/spl-token';
+import { computeBudgetInstructions, type ComputeBudget } from './compute-budget.ts';
 import { mintSeed } from './mint-address.ts';
 import { findProgramAddress } from './pda.ts';
 import { signTransaction, type SignedTx } from './signing.ts';
@@ -29,9 +30,22 @@ export type { SignedTx };
 const TOKEN_PROGRAM_BYTES = TOKEN_PROGRAM_ID.toBytes();
 const ata = (mint: PublicKey, owner: PublicKey) => findProgramAddress([owner.toBytes(), TOKEN_PROGRAM_BYTES, mint.toBytes()], ASSOCIATED_TOKEN_PROGRAM_ID)[0];
 
+/** What every transaction here is built with: who pays, the blockhash, and optionally the compute budget it asks for. */
+interface Common {
+  authority: Keypair;
+  blockhash: Blockhash;
+  /** Compute-unit limit and price, as the first two instructions; none: the chain's defaults and no priority fee. */
+  budget?: ComputeBudget;
+}
+
 /** The authority pays and signs first; `others` sign after it. */
-function signed(p: { authority: Keypair; blockhash: Blockhash }, others: Keypair[], ...instructions: TransactionInstruction[]): SignedTx {
-  return signTransaction({ feePayer: p.authority.publicKey, instructions, recentBlockhash: p.blockhash.blockhash, signers: [p.authority, ...others] });
+function signed(p: Common, others: Keypair[], ...instructions: TransactionInstruction[]): SignedTx {
+  return signTransaction({
+    feePayer: p.authority.publicKey,
+    instructions: p.budget ? [...computeBudgetInstructions(p.budget), ...instructions] : instructions,
+    recentBlockhash: p.blockhash.blockhash,
+    signers: [p.authority, ...others],
+  });
 }
 
 /**
@@ -39,7 +53,7 @@ function signed(p: { authority: Keypair; blockhash: Blockhash }, others: Keypair
  * second NFT, the address is taken), mints 1 to the recipient and removes the mint authority:
  * an NFT with supply 1 that nobody can mint more of.
  */
-export function buildMintTx(p: { authority: Keypair; ticketId: string; mint: PublicKey; to: PublicKey; rentLamports: number; blockhash: Blockhash }): SignedTx {
+export function buildMintTx(p: Common & { ticketId: string; mint: PublicKey; to: PublicKey; rentLamports: number }): SignedTx {
   const authority = p.authority.publicKey;
   return signed(
     p,
@@ -73,7 +87,7 @@ export function nftInstructions(authority: PublicKey, mint: PublicKey, owner: Pu
 }
 
 /** Moves the NFT from a custodial wallet to `to`; the emptied account's rent goes back to the authority. */
-export function buildTransferTx(p: { authority: Keypair; owner: Keypair; mint: PublicKey; to: PublicKey; blockhash: Blockhash }): SignedTx {
+export function buildTransferTx(p: Common & { owner: Keypair; mint: PublicKey; to: PublicKey }): SignedTx {
   const authority = p.authority.publicKey;
   const fromAta = ata(p.mint, p.owner.publicKey);
   const toAta = ata(p.mint, p.to);
@@ -87,7 +101,7 @@ export function buildTransferTx(p: { authority: Keypair; owner: Keypair; mint: P
 }
 
 /** Burns the NFT held by a custodial wallet and closes its token account. */
-export function buildBurnTx(p: { authority: Keypair; owner: Keypair; mint: PublicKey; blockhash: Blockhash }): SignedTx {
+export function buildBurnTx(p: Common & { owner: Keypair; mint: PublicKey }): SignedTx {
   const authority = p.authority.publicKey;
   const fromAta = ata(p.mint, p.owner.publicKey);
   return signed(
