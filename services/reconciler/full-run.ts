@@ -9,7 +9,7 @@ import { healAll } from './heal.ts';
 import type { HealingPolicy } from './policy.ts';
 import type { Publish } from './publisher.ts';
 import { finishRun, startRun, type RunStatus, type RunTrigger } from './runs.ts';
-import { snapshotChain, type ChainRow, type HolderSnapshotReader, type SnapshotStrategy } from './snapshot.ts';
+import { snapshotChain, type ChainRow, type HolderSnapshotReader, type ScanMemory, type SnapshotStrategy } from './snapshot.ts';
 import { loadActive, recordPlan } from './store.ts';
 import { planTransitions, toHeal } from './transitions.ts';
 import type { Finding, Thresholds } from './types.ts';
@@ -26,6 +26,8 @@ export interface FullRunDeps {
   timeoutMs: number;
   /** How the chain snapshot is taken (snapshot.ts); chunks when left out. */
   strategy?: SnapshotStrategy;
+  /** What auto learnt across runs (a refused scan); each run starts from scratch without it. */
+  scanMemory?: ScanMemory;
   /** Only these mints (tests, `reconcile --mints`); all tracked mints when left out. */
   scope?: readonly string[];
 }
@@ -74,6 +76,7 @@ export async function fullReconciliation(
         concurrency: d.concurrency,
         deadline: started + d.timeoutMs,
         ...(d.strategy ? { strategy: d.strategy } : {}),
+        ...(d.scanMemory ? { memory: d.scanMemory } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       }),

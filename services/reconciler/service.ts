@@ -130,6 +130,7 @@ export async function startReconciler({ config, logger, registry, shutdown, onFa
     concurrency: config.RECONCILE_RPC_CONCURRENCY,
     timeoutMs: config.RECONCILE_TIMEOUT_MS,
     strategy: config.RECONCILE_SNAPSHOT,
+    scanMemory: {},
   };
   const runLoop =
     config.RECONCILE_INTERVAL_MS > 0

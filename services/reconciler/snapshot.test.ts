@@ -2,8 +2,8 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { MINT_ACCOUNT_SIZE, TOKEN_ACCOUNT_SIZE } from '../lib/solana/token-accounts.ts';
 import { tokenAccountOf } from '../lib/solana/transactions.ts';
-import { PermanentError } from '../lib/errors.ts';
-import { snapshotChain, type HolderSnapshotReader, type TrackedMint } from './snapshot.ts';
+import { PermanentError, RetryableError } from '../lib/errors.ts';
+import { snapshotChain, type HolderSnapshotReader, type ScanMemory, type TrackedMint } from './snapshot.ts';
 
 // Minimal SPL layouts, written here so the test does not depend on the code under test.
 const mintData = (supply: bigint) => {
@@ -175,5 +175,43 @@ describe('snapshot strategies', () => {
     expect(fellBack).toMatchObject({ strategy: 'chunks', scanError: 'Token program excluded from account secondary indexes' });
     expect(fellBack.rows).toHaveLength(w.tracked.length);
     await expect(snapshotChain(on(key(), refused), w.tracked, { ...opts, strategy: 'scan' })).rejects.toThrow(/excluded/);
+  });
+
+  it('auto asks a provider that refused the Token-program scan only once: the next runs read in chunks', async () => {
+    const w = world();
+    const { reader } = fakeChain(w.accounts, w.holders);
+    let scans = 0;
+    const refusing: HolderSnapshotReader = {
+      ...reader,
+      genesisHash: async () => key(),
+      scanHolders: async () => {
+        scans++;
+        throw new PermanentError('Token program excluded from account secondary indexes');
+      },
+    };
+    const memory: ScanMemory = {};
+    const first = await snapshotChain(refusing, w.tracked, { ...opts, strategy: 'auto', memory });
+    expect(first).toMatchObject({ strategy: 'chunks', scanError: expect.stringMatching(/excluded/) });
+    for (let run = 0; run < 3; run++) {
+      const next = await snapshotChain(refusing, w.tracked, { ...opts, strategy: 'auto', memory });
+      expect(next.strategy).toBe('chunks');
+      expect(next.scanError).toBeUndefined();
+      expect(next.rows).toHaveLength(w.tracked.length);
+    }
+    expect(scans).toBe(1);
+
+    // A scan that failed for a passing reason is tried again next run.
+    let flaky = 0;
+    const passing: HolderSnapshotReader = {
+      ...refusing,
+      scanHolders: async () => {
+        flaky++;
+        throw new RetryableError('socket hang up');
+      },
+    };
+    const later: ScanMemory = {};
+    await snapshotChain(passing, w.tracked, { ...opts, strategy: 'auto', memory: later });
+    await snapshotChain(passing, w.tracked, { ...opts, strategy: 'auto', memory: later });
+    expect(flaky).toBe(2);
   });
 });

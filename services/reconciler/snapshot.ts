@@ -11,7 +11,7 @@
 import { PublicKey } from '@solana/web3.js';
 import { TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { getBase58Decoder } from '@solana/kit';
-import { errorMessage, PermanentError, RetryableError } from '../lib/errors.ts';
+import { errorMessage, isRetryable, PermanentError, RetryableError } from '../lib/errors.ts';
 import { base58 } from '../lib/solana/base58.ts';
 import { programAccounts, type KeyedData } from '../lib/solana/program-accounts.ts';
 import type { RpcPool } from '../lib/solana/rpc-pool.ts';
@@ -125,6 +125,8 @@ export interface SnapshotOptions {
   deadline: number;
   /** chunks when left out. */
   strategy?: SnapshotStrategy;
+  /** Kept across runs: auto stops asking for a scan the RPC refused for good. */
+  memory?: ScanMemory;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -274,16 +276,24 @@ async function readByScan(
   return { ...more, rows: rows.concat(more.rows), slot: more.slot === null ? scan.slot : Math.min(scan.slot, more.slot) };
 }
 
-/** auto: scan unless the cluster is a public one (or the reader cannot scan). */
-export async function chooseStrategy(reader: HolderSnapshotReader, wanted: SnapshotStrategy): Promise<'scan' | 'chunks'> {
+/**
+ * What auto learnt from earlier runs: the RPC refused the Token-program scan (a hosted provider
+ * does, whatever the cluster), so asking again only costs a request.
+ */
+export interface ScanMemory {
+  refused?: string;
+}
+
+/** auto: scan unless the cluster is a public one, the RPC refused it before, or the reader cannot scan. */
+export async function chooseStrategy(reader: HolderSnapshotReader, wanted: SnapshotStrategy, memory?: ScanMemory): Promise<'scan' | 'chunks'> {
   if (wanted !== 'auto') return wanted;
-  if (!reader.scanHolders || !reader.genesisHash) return 'chunks';
+  if (memory?.refused !== undefined || !reader.scanHolders || !reader.genesisHash) return 'chunks';
   return PUBLIC_CLUSTERS.has(await reader.genesisHash()) ? 'chunks' : 'scan';
 }
 
 export async function snapshotChain(reader: HolderSnapshotReader, mints: TrackedMint[], o: SnapshotOptions): Promise<Snapshot> {
   const wanted = o.strategy ?? 'chunks';
-  const strategy = await chooseStrategy(reader, wanted);
+  const strategy = await chooseStrategy(reader, wanted, o.memory);
   if (strategy === 'chunks') return { ...(await readInChunks(reader, mints, o)), strategy };
   const { scanHolders } = reader;
   if (!scanHolders) throw new PermanentError('the scan strategy was asked for, and this chain reader cannot scan');
@@ -292,6 +302,7 @@ export async function snapshotChain(reader: HolderSnapshotReader, mints: Tracked
   } catch (err) {
     // Asked for explicitly, a failed scan fails the run; auto falls back to the chunks.
     if (wanted === 'scan') throw err;
+    if (o.memory && !isRetryable(err)) o.memory.refused = errorMessage(err);
     return { ...(await readInChunks(reader, mints, o)), strategy: 'chunks', scanError: errorMessage(err) };
   }
 }
