@@ -32,8 +32,40 @@ const NOTIFICATION: Record<Kind, string> = {
   root: 'rootNotification',
 };
 
+type ProgramSub = Sub & { kind: 'program' };
+
+/**
+ * Where a program subscription filtered by a 32-byte key at offset 0 or 32 (a token account's
+ * mint or owner) is filed, so a block's changes find their subscribers by their own bytes:
+ * with thousands of per-mint subscriptions, matching every change against every subscription
+ * would cost more than the block.
+ */
+const keyOf = (offset: number, bytes: Uint8Array) => `${offset}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')}`;
+const INDEXED_OFFSETS = [0, 32] as const;
+
+function indexKey(s: ProgramSub): string | null {
+  const f = s.filters.find((x) => x.kind === 'memcmp' && x.bytes.length === 32 && (INDEXED_OFFSETS as readonly number[]).includes(x.offset));
+  return f && f.kind === 'memcmp' ? keyOf(f.offset, f.bytes) : null;
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function deleteFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set?.delete(value) && set.size === 0) map.delete(key);
+}
+
 export class SubscriptionHub implements ChainEvents {
   private readonly subs = new Map<number, Sub>();
+  /** The same subscriptions, indexed for the block's changes and by kind. */
+  private readonly accountSubs = new Map<string, Set<Sub & { kind: 'account' }>>();
+  private readonly keyedProgramSubs = new Map<string, Set<ProgramSub>>();
+  private readonly otherProgramSubs = new Set<ProgramSub>();
+  private readonly byKind = new Map<Kind, Set<Sub>>();
   /** Subscriptions per connection, for the provider's cap. */
   private readonly held = new Map<WebSocket, number>();
   private nextId = 1;
@@ -52,7 +84,7 @@ export class SubscriptionHub implements ChainEvents {
       void this.onMessage(ws, raw.toString());
     });
     ws.on('close', () => {
-      for (const [id, s] of this.subs) if (s.ws === ws) this.subs.delete(id);
+      for (const s of [...this.subs.values()]) if (s.ws === ws) this.remove(s);
       this.held.delete(ws);
     });
     ws.on('error', () => ws.terminate());
@@ -86,8 +118,7 @@ export class SubscriptionHub implements ChainEvents {
       if (typeof id !== 'number') throw invalidParams('Invalid params: subscription id');
       const s = this.subs.get(id);
       if (!s || s.ws !== ws) throw invalidParams('Invalid subscription id.');
-      this.subs.delete(id);
-      this.held.set(ws, (this.held.get(ws) ?? 1) - 1);
+      this.remove(s);
       return true;
     }
     const capped = this.ctx.limits && subscriptionRefusal(this.ctx.limits, this.held.get(ws) ?? 0);
@@ -150,6 +181,39 @@ export class SubscriptionHub implements ChainEvents {
   private add(sub: Sub): void {
     this.subs.set(sub.id, sub);
     this.held.set(sub.ws, (this.held.get(sub.ws) ?? 0) + 1);
+    addTo(this.byKind, sub.kind, sub);
+    if (sub.kind === 'account') addTo(this.accountSubs, sub.address, sub);
+    if (sub.kind === 'program') {
+      const key = indexKey(sub);
+      if (key === null) this.otherProgramSubs.add(sub);
+      else addTo(this.keyedProgramSubs, key, sub);
+    }
+  }
+
+  private remove(sub: Sub): void {
+    if (!this.subs.delete(sub.id)) return;
+    this.held.set(sub.ws, (this.held.get(sub.ws) ?? 1) - 1);
+    deleteFrom(this.byKind, sub.kind, sub);
+    if (sub.kind === 'account') deleteFrom(this.accountSubs, sub.address, sub);
+    if (sub.kind === 'program') {
+      const key = indexKey(sub);
+      if (key === null) this.otherProgramSubs.delete(sub);
+      else deleteFrom(this.keyedProgramSubs, key, sub);
+    }
+  }
+
+  /** The program subscriptions that may want to hear of an account with these values: the unindexed ones and those filed under its keys. */
+  private programSubsFor(values: ReadonlyArray<AccountSnap | null>): Iterable<ProgramSub> {
+    const found = new Set<ProgramSub>(this.otherProgramSubs);
+    if (this.keyedProgramSubs.size === 0) return found;
+    for (const a of values) {
+      if (!a) continue;
+      for (const offset of INDEXED_OFFSETS) {
+        if (a.data.length < offset + 32) continue;
+        for (const sub of this.keyedProgramSubs.get(keyOf(offset, a.data.subarray(offset, offset + 32))) ?? []) found.add(sub);
+      }
+    }
+    return found;
   }
 
   private notify(s: Sub, result: unknown): void {
@@ -157,8 +221,7 @@ export class SubscriptionHub implements ChainEvents {
   }
 
   private notifySignature(s: Sub & { kind: 'signature' }, tx: TxRecord): void {
-    this.subs.delete(s.id);
-    this.held.set(s.ws, (this.held.get(s.ws) ?? 1) - 1);
+    this.remove(s);
     this.notify(s, { context: { slot: tx.slot }, value: { err: tx.err } });
   }
 
@@ -167,51 +230,53 @@ export class SubscriptionHub implements ChainEvents {
     const context = { slot: block.slot };
     const decimals = mintDecimalsAt(this.ctx, level);
     const encode = (a: AccountSnap, enc: AccountEncoding) => encodeAccount(a, enc, null, decimals);
-    for (const s of [...this.subs.values()]) {
-      if (s.kind === 'account' && s.level === level) {
-        const change = block.changes.get(s.address);
+    // Subscribers are found from the block's changes (not the other way round), so the cost
+    // follows the block, whatever the number of subscriptions.
+    for (const [pubkey, change] of block.changes) {
+      for (const s of [...(this.accountSubs.get(pubkey) ?? [])]) {
+        if (s.level !== level) continue;
         // As the real node does: an account subscriber is told whenever the value it last saw is
         // not the one its level now holds, so an abandoned fork is undone for it.
-        if (change && !sameAccount(shownBefore(level, change), change.post)) {
-          this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
-        }
-      } else if (s.kind === 'program' && s.level === level) {
-        for (const [pubkey, change] of block.changes) {
-          // A program subscriber hears only of accounts this block wrote (the real node lists the
-          // program's accounts modified since the parent): a fork's undone values are not resent.
-          const before = change.pre;
-          if (sameAccount(before, change.post)) continue;
-          const now = change.post;
-          const isMember = (a: AccountSnap | null) => a !== null && a.owner === s.program && matchesFilters(a.data, s.filters);
-          // An account that leaves the program (closed, reassigned) is reported once with its new
-          // value, so a stream consumer learns it is gone.
-          if (isMember(now) || isMember(before)) {
-            this.notify(s, { context, value: { pubkey, account: encode(now ?? emptyAccount(), s.encoding) } });
-          }
-        }
-      } else if (s.kind === 'signature' && s.level === level) {
-        const tx = txs.find((t) => t.signature === s.signature);
-        if (tx) this.notifySignature(s, tx);
-      } else if (s.kind === 'logs' && s.level === level) {
-        for (const tx of txs) {
-          if (s.mentions !== null && !tx.accountKeys.includes(s.mentions)) continue;
-          this.notify(s, { context, value: { signature: tx.signature, err: tx.err, logs: tx.logs } });
-        }
+        if (!sameAccount(shownBefore(level, change), change.post)) this.notify(s, { context, value: encode(change.post ?? emptyAccount(), s.encoding) });
+      }
+      // A program subscriber hears only of accounts this block wrote (the real node lists the
+      // program's accounts modified since the parent): a fork's undone values are not resent.
+      const before = change.pre;
+      const now = change.post;
+      if (sameAccount(before, now) || (this.otherProgramSubs.size === 0 && this.keyedProgramSubs.size === 0)) continue;
+      for (const s of this.programSubsFor([before, now])) {
+        if (s.level !== level) continue;
+        const isMember = (a: AccountSnap | null) => a !== null && a.owner === s.program && matchesFilters(a.data, s.filters);
+        // An account that leaves the program (closed, reassigned) is reported once with its new
+        // value, so a stream consumer learns it is gone.
+        if (isMember(now) || isMember(before)) this.notify(s, { context, value: { pubkey, account: encode(now ?? emptyAccount(), s.encoding) } });
+      }
+    }
+    for (const s of [...(this.byKind.get('signature') ?? [])]) {
+      if (s.kind !== 'signature' || s.level !== level) continue;
+      const tx = txs.find((t) => t.signature === s.signature);
+      if (tx) this.notifySignature(s, tx);
+    }
+    for (const s of this.byKind.get('logs') ?? []) {
+      if (s.kind !== 'logs' || s.level !== level) continue;
+      for (const tx of txs) {
+        if (s.mentions !== null && !tx.accountKeys.includes(s.mentions)) continue;
+        this.notify(s, { context, value: { signature: tx.signature, err: tx.err, logs: tx.logs } });
       }
     }
   }
 
   onSlot(info: SlotInfo): void {
-    for (const s of this.subs.values()) if (s.kind === 'slot') this.notify(s, info);
+    for (const s of this.byKind.get('slot') ?? []) this.notify(s, info);
   }
 
   onRoot(slot: number): void {
-    for (const s of this.subs.values()) if (s.kind === 'root') this.notify(s, slot);
+    for (const s of this.byKind.get('root') ?? []) this.notify(s, slot);
   }
 
   /** Forgets every subscription; the caller closes the sockets. */
   clear(): void {
-    this.subs.clear();
+    for (const s of [...this.subs.values()]) this.remove(s);
   }
 }
 

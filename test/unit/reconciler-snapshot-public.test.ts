@@ -3,10 +3,10 @@
 // chunks, and later runs do not ask again, so the cost follows the tracked mints.
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcPool } from '../lib/solana/rpc-pool.ts';
-import { fundedKeypair, mintNft, startTestLocalnet } from '../../test/support/test-localnet.ts';
-import type { Localnet } from '../localnet/server.ts';
-import { rpcHolderSnapshotReader, snapshotChain, type ScanMemory, type TrackedMint } from './snapshot.ts';
+import { RpcPool } from '../../services/lib/solana/rpc-pool.ts';
+import type { Localnet } from '../../services/localnet/server.ts';
+import { rpcHolderSnapshotReader, snapshotChain, type ScanMemory, type TrackedMint } from '../../services/reconciler/snapshot.ts';
+import { fundedKeypair, mintNft, startTestLocalnet } from '../support/test-localnet.ts';
 
 let net: Localnet;
 let conn: Awaited<ReturnType<typeof startTestLocalnet>>['conn'];
