@@ -33,7 +33,7 @@ try {
   const sink = await kafkaSink(producer, registry, TOPICS.ownership);
   const metrics = ingestMetrics(createMetricsRegistry('bench', false));
   const ingestor = new Ingestor({
-    chain: rpcTokenAccountReader(rpc, { scanThreshold: 50, scanTimeoutMs: 600_000 }),
+    chain: rpcTokenAccountReader(rpc),
     sink: {
       send: async (r) => {
         await sink.send(r);

@@ -15,7 +15,12 @@ export const ingestSpec = {
     86_400_000,
   ),
   INGEST_STALL_MS: int('no slot notification for this long counts as a stream gap', 5_000, 500, 600_000),
-  INGEST_SCAN_THRESHOLD: int('from this many mints on, a backfill reads the whole Token program once instead of one filtered read per mint', 50, 1, 1_000_000),
+  INGEST_SUBSCRIPTIONS_PER_CONNECTION: int(
+    "subscriptions one WebSocket connection holds (a provider's cap); each tracked mint takes two (its token accounts, filtered by mint, and its mint account), spread over as many connections as needed",
+    1_000,
+    2,
+    1_000_000,
+  ),
   INGEST_TRACK_FROM_TOPIC: bool('also follow every mint already in chain.ownership (off: only TRACKED_MINTS and newly confirmed mints)', true),
   INGEST_FOLLOW_STATUS: bool('follow mints confirmed on chain.ops.status', true),
   INGEST_STATUS_GROUP: str('consumer group reading chain.ops.status for newly confirmed mints', 'chain-ingest-status'),

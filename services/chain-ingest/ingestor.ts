@@ -16,6 +16,8 @@ export interface IngestorDeps {
   metrics: IngestMetrics;
   logger: Logger;
   published: Map<string, Published>;
+  /** Mints followed from now on: the stream subscribes to them. */
+  onTracked?: (mints: string[]) => void;
   now?: () => number;
 }
 
@@ -122,8 +124,14 @@ export class Ingestor {
 
   /** Mints known before the stream opened; read by the start backfill. */
   addTracked(mints: Iterable<string>): void {
-    for (const m of mints) this.tracked.add(m);
+    const added: string[] = [];
+    for (const m of mints) {
+      if (this.tracked.has(m)) continue;
+      this.tracked.add(m);
+      added.push(m);
+    }
     this.deps.metrics.tracked.set(this.tracked.size);
+    if (added.length > 0) this.deps.onTracked?.(added);
   }
 
   // ---- stream -------------------------------------------------------------------------------
@@ -158,12 +166,15 @@ export class Ingestor {
     return this.reread(unseen, 'mint-change').catch((err) => this.deps.logger.warn({ err, mints: unseen.length }, 'mint re-read failed'));
   }
 
-  onSlot(slot: number): void {
+  /** `complete`: every subscription of the stream is in place (not so while a connection is down or still subscribing). */
+  onSlot(slot: number, complete = true): void {
     this.tip = Math.max(this.tip, slot);
     if (!this.gapOpen) {
       this.coveredSlot = this.tip;
       return;
     }
+    // A backfill closes the gap only if it began once nothing was going unheard.
+    if (!complete) return;
     this.streamBackSinceGap = true;
     if (!this.backfilling) void this.closeGap();
   }

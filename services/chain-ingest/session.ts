@@ -5,6 +5,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/logger.ts';
 import { isMintAddress } from '../lib/solana/mint-address.ts';
 import { rpcPoolOptions, wsUrls, type RpcSettings, type WsSettings } from '../lib/solana/rpc-config.ts';
+import type { DropInfo } from '../lib/solana/subscriptions.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
 import type { IngestConfig } from './config.ts';
@@ -14,7 +15,8 @@ import type { IngestMetrics } from './metrics.ts';
 import { kafkaSink } from './sink.ts';
 import { startRequestConsumer } from './request-consumer.ts';
 import { startStatusConsumer } from './status-consumer.ts';
-import { openStream, type StreamHandlers } from './stream.ts';
+import { MintStream } from './mint-stream.ts';
+import { openSlotStream } from './stream.ts';
 import { rpcTokenAccountReader } from './token-account-reader.ts';
 import { loadPublished } from './topic-state.ts';
 
@@ -25,7 +27,7 @@ export type SessionConfig = Pick<
   | 'TRACKED_MINTS'
   | 'INGEST_SWEEP_MS'
   | 'INGEST_STALL_MS'
-  | 'INGEST_SCAN_THRESHOLD'
+  | 'INGEST_SUBSCRIPTIONS_PER_CONNECTION'
   | 'INGEST_STATUS_GROUP'
   | 'INGEST_TRACK_FROM_TOPIC'
   | 'INGEST_FOLLOW_STATUS'
@@ -66,8 +68,29 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
     const sink = await kafkaSink(producer, registry, TOPICS.ownership);
     const rpc = new RpcPool(rpcPoolOptions(config));
     cleanups.push(() => rpc.close());
-    const chain = rpcTokenAccountReader(rpc, { scanThreshold: config.INGEST_SCAN_THRESHOLD, scanTimeoutMs: config.RPC_SCAN_TIMEOUT_MS });
-    const ingestor = new Ingestor({ chain, sink, metrics, logger, published });
+    const chain = rpcTokenAccountReader(rpc);
+    // Each tracked mint's own subscriptions; the stream's handlers reach the ingestor made next.
+    let ingestor: Ingestor | undefined;
+    const onDrop = (d: DropInfo) =>
+      logger.warn(
+        { url: d.url, err: d.error, upForMs: d.upForMs, next: d.next, delayMs: Math.round(d.delayMs) },
+        'stream socket dropped; dialling the next endpoint',
+      );
+    const mintStream = new MintStream(
+      wsUrls(config),
+      {
+        onTokenAccount: (pubkey, data, slot) => ingestor?.onTokenAccount(pubkey, data, slot),
+        onMintAccount: (mint, slot) => ingestor?.onMintAccount(mint, slot),
+        onDisconnect: () => ingestor?.openGap('disconnect'),
+        onReconnect: (url) => {
+          metrics.reconnects.inc();
+          logger.info({ url }, 'mint stream reconnected');
+        },
+      },
+      { perConnection: config.INGEST_SUBSCRIPTIONS_PER_CONNECTION, onDrop },
+    );
+    cleanups.push(() => mintStream.close());
+    ingestor = new Ingestor({ chain, sink, metrics, logger, published, onTracked: (mints) => mintStream.add(mints) });
     cleanups.push(() => ingestor.idle());
     const configured = config.TRACKED_MINTS.filter((m) => {
       const ok = isMintAddress(m);
@@ -101,32 +124,27 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
 
     let lastSlotAt = Date.now();
     let tip = 0;
-    const handlers: StreamHandlers = {
-      onTokenAccount: (pubkey, data, slot) => ingestor.onTokenAccount(pubkey, data, slot),
-      onMintAccount: (pubkey, slot) => ingestor.onMintAccount(pubkey, slot),
-      onSlot: (slot) => {
-        lastSlotAt = Date.now();
-        tip = Math.max(tip, slot);
-        ingestor.onSlot(slot);
-      },
-      onRoot: (root) => ingestor.onRoot(root),
-      onDisconnect: () => ingestor.openGap('disconnect'),
-      onReconnect: (url) => {
-        metrics.reconnects.inc();
-        logger.info({ url }, 'stream reconnected');
-      },
-    };
     // A dropped socket is dialled again by the stream itself (the next endpoint, with backoff); a
     // stream that stays silent far longer than the stall limit (a socket half-open) is dropped for
     // the next endpoint. Not sooner: a slow handshake must get the chance to finish.
     const reopenAfterMs = Math.max(30_000, config.INGEST_STALL_MS * 6);
-    const stream = openStream(wsUrls(config), handlers, {
-      onDrop: (d) =>
-        logger.warn(
-          { url: d.url, err: d.error, upForMs: d.upForMs, next: d.next, delayMs: Math.round(d.delayMs) },
-          'stream socket dropped; dialling the next endpoint',
-        ),
-    });
+    const stream = openSlotStream(
+      wsUrls(config),
+      {
+        onSlot: (slot) => {
+          lastSlotAt = Date.now();
+          tip = Math.max(tip, slot);
+          ingestor.onSlot(slot, mintStream.complete);
+        },
+        onRoot: (root) => ingestor.onRoot(root),
+        onDisconnect: () => ingestor.openGap('disconnect'),
+        onReconnect: (url) => {
+          metrics.reconnects.inc();
+          logger.info({ url }, 'stream reconnected');
+        },
+      },
+      { onDrop },
+    );
     let streamOpenedAt = Date.now();
     cleanups.push(() => stream.close());
     const reopenIfSilent = () => {
@@ -134,6 +152,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       if (now - lastSlotAt <= reopenAfterMs || now - streamOpenedAt <= reopenAfterMs) return;
       // Counted as a reconnect when the next socket opens (onReconnect).
       stream.restart();
+      mintStream.restart();
       streamOpenedAt = now;
       logger.warn({ silentMs: now - lastSlotAt, url: stream.url }, 'slot stream silent; dropped its WebSocket for the next endpoint');
     };
@@ -177,7 +196,10 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
       }, 500);
       timers.push(t);
     });
-    logger.info({ tracked: ingestor.trackedMints().length, fromTopic: published.size }, 'leading: streaming and backfilling');
+    logger.info(
+      { tracked: ingestor.trackedMints().length, fromTopic: published.size, connections: mintStream.connections + 1 },
+      'leading: streaming and backfilling',
+    );
     return { ingestor, failed, stop };
   } catch (err) {
     await stop();

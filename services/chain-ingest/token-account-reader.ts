@@ -29,10 +29,7 @@ export interface TokenAccountReader {
 }
 
 export interface ReaderOptions {
-  /** From this many mints on, one unfiltered read of all token accounts is cheaper than one read per mint. */
-  scanThreshold: number;
-  /** Timeout of the unfiltered read (many MB on a large chain); other reads take the pool's. */
-  scanTimeoutMs?: number;
+  /** Filtered reads in flight at once. */
   concurrency?: number;
 }
 
@@ -46,25 +43,13 @@ function observations(rows: readonly KeyedData[], slot: number, wanted: Readonly
   return out;
 }
 
-export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenAccountReader {
+export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions = {}): TokenAccountReader {
   const concurrency = opts.concurrency ?? 4;
   const TOKEN = TOKEN_PROGRAM_ID.toBase58();
 
   async function scanOne(mint: string, commitment: Web3Commitment): Promise<MintScan> {
     const res = await programAccounts(rpc, TOKEN, { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }, { memcmp: { offset: 0, bytes: mint } }] });
     return { mint, slot: res.slot, accounts: observations(res.accounts, res.slot, null) };
-  }
-
-  async function scanAll(mints: readonly string[], commitment: Web3Commitment): Promise<MintScan[]> {
-    const res = await programAccounts(
-      rpc,
-      TOKEN,
-      { commitment, filters: [{ dataSize: TOKEN_ACCOUNT_SIZE }] },
-      opts.scanTimeoutMs !== undefined ? { timeoutMs: opts.scanTimeoutMs } : {},
-    );
-    const byMint = new Map<string, TokenObservation[]>(mints.map((m) => [m, []]));
-    for (const o of observations(res.accounts, res.slot, new Set(mints))) byMint.get(o.mint)?.push(o);
-    return [...byMint].map(([mint, accounts]) => ({ mint, slot: res.slot, accounts }));
   }
 
   /** Token-program accounts by address in batches of 100, each decoded (null: absent or not of that kind) and tagged with its batch's slot. */
@@ -92,8 +77,9 @@ export function rpcTokenAccountReader(rpc: RpcPool, opts: ReaderOptions): TokenA
 
   return {
     async scan(mints, commitment) {
+      // One read per mint, filtered by it: never a read of the whole Token program, which a
+      // hosted provider refuses and whose cost grows with everybody else's accounts.
       if (mints.length === 0) return [];
-      if (mints.length >= opts.scanThreshold) return scanAll(mints, commitment);
       const out: MintScan[] = [];
       let next = 0;
       await Promise.all(

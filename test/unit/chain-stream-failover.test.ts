@@ -1,15 +1,13 @@
-// chain-ingest's account stream over two real local chains' PubSub endpoints: when the first
+// chain-ingest's slot stream over two real local chains' PubSub endpoints: when the first
 // closes every WebSocket (and refuses new ones), the stream reports the gap, dials the second
 // after a backoff, subscribes again there, and carries on; when the second fails in turn and the
 // first is back, it rotates back.
-import { getAssociatedTokenAddressSync } from '@solana/spl-token';
-import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openStream, type Stream } from '../../services/chain-ingest/stream.ts';
+import { openSlotStream, type Stream } from '../../services/chain-ingest/stream.ts';
 import { WS_BACKOFF } from '../../services/lib/solana/reconnect.ts';
 import type { DropInfo } from '../../services/lib/solana/subscriptions.ts';
 import type { Localnet } from '../../services/localnet/server.ts';
-import { fundedKeypair, mintNft, startTestLocalnet } from '../support/test-localnet.ts';
+import { startTestLocalnet } from '../support/test-localnet.ts';
 import { waitFor } from '../support/wait.ts';
 
 let a: Awaited<ReturnType<typeof startTestLocalnet>>;
@@ -30,44 +28,38 @@ const subscriptions = (net: Localnet) => (net.describe() as { subscriptions: num
 
 it('reconnects to the second WebSocket endpoint after the first closes its sockets, resubscribes there, and rotates back when the second fails', async () => {
   const slots: number[] = [];
-  const tokenAccounts: string[] = [];
+  const roots: number[] = [];
   const events: string[] = [];
   const drops: DropInfo[] = [];
-  stream = openStream(
+  stream = openSlotStream(
     [a.net.wsUrl, b.net.wsUrl],
     {
-      onTokenAccount: (pubkey) => tokenAccounts.push(pubkey),
-      onMintAccount: () => undefined,
       onSlot: (s) => slots.push(s),
-      onRoot: () => undefined,
+      onRoot: (r) => roots.push(r),
       onDisconnect: () => events.push('disconnect'),
       onReconnect: (url) => events.push(`reconnect ${url}`),
     },
     { onDrop: (d) => drops.push(d) },
   );
-  await waitFor('the stream on the first endpoint', () => stream!.url === a.net.wsUrl && subscriptions(a.net) === 4, { timeoutMs: 10_000, everyMs: 20 });
+  await waitFor('the stream on the first endpoint', () => stream!.url === a.net.wsUrl && subscriptions(a.net) === 2, { timeoutMs: 10_000, everyMs: 20 });
   a.net.advanceSlots(1);
   await waitFor("the first chain's slot", () => slots.includes(a.net.chain.tip().slot), { timeoutMs: 10_000, everyMs: 20 });
 
   a.net.closeWebSockets({ refuseMs: 600_000 });
-  await waitFor('the stream on the second endpoint', () => stream!.url === b.net.wsUrl && subscriptions(b.net) === 4, { timeoutMs: 10_000, everyMs: 20 });
+  await waitFor('the stream on the second endpoint', () => stream!.url === b.net.wsUrl && subscriptions(b.net) === 2, { timeoutMs: 10_000, everyMs: 20 });
   expect(events).toEqual(['disconnect', `reconnect ${b.net.wsUrl}`]);
   expect(drops[0]).toMatchObject({ url: a.net.wsUrl, next: b.net.wsUrl });
   expect(drops[0]!.upForMs).not.toBeNull();
 
-  // Every subscription is live again on the second chain: slots, and token-account changes.
-  b.net.advanceSlots(1);
+  // Every subscription is live again on the second chain: slots and roots.
+  b.net.advanceSlots(40);
   await waitFor("the second chain's slot", () => slots.includes(b.net.chain.tip().slot), { timeoutMs: 10_000, everyMs: 20 });
-  const payer = await fundedKeypair(b.net, b.conn);
-  const owner = Keypair.generate().publicKey;
-  const { mint } = await mintNft(b.net, b.conn, payer, owner, { slots: 3 });
-  const ata = getAssociatedTokenAddressSync(mint, owner).toBase58();
-  await waitFor('the new token account from the second chain', () => tokenAccounts.includes(ata), { timeoutMs: 10_000, everyMs: 20 });
+  await waitFor("the second chain's root", () => roots.some((r) => r > 5_000), { timeoutMs: 10_000, everyMs: 20 });
 
   // The second fails too while the first is back: the stream rotates to the first again.
   a.net.clearFaults();
   b.net.closeWebSockets({ refuseMs: 600_000 });
-  await waitFor('the stream back on the first endpoint', () => stream!.url === a.net.wsUrl && subscriptions(a.net) === 4, { timeoutMs: 10_000, everyMs: 20 });
+  await waitFor('the stream back on the first endpoint', () => stream!.url === a.net.wsUrl && subscriptions(a.net) === 2, { timeoutMs: 10_000, everyMs: 20 });
   expect(events.slice(2)).toEqual(['disconnect', `reconnect ${a.net.wsUrl}`]);
   a.net.advanceSlots(1);
   await waitFor("the first chain's next slot", () => slots.includes(a.net.chain.tip().slot), { timeoutMs: 10_000, everyMs: 20 });
@@ -79,11 +71,9 @@ it('a refused dial is no gap: only a stream that was open reports a disconnect, 
   const drops: DropInfo[] = [];
   a.net.closeWebSockets({ refuseMs: 600_000 });
   b.net.closeWebSockets({ refuseMs: 600_000 });
-  stream = openStream(
+  stream = openSlotStream(
     [a.net.wsUrl, b.net.wsUrl],
     {
-      onTokenAccount: () => undefined,
-      onMintAccount: () => undefined,
       onSlot: () => undefined,
       onRoot: () => undefined,
       onDisconnect: () => events.push('disconnect'),
