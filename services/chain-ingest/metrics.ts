@@ -10,11 +10,19 @@ export interface IngestMetrics {
   corrections: Counter;
   leader: Gauge;
   tracked: Gauge;
+  /** RPC requests made (each attempt, retries included), by method: what the provider bills. */
+  rpcRequests: Counter<'method'>;
 }
 
 export function ingestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];
   return {
+    rpcRequests: new Counter({
+      name: 'chainsync_ingest_rpc_requests_total',
+      help: 'RPC requests made, retries included, by method (what a provider counts against the rate and bills)',
+      labelNames: ['method'],
+      registers,
+    }),
     published: new Counter({
       name: 'chainsync_ingest_records_published_total',
       help: 'OwnershipChange records produced to chain.ownership',

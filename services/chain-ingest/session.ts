@@ -66,7 +66,7 @@ export async function startLeaderSession({ config, kafka, registry, metrics, log
   };
   try {
     const sink = await kafkaSink(producer, registry, TOPICS.ownership);
-    const rpc = new RpcPool(rpcPoolOptions(config));
+    const rpc = new RpcPool({ ...rpcPoolOptions(config), onAttempt: (_url, method) => metrics.rpcRequests.inc({ method }) });
     cleanups.push(() => rpc.close());
     const chain = rpcTokenAccountReader(rpc);
     // Each tracked mint's own subscriptions; the stream's handlers reach the ingestor made next.

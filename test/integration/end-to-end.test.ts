@@ -17,13 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpsApi } from '../../api/operations.ts';
 import { createTicket, registerCustodialWallet } from '../../api/tickets.ts';
 import { withTransaction } from '../../services/lib/db.ts';
-import { silentLogger } from '../../services/lib/logger.ts';
 import { custodialKeypair, loadKeypairFile, loadMasterSeedFile } from '../../services/lib/solana/keys.ts';
-import { TOPICS } from '../../services/lib/topics.ts';
-import { startLocalnet, type Localnet } from '../../services/localnet/server.ts';
-import { testKafka } from '../support/kafka.ts';
 import { pipeline, type Pipeline } from '../support/pipeline.ts';
-import { groupAtEnd } from '../support/submitter.ts';
+import { startPublicChain, type PublicChain } from '../support/public-chain.ts';
 import { waitFor } from '../support/wait.ts';
 import { stackEnv } from '../support/stack-env.ts';
 import { randomHex } from '../support/random.ts';
@@ -84,38 +80,16 @@ describe('end to end on the stack chain', () => {
 });
 
 describe('end to end on a public cluster', () => {
-  let net: Localnet;
+  let chain: PublicChain | undefined;
   beforeAll(async () => {
-    net = await startLocalnet({ port: 0, slotMs: 400, confirmationSlots: 2, logger: silentLogger(), profile: 'public' });
-    net.fund(authority.toBase58(), 1_000n * BigInt(LAMPORTS_PER_SOL));
-    connection = new Connection(`${net.rpcUrl}/?api-key=e2e-test`, { commitment: 'confirmed', wsEndpoint: `${net.wsUrl}/?api-key=e2e-test` });
-    // This chain holds none of the stack's earlier mints: the services start at the end of the
-    // topics and follow only what this run requests.
-    const kafka = testKafka(env.KAFKA_BROKERS);
-    const groups = {
-      SUBMITTER_GROUP_ID: `e2e-public-submitter-${randomHex()}`,
-      INGEST_REQUEST_GROUP: `e2e-public-ingest-requests-${randomHex()}`,
-      INGEST_STATUS_GROUP: `e2e-public-ingest-status-${randomHex()}`,
-    };
-    await groupAtEnd(kafka, groups.SUBMITTER_GROUP_ID, TOPICS.opsRequested);
-    await groupAtEnd(kafka, groups.INGEST_REQUEST_GROUP, TOPICS.opsRequested);
-    await groupAtEnd(kafka, groups.INGEST_STATUS_GROUP, TOPICS.opsStatus);
-    // Each service with its own key, as a provider counts requests per key.
-    const on = (name: string) => ({ SOLANA_RPC_URL: `${net.rpcUrl}/?api-key=${name}`, SOLANA_WS_URL: `${net.wsUrl}/?api-key=${name}` });
-    services = pipeline(env as unknown as Record<string, string>, {
-      submitter: { ...on('submitter'), SUBMITTER_GROUP_ID: groups.SUBMITTER_GROUP_ID },
-      'chain-ingest': {
-        ...on('chain-ingest'),
-        INGEST_REQUEST_GROUP: groups.INGEST_REQUEST_GROUP,
-        INGEST_STATUS_GROUP: groups.INGEST_STATUS_GROUP,
-        INGEST_TRACK_FROM_TOPIC: 'false',
-      },
-      projector: on('projector'),
-    });
+    chain = await startPublicChain({ brokers: env.KAFKA_BROKERS, authority });
+    const { rpcUrl, wsUrl } = chain.urls('e2e-test');
+    connection = new Connection(rpcUrl, { commitment: 'confirmed', wsEndpoint: wsUrl });
+    services = pipeline(env as unknown as Record<string, string>, chain.overrides);
   }, 60_000);
   afterAll(async () => {
     await services?.stopAll();
-    await net?.stop();
+    await chain?.net.stop();
   });
   it(SCENARIO, { timeout: 600_000 }, () => scenario());
 });
