@@ -1,5 +1,6 @@
 // The admin endpoint: the fault and seeding API over HTTP, for the stack and for tests that run
 // the chain in another process. Bodies are JSON; every answer is JSON.
+import { MAX_BACKGROUND_TPS } from './background-load.ts';
 import type { ConfirmedFork } from './chain.ts';
 import type { NftHolding, SeededHolding } from './seed.ts';
 
@@ -30,6 +31,11 @@ export interface AdminApi {
   stallSlots(stalled: boolean): void;
   /** The priority-fee level below which transactions are accepted and never land; 0 ends congestion. */
   congest(microLamports: bigint): void;
+  /**
+   * Other people's transactions per second from the next slot (background-load.ts); 0 stops them.
+   * Optional: an API over fault state alone (the chaos campaign's tests) has no traffic to set.
+   */
+  setBackgroundTps?(tps: number): void;
   closeWebSockets(opts?: { refuseMs?: number }): number;
   fork(): number[];
   /** Abandons the blocks above the root, dropping the transactions that name `account`. */
@@ -106,6 +112,7 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
     'closeWebSockets',
     'fork',
     'congestion',
+    'backgroundTps',
   ]);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new AdminError(`unknown fault ${k}`);
   const out: Record<string, unknown> = { ok: true };
@@ -138,6 +145,14 @@ export function applyFaults(api: AdminApi, body: Record<string, unknown>): Recor
     if (!(isInt(level) || (typeof level === 'string' && /^\d+$/.test(level))))
       throw new AdminError('congestion must be { microLamports: <non-negative integer> } or null');
     api.congest(BigInt(level));
+  }
+  if (body.backgroundTps !== undefined) {
+    // Not a fault but the cluster's own traffic: `clear` leaves it as it is.
+    if (!isInt(body.backgroundTps) || body.backgroundTps > MAX_BACKGROUND_TPS) {
+      throw new AdminError(`backgroundTps must be an integer in 0..${MAX_BACKGROUND_TPS} (transactions per second)`);
+    }
+    if (!api.setBackgroundTps) throw new AdminError('this chain has no background load');
+    api.setBackgroundTps(body.backgroundTps);
   }
   if (body.closeWebSockets !== undefined) {
     const spec = (typeof body.closeWebSockets === 'object' && body.closeWebSockets !== null ? body.closeWebSockets : {}) as {

@@ -15,7 +15,7 @@ import { parseWireTransaction, type ParsedTx } from './txparse.ts';
 import { markChanged, programAccounts, programAccountsWithPrefix, readAccount, sendTx, simulateTx, snapOf, warpTo, writeAccount } from './svm.ts';
 
 /** Signatures kept for getSignatureStatuses / getTransaction; older ones are forgotten. */
-const TX_HISTORY_LIMIT = 200_000;
+export const TX_HISTORY_LIMIT = 200_000;
 /** getSignatureStatuses without searchTransactionHistory sees the status cache only. */
 const STATUS_CACHE_BLOCKS = 300;
 /** Rooted blocks kept for getBlock and getBlocks (their headers and signatures); older ones are cleaned up. */
@@ -95,14 +95,24 @@ export class Chain {
   /** Headers of rooted blocks, oldest first (bounded); the blocks from the root up are in state.blocks. */
   private readonly rooted: BlockHeader[] = [];
   private confirmedFloor = 0;
+  /**
+   * Per address, how many signatures at the front of its byAddress list are forgotten but not yet
+   * cut off. History is forgotten oldest first, so from the front of each list; cutting one entry
+   * there moves the whole list, and a program's list (the Token program's) holds a signature for
+   * every transaction that calls it: under steady load that was milliseconds per transaction.
+   * The front is cut once it is at least half the list, which keeps the cost constant per entry.
+   */
+  private readonly forgottenHeads = new Map<string, number>();
   private events: ChainEvents = NO_EVENTS;
   private readonly now: () => number;
+  private readonly txHistoryLimit: number;
 
-  constructor(svm: LiteSVM, state: ChainState, confirmationSlots: number, now: () => number = Date.now) {
+  constructor(svm: LiteSVM, state: ChainState, confirmationSlots: number, now: () => number = Date.now, txHistoryLimit = TX_HISTORY_LIMIT) {
     this.svm = svm;
     this.state = state;
     this.confirmationSlots = confirmationSlots;
     this.now = now;
+    this.txHistoryLimit = txHistoryLimit;
     warpTo(this.svm, this.tip().slot);
   }
 
@@ -310,8 +320,9 @@ export class Chain {
   /** Newest first, as the real node orders them. */
   signaturesForAddress(address: string, level: Commitment): TxRecord[] {
     const sigs = this.state.byAddress.get(address) ?? [];
+    const head = this.forgottenHeads.get(address) ?? 0;
     const out: TxRecord[] = [];
-    for (let i = sigs.length - 1; i >= 0; i--) {
+    for (let i = sigs.length - 1; i >= head; i--) {
       const tx = this.state.txs.get(sigs[i] ?? '');
       if (tx && this.txVisible(tx, level)) out.push(tx);
     }
@@ -418,7 +429,7 @@ export class Chain {
       if (list) list.push(rec.signature);
       else byAddress.set(k, [rec.signature]);
     }
-    if (txs.size > TX_HISTORY_LIMIT) {
+    if (txs.size > this.txHistoryLimit) {
       const oldest = txs.keys().next().value;
       if (oldest !== undefined) this.forgetTx(oldest);
     }
@@ -432,9 +443,25 @@ export class Chain {
     for (const k of rec.accountKeys) {
       const list = this.state.byAddress.get(k);
       if (!list) continue;
+      const head = this.forgottenHeads.get(k) ?? 0;
+      if (list[head] === signature) {
+        const forgotten = head + 1;
+        if (forgotten === list.length) {
+          this.state.byAddress.delete(k);
+          this.forgottenHeads.delete(k);
+        } else if (forgotten >= 64 && forgotten * 2 >= list.length) {
+          list.splice(0, forgotten);
+          this.forgottenHeads.delete(k);
+        } else this.forgottenHeads.set(k, forgotten);
+        continue;
+      }
+      // A fork forgets the newest: found near the end.
       const i = list.lastIndexOf(signature);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.state.byAddress.delete(k);
+      if (i >= head) list.splice(i, 1);
+      if (list.length === head) {
+        this.state.byAddress.delete(k);
+        this.forgottenHeads.delete(k);
+      }
     }
   }
 

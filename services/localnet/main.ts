@@ -34,6 +34,8 @@ await runService(process, {
       ...(config.snapshotPath ? { snapshotPath: config.snapshotPath, snapshotIntervalMs: config.snapshotIntervalMs } : {}),
       ...(config.faucetKeypairPath ? { faucetKeypair: loadKeypair(config.faucetKeypairPath) } : {}),
       profile: config.profile,
+      backgroundTps: config.backgroundTps,
+      ...(config.backgroundSeed !== undefined ? { backgroundSeed: config.backgroundSeed } : {}),
       logger,
     });
     shutdown.onShutdown('localnet', () => net.stop());

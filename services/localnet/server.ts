@@ -1,12 +1,14 @@
 // Wiring: one Chain, one SubscriptionHub, the HTTP JSON-RPC endpoint, WebSocket PubSub on the
 // same port (and optionally on port+1, where web3.js looks by default), the admin endpoint and
 // the slot clock.
+import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ComputeBudgetProgram, Keypair, PublicKey, SystemProgram, Transaction } from '@solana/web3.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../lib/logger.ts';
 import { AdminError, handleAdmin, type AdminApi, type MethodFailureSpec, type RateLimitSpec } from './admin.ts';
+import { BackgroundLoad, MAX_BACKGROUND_TPS } from './background-load.ts';
 import { Chain, genesisState } from './chain.ts';
 import { clearFaults, emptyFaults, setDropTouching, takeRateLimit, type FaultState } from './faults.ts';
 import { FeeLevels } from './fee-market.ts';
@@ -40,6 +42,15 @@ export interface LocalnetOptions {
   logger?: Logger;
   /** `public`: answer as a hosted provider does, with its limits (provider-limits.ts). Default: a private node. */
   profile?: LocalnetProfile;
+  /**
+   * Other people's transactions per second (background-load.ts), spread over the slots. Default 0,
+   * whatever the profile: the process's configuration gives the public profile its default rate.
+   */
+  backgroundTps?: number;
+  /** With a manual clock (slotMs 0): background transactions per produced slot; default backgroundTps × 400 / 1000. */
+  backgroundPerSlot?: number;
+  /** Default: random (logged at start, and in GET /admin/state). */
+  backgroundSeed?: number;
 }
 
 export interface Localnet extends AdminApi {
@@ -55,6 +66,8 @@ export interface Localnet extends AdminApi {
 
 const FAUCET_LAMPORTS = 1_000_000_000_000_000n; // 1M SOL, below 2^53 so JSON numbers stay exact
 const DEFAULT_FAILURE = { code: -32005, message: 'Node is unhealthy (injected fault)' };
+/** Background transactions built per turn of the event loop between slots: about 10 ms of work. */
+const BACKGROUND_CHUNK = 32;
 
 async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -111,6 +124,13 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
   const snapshotPath = options.snapshotPath;
   if (!Number.isInteger(confirmationSlots) || confirmationSlots < 0) throw new Error('confirmationSlots must be a non-negative integer');
   if (!Number.isFinite(slotMs) || slotMs < 0) throw new Error('slotMs must be >= 0');
+  const backgroundTps = options.backgroundTps ?? 0;
+  if (!Number.isInteger(backgroundTps) || backgroundTps < 0 || backgroundTps > MAX_BACKGROUND_TPS) {
+    throw new Error(`backgroundTps must be an integer in 0..${MAX_BACKGROUND_TPS}`);
+  }
+  if (options.backgroundPerSlot !== undefined && (!Number.isInteger(options.backgroundPerSlot) || options.backgroundPerSlot < 0)) {
+    throw new Error('backgroundPerSlot must be a non-negative integer');
+  }
 
   const restored = snapshotPath && snapshotExists(snapshotPath) ? readSnapshot(snapshotPath) : null;
   const chain = restored ? new Chain(restored.svm, restored.state, confirmationSlots) : new Chain(newSvm(), genesisState(Date.now()), confirmationSlots);
@@ -230,14 +250,44 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     await listen(wsOnly, wsPort, host);
   }
 
+  const fund = (address: string, lamports: bigint) => {
+    const current = readAccount(chain.svm, address);
+    writeAccount(chain.svm, address, {
+      lamports: (current?.lamports ?? 0n) + lamports,
+      data: current?.data ?? new Uint8Array(0),
+      owner: current?.owner ?? SystemProgram.programId.toBase58(),
+      executable: current?.executable ?? false,
+    });
+  };
+  const backgroundSeed = options.backgroundSeed ?? randomInt(2 ** 32);
+  const background = new BackgroundLoad({
+    chain,
+    seed: backgroundSeed,
+    tps: backgroundTps,
+    slotMs,
+    ...(options.backgroundPerSlot !== undefined ? { perSlot: options.backgroundPerSlot } : {}),
+    fund,
+    logger,
+  });
+
   let lastTxAt = 0;
   let lastSnapshotAt = Date.now();
   const produce = (): SlotInfo => {
+    background.queue();
     const block = chain.produceBlock();
-    fees.record(block.slot, faults.congestionMicroLamports);
+    // The level a node reports is what the slot's transactions paid: the background's own, unless
+    // congestion asks more (only congestion gates landing; see rpc/transactions.ts).
+    const backgroundLevel = background.settle();
+    fees.record(block.slot, backgroundLevel > faults.congestionMicroLamports ? backgroundLevel : faults.congestionMicroLamports);
     if (block.signatures.length > 0) lastTxAt = Date.now();
     const root = chain.blockAt('finalized');
     return { slot: block.slot, parent: block.parent, root: root.slot };
+  };
+  // With a running clock the next slot's background is built between slots, a chunk per turn of
+  // the event loop, so requests are served meanwhile; produce() builds whatever is left.
+  let building: NodeJS.Immediate | null = null;
+  const buildChunk = () => {
+    building = background.step(BACKGROUND_CHUNK) ? setImmediate(buildChunk) : null;
   };
   const clock =
     slotMs > 0
@@ -245,6 +295,8 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
           if (faults.slotsStalled) return;
           try {
             produce();
+            background.begin();
+            building ??= setImmediate(buildChunk);
           } catch (e) {
             logger.error({ err: e }, 'slot production failed');
           }
@@ -287,15 +339,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     port,
     faucet: faucet.publicKey,
     chain,
-    fund(address, lamports) {
-      const current = readAccount(chain.svm, address);
-      writeAccount(chain.svm, address, {
-        lamports: (current?.lamports ?? 0n) + lamports,
-        data: current?.data ?? new Uint8Array(0),
-        owner: current?.owner ?? SystemProgram.programId.toBase58(),
-        executable: current?.executable ?? false,
-      });
-    },
+    fund,
     dropNextTransactions(n) {
       faults.dropNextTransactions = n;
     },
@@ -351,6 +395,10 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       faults.congestionMicroLamports = microLamports;
       logger.info({ microLamports: String(microLamports) }, microLamports > 0n ? 'fault: congestion' : 'fault: congestion ended');
     },
+    setBackgroundTps(tps) {
+      background.setTps(tps);
+      logger.info({ tps, perSlot: background.perSlot() }, 'background load: rate changed');
+    },
     advanceSlots(n) {
       for (let i = 0; i < n; i++) produce();
       const tip = chain.tip();
@@ -384,6 +432,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
           refuseWebSocketsUntil: faults.refuseWebSocketsUntil,
           congestionMicroLamports: String(faults.congestionMicroLamports),
         },
+        background: background.describe(),
         profile: options.profile ?? 'default',
       };
     },
@@ -391,6 +440,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
       if (stopped) return;
       stopped = true;
       if (clock) clearInterval(clock);
+      if (building) clearImmediate(building);
       if (snapshotTimer) clearInterval(snapshotTimer);
       for (const ws of sockets) ws.terminate();
       hub.clear();
@@ -405,5 +455,7 @@ export async function startLocalnet(options: LocalnetOptions = {}): Promise<Loca
     },
   };
   logger.info({ rpcUrl: api.rpcUrl, wsUrl: api.wsUrl, wsPort, slotMs, confirmationSlots }, 'localnet listening');
+  // `backgroundSeed`, not `seed`: the logger redacts `seed` keys, and this one is what replays the load.
+  logger.info({ tps: backgroundTps, perSlot: background.perSlot(), backgroundSeed }, backgroundTps > 0 ? 'background load on' : 'background load off');
   return api;
 }

@@ -67,3 +67,15 @@ test('a signed transaction runs from its wire bytes with the same outcome as thr
   const wire = new Uint8Array(unsigned.serialize({ requireAllSignatures: false, verifySignatures: false }));
   expect(parseWireTransaction(wire).kit).not.toBeNull();
 });
+
+test('a program read without its data is remembered until the account is written', () => {
+  const svm = newSvm();
+  const first = readAccount(svm, ASSOCIATED_TOKEN_PROGRAM, { programData: false });
+  expect(first).toMatchObject({ executable: true, data: new Uint8Array(0) });
+  expect(readAccount(svm, ASSOCIATED_TOKEN_PROGRAM, { programData: false })).toBe(first);
+  expect(readAccount(svm, ASSOCIATED_TOKEN_PROGRAM)?.data.length).toBeGreaterThan(0);
+  // A write (a snapshot restored, say) is seen at once.
+  const full = readAccount(svm, ASSOCIATED_TOKEN_PROGRAM)!;
+  writeAccount(svm, ASSOCIATED_TOKEN_PROGRAM, { ...full, lamports: full.lamports + 1n });
+  expect(readAccount(svm, ASSOCIATED_TOKEN_PROGRAM, { programData: false })?.lamports).toBe(full.lamports + 1n);
+});

@@ -85,6 +85,20 @@ function ownerBytes(owner: string): Uint8Array {
   return bytes;
 }
 
+// Decoding base58 through web3.js's PublicKey costs ~20 µs a key, and a transaction's execution
+// reads each of its keys once or twice, most of them (programs, sysvars, busy wallets and their
+// token accounts) again and again across transactions.
+const KEY_CACHE_LIMIT = 16_384;
+const keyCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let bytes = keyCache.get(key);
+  if (bytes === undefined) {
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(key, (bytes = new PublicKey(key).toBytes()));
+  }
+  return bytes;
+}
+
 const ownerNames = new Map<string, string>();
 function ownerName(bytes: Uint8Array): string {
   const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
@@ -105,18 +119,26 @@ function ownerName(bytes: Uint8Array): string {
  * written.
  */
 export function readAccount(svm: LiteSVM, key: string, opts: { programData?: boolean } = {}): AccountSnap | null {
+  const executables = opts.programData === false ? indexOf(svm).executables : null;
+  const known = executables?.get(key);
+  if (known) return known;
   const native = nativeOf(svm);
   if (!native) {
     const a = svm.getAccount(key as Address);
     if (!a.exists || a.lamports === 0n) return null;
     return snapOf(a);
   }
-  const a = native.getAccount(new PublicKey(key).toBytes());
+  const a = native.getAccount(keyBytes(key));
   if (a === null) return null;
   const lamports = a.lamports();
   if (lamports === 0n) return null;
   const executable = a.executable();
-  return { lamports, data: executable && opts.programData === false ? new Uint8Array(0) : a.data(), owner: ownerName(a.owner()), executable };
+  if (executable && executables) {
+    const snap = { lamports, data: new Uint8Array(0), owner: ownerName(a.owner()), executable };
+    executables.set(key, snap);
+    return snap;
+  }
+  return { lamports, data: a.data(), owner: ownerName(a.owner()), executable };
 }
 
 // Listing a program's accounts out of LiteSVM copies every one of them (tens of µs each, about a
@@ -191,12 +213,19 @@ interface SvmIndex {
   written: Set<string> | null;
   /** Counts changes (writes, transactions, unknown changes): equal counts mean the same accounts. */
   version: number;
+  /**
+   * Executable accounts as a read without program data returns them. Reading a large program out
+   * of LiteSVM costs most of a millisecond even when its data is not copied out (the associated
+   * token program, 105 kB), and every transaction that calls it names it. A program account
+   * changes only when written, and a write (or a transaction that may write it) drops it here.
+   */
+  executables: Map<string, AccountSnap>;
 }
 const indexes = new WeakMap<LiteSVM, SvmIndex>();
 
 function indexOf(svm: LiteSVM): SvmIndex {
   let ix = indexes.get(svm);
-  if (!ix) indexes.set(svm, (ix = { programs: new Map(), dirty: new Set(), written: new Set(), version: 0 }));
+  if (!ix) indexes.set(svm, (ix = { programs: new Map(), dirty: new Set(), written: new Set(), version: 0, executables: new Map() }));
   return ix;
 }
 
@@ -219,10 +248,12 @@ export function markChanged(svm: LiteSVM, keys?: Iterable<string>): void {
     ix.programs.clear();
     ix.dirty.clear();
     ix.written = null;
+    ix.executables.clear();
     return;
   }
   for (const k of keys) {
     ix.written?.add(k);
+    ix.executables.delete(k);
     if (ix.programs.size > 0) ix.dirty.add(k);
   }
 }
@@ -251,6 +282,7 @@ export function writeAccount(svm: LiteSVM, key: string, snap: AccountSnap | null
   const ix = indexOf(svm);
   ix.dirty.delete(key);
   ix.written?.add(key);
+  ix.executables.delete(key);
   ix.version++;
   // A copy, as readAccount would return: the caller keeps its own.
   place(ix, key, snap && snap.lamports > 0n ? { ...snap, data: snap.data.slice() } : null);
