@@ -21,21 +21,26 @@ export interface PublicChain {
 }
 
 export async function startPublicChain(p: { brokers: string; authority: PublicKey; options?: LocalnetOptions }): Promise<PublicChain> {
-  const net = await startLocalnet({ port: 0, slotMs: 400, confirmationSlots: 2, logger: silentLogger(), profile: 'public', ...p.options });
+  // Other people's activity at a public cluster's default rate, unless the caller says otherwise.
+  const net = await startLocalnet({ port: 0, slotMs: 400, confirmationSlots: 2, logger: silentLogger(), profile: 'public', backgroundTps: 200, ...p.options });
   net.fund(p.authority.toBase58(), 10_000n * BigInt(LAMPORTS_PER_SOL));
-  const urls = (key: string) => ({ rpcUrl: `${net.rpcUrl}/?api-key=${key}`, wsUrl: `${net.wsUrl}/?api-key=${key}` });
+  return { net, ...(await publicChainSettings(net.rpcUrl, net.wsUrl, p.brokers)) };
+}
+
+/** For a public-profile chain at these URLs: the URLs under a key, and each service's settings. */
+export async function publicChainSettings(rpcUrl: string, wsUrl: string, brokers: string): Promise<Omit<PublicChain, 'net'>> {
+  const urls = (key: string) => ({ rpcUrl: `${rpcUrl}/?api-key=${key}`, wsUrl: `${wsUrl}/?api-key=${key}` });
   const on = (key: string) => ({ SOLANA_RPC_URL: urls(key).rpcUrl, SOLANA_WS_URL: urls(key).wsUrl });
   const groups = {
     SUBMITTER_GROUP_ID: `public-submitter-${randomHex()}`,
     INGEST_REQUEST_GROUP: `public-ingest-requests-${randomHex()}`,
     INGEST_STATUS_GROUP: `public-ingest-status-${randomHex()}`,
   };
-  const kafka = testKafka(p.brokers);
+  const kafka = testKafka(brokers);
   await groupAtEnd(kafka, groups.SUBMITTER_GROUP_ID, TOPICS.opsRequested);
   await groupAtEnd(kafka, groups.INGEST_REQUEST_GROUP, TOPICS.opsRequested);
   await groupAtEnd(kafka, groups.INGEST_STATUS_GROUP, TOPICS.opsStatus);
   return {
-    net,
     urls,
     overrides: {
       submitter: { ...on('submitter'), SUBMITTER_GROUP_ID: groups.SUBMITTER_GROUP_ID },
