@@ -315,4 +315,25 @@ describe('Ingestor', () => {
       ]),
     );
   });
+
+  it('lists the token accounts only of mints with a supply: absent and burned ones cost a batched read, not a listing each (a start over 20,000 such mints did not end in two minutes)', async () => {
+    const held = wallet(40);
+    const gone = Array.from({ length: 30 }, (_, i) => wallet(50 + i));
+    const burnedMint = wallet(90);
+    const published = new Map<string, Published>(
+      [held, burnedMint, ...gone].map((m, i) => [m, { owner: wallet(100 + i), tokenAccount: `ta-old-${i}`, amount: 1n, slot: 5, commitment: 'confirmed' }]),
+    );
+    const s = setup(published);
+    // `held` moved to an account nobody knew; `burnedMint` was burned; the others are not on this chain.
+    s.views.confirmed = { slot: 60, accounts: [{ mint: held, tokenAccount: 'ta-new', owner: wallet(7), amount: 1n }], burned: [burnedMint] };
+    s.ingestor.addTracked(published.keys());
+    s.ingestor.openGap('start');
+    s.ingestor.onSlot(61);
+    await s.ingestor.idle();
+    expect(s.ingestor.caughtUp).toBe(true);
+    expect(s.scanned.flat()).toEqual([held]);
+    expect(s.sent).toHaveLength(published.size);
+    expect(s.sent.find((r) => r.mint === held)).toMatchObject({ owner: wallet(7), tokenAccount: 'ta-new', slot: 60 });
+    expect(s.sent.filter((r) => r.mint !== held).every((r) => r.owner === null && r.tokenAccount === null && r.slot === 60)).toBe(true);
+  });
 });

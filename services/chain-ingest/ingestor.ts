@@ -251,7 +251,10 @@ export class Ingestor {
     // over between endpoints; what still fails is not worth a second round of the same.
     const holders: Array<[string, string]> = [];
     const unseen: string[] = [];
-    const toScan: string[] = [];
+    // Mints whose token accounts may have to be listed: first their mint accounts are read in
+    // batches, and only those with a supply are listed (one read each, filtered by the mint).
+    // Absent, unminted and burned mints have no holder, which the batched read alone says.
+    const toCheck: string[] = [];
     for (const mint of mints) {
       const book = this.books.get(mint);
       const seen = (book !== undefined && book.size > 0) || this.last.has(mint);
@@ -259,8 +262,8 @@ export class Ingestor {
       const step = rereadStep({ holderAccount, seen, last: this.last.get(mint), sweep: reason === 'sweep' });
       if (step === 'holder') holders.push([mint, holderAccount!]);
       // A mint tracked because its mint operation confirmed has landed: no need to ask.
-      else if (step === 'exists') (reason === 'track' ? toScan : unseen).push(mint);
-      else if (step === 'scan') toScan.push(mint);
+      else if (step === 'exists') (reason === 'track' ? toCheck : unseen).push(mint);
+      else if (step === 'scan') toCheck.push(mint);
     }
     if (holders.length > 0) {
       const reads = await this.deps.chain.readTokenAccounts(
@@ -271,17 +274,21 @@ export class Ingestor {
         const r = reads[i]!;
         if (r.account && r.account.mint === mint && r.account.amount > 0n)
           this.apply({ mint, tokenAccount: address, owner: r.account.owner, amount: r.account.amount, slot: r.slot }, 'backfill');
-        else toScan.push(mint);
+        else toCheck.push(mint);
       });
     }
     const burned: OwnershipChange[] = [];
-    if (unseen.length > 0) {
-      for (const r of await this.deps.chain.readMints(unseen, 'confirmed')) {
+    const toScan: string[] = [];
+    const checking = new Set(toCheck);
+    if (unseen.length + toCheck.length > 0) {
+      for (const r of await this.deps.chain.readMints([...unseen, ...toCheck], 'confirmed')) {
         const life = mintLife(r.mint);
         if (life === 'minted') toScan.push(r.address);
         // Minted and burned before this instance ever saw it: no token account is left to list.
-        else if (life === 'burned')
+        else if (life === 'burned' && !this.last.has(r.address))
           this.offer(r.address, { owner: null, tokenAccount: null, amount: 0n, slot: r.slot, commitment: 'confirmed' }, 'backfill', burned, true);
+        // Nobody holds it: what a listing would have shown, with no account holding the token.
+        else if (checking.has(r.address)) this.applyScan({ mint: r.address, slot: r.slot, accounts: [] });
       }
     }
     void this.send(burned);
