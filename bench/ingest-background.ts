@@ -90,7 +90,10 @@ await waitFor(
 );
 say(`chain-ingest caught up on ${MINTS} mints in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-const requests = async () => (await registry.getSingleMetric('chainsync_ingest_rpc_requests_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+const requestsByMethod = async () =>
+  new Map((await registry.getSingleMetric('chainsync_ingest_rpc_requests_total')!.get()).values.map((v) => [String(v.labels.method), v.value]));
+const requestsSince = (before: Map<string, number>, after: Map<string, number>) =>
+  [...after].map(([method, n]) => [method, n - (before.get(method) ?? 0)] as const).filter(([, n]) => n > 0);
 const ownerOf = async (mint: string) => (await pool.query<{ owner: string | null }>('SELECT owner FROM ownership WHERE mint = $1', [mint])).rows[0]?.owner;
 
 let next = 0;
@@ -125,18 +128,24 @@ for (const load of LOADS) {
   await sleep(5_000);
   // The cost first, with this process doing nothing else; then the latency samples.
   const cpu0 = process.cpuUsage();
-  const req0 = await requests();
+  const req0 = await requestsByMethod();
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
-  const rps = ((await requests()) - req0) / seconds;
+  const byMethod = requestsSince(req0, await requestsByMethod());
+  const rps = byMethod.reduce((n, [, c]) => n + c, 0) / seconds;
   const latencies: number[] = [];
   for (let i = 0; i < SAMPLED; i++) latencies.push(await sampleLatency());
   const row = `| ${load} | ${cpuPct.toFixed(1)}% | ${rps.toFixed(2)} | ${pct(latencies, 50).toFixed(0)} | ${pct(latencies, 99).toFixed(0)} |`;
   rows.push(row);
-  say(`background ${load} tx/s: ${row}`);
+  say(`background ${load} tx/s: ${row} (requests: ${byMethod.map(([m, n]) => `${m} ${n}`).join(', ') || 'none'})`);
+  // The samples' finalization re-reads their mints: let it end before the next load is measured.
+  const want = MINTS + next;
+  await waitFor('the samples finalized', async () => ((await finalized()) >= want ? true : undefined), { timeoutMs: 120_000, everyMs: 500 }).catch(() =>
+    say('not every sample was finalized within 2 minutes; measuring the next load anyway'),
+  );
 }
 
 console.log(`\nchain-ingest following ${MINTS} quiet mints (${session.ingestor.trackedCount} tracked), ${SECONDS} s per load:\n`);

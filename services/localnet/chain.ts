@@ -226,20 +226,21 @@ export class Chain {
   simulate(wire: Uint8Array, opts: { replaceRecentBlockhash?: boolean; sigVerify?: boolean } = {}): SimulateResult & { tx: ParsedTx } {
     const tx = parseWireTransaction(wire);
     const run = this.runSimulation(tx, opts);
-    if (!run.ok) return { tx, ...run.failure, accounts: [], returnData: null };
+    if (!run.ok) return { tx, ...run.failure, postAccount: () => undefined, returnData: null };
     const result = run.result;
     const meta = result.meta();
     const rd = meta.returnData();
     const rdData = rd.data();
+    let post: Map<string, AccountSnap | null> | undefined;
     return {
       tx,
       err: null,
       logs: meta.logs(),
       unitsConsumed: Number(meta.computeUnitsConsumed()),
-      accounts: result.postAccounts().map((a) => ({
-        address: a.address,
-        account: a.lamports === 0n ? null : snapOf(a),
-      })),
+      postAccount: (address) => {
+        post ??= new Map(result.postAccounts().map((a) => [a.address, a.lamports === 0n ? null : snapOf(a)]));
+        return post.get(address);
+      },
       returnData: rdData.length > 0 ? { programId: base58(rd.programId()), data: rdData } : null,
     };
   }

@@ -59,6 +59,10 @@ export interface SimulateResult {
   err: TxErrorJson | null;
   logs: string[];
   unitsConsumed: number;
-  accounts: Array<{ address: string; account: AccountSnap | null }>;
+  /**
+   * An account as the simulation left it (null: closed); undefined when the transaction does not
+   * name it. Read on demand: copying the post-state copies every account named, programs included.
+   */
+  postAccount(address: string): AccountSnap | null | undefined;
   returnData: { programId: string; data: Uint8Array } | null;
 }

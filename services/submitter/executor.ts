@@ -141,6 +141,8 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
    * the maximum limit is simulated for its units, and the price follows the recent fees of the
    * accounts it writes, raised over the last attempt's after an expiry (fee-policy.ts).
    */
+  /** Signatures of attempts whose draft simulated without an error, not yet sent. */
+  const simulatedClean = new Set<string>();
   const newAttempt = async (height = 0): Promise<Attempt> => {
     const bh = await ctx.blockhashes.get(signal, height);
     const sign = await signer();
@@ -151,6 +153,7 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
       unitPrice: BigInt(unitPriceFor({ recentFees: chain.recentFees, previousPrice, policy: ctx.feePolicy })),
     };
     const tx = sign(bh, budget);
+    if (chain.unitsConsumed !== null) simulatedClean.add(tx.signature);
     const a: Attempt = {
       attempt: attempts.length + 1,
       signature: tx.signature,
@@ -202,11 +205,15 @@ export async function runOp(ctx: ExecContext, op: store.StoredOp, signal: AbortS
     return false;
   };
 
-  /** Broadcasts; returns true when a refusal finished the op. */
+  /**
+   * Broadcasts; returns true when a refusal finished the op. The first send of an attempt whose
+   * draft just simulated cleanly skips preflight: the node would only run the same simulation
+   * again. Rebroadcasts, and attempts resumed after a restart, keep it.
+   */
   const broadcast = async (a: Attempt): Promise<boolean> => {
     a.sentAt = now();
     try {
-      await ctx.rpc.sendRaw(a.txBytes, {}, signal);
+      await ctx.rpc.sendRaw(a.txBytes, { skipPreflight: simulatedClean.delete(a.signature) }, signal);
       if (!a.sent) await store.markSent(ctx.pool, a.signature);
       a.sent = true;
       return false;

@@ -179,8 +179,8 @@ export const transactionMethods: Record<string, Handler> = {
       const encoding = encodingOf(wanted, 'base64');
       const decimals = mintDecimalsAt(ctx, 'processed');
       accounts = wanted.addresses.map((address) => {
-        const post = sim.accounts.find((a) => a.address === address);
-        const value = post ? post.account : ctx.chain.getAccount(address, 'processed');
+        const post = sim.postAccount(address);
+        const value = post !== undefined ? post : ctx.chain.getAccount(address, 'processed');
         return value ? encodeAccount(value, encoding, null, decimals) : null;
       });
     }
