@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../api/tickets.ts';
 import type { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { mintAddressFor } from '../lib/solana/mint-address.ts';
-import { finalizeOnce } from './finalizer.ts';
+import { finalizeOnce, finalizerCursor } from './finalizer.ts';
 import { createSubmitterMetrics } from './metrics.ts';
 import * as store from './store.ts';
 import { harness, newWallet } from '../../test/support/submitter.ts';
@@ -56,6 +56,15 @@ function scriptedChain(finalizedSlot: number, finalized: Set<string>) {
   return { rpc, asked };
 }
 
+/** Passes over every confirmed op, a page at a time, as the finalizer goes round the table. */
+async function sweep(rpc: RpcPool, metrics: ReturnType<typeof createSubmitterMetrics>): Promise<void> {
+  const cursor = finalizerCursor();
+  do await finalizeOnce(h.pool, rpc, metrics, cursor);
+  while (cursor.after !== null);
+}
+
+const stateOf = async (opId: string) => (await h.pool.query<{ state: string }>('SELECT state FROM submitter_ops WHERE op_id = $1', [opId])).rows[0]?.state;
+
 describe('finalizeOnce', () => {
   it('finalizes an op once its signature is finalized, with one event; skips reading ops above the finalized slot', async () => {
     const [sigA, sigB, sigC] = [`sig-a-${randomHex(12)}`, `sig-b-${randomHex(12)}`, `sig-c-${randomHex(12)}`];
@@ -65,7 +74,7 @@ describe('finalizeOnce', () => {
     const { rpc, asked } = scriptedChain(100, new Set([sigA, sigC]));
     const metrics = createSubmitterMetrics(new Registry());
 
-    await finalizeOnce(h.pool, rpc, metrics);
+    await sweep(rpc, metrics);
     expect(asked).toEqual(expect.arrayContaining([sigA, sigB]));
     expect(asked).not.toContain(sigC);
     const states = async () =>
@@ -82,7 +91,7 @@ describe('finalizeOnce', () => {
       ]),
     );
 
-    await finalizeOnce(h.pool, rpc, metrics);
+    await sweep(rpc, metrics);
     const { rows } = await h.pool.query<{ op_id: string; state: string; payload: { state: string; signature: string } }>(
       `SELECT op_id, state, payload FROM submitter_status_outbox WHERE op_id = ANY($1::uuid[]) AND state = 'finalized'`,
       [[a, b, c]],
@@ -91,5 +100,25 @@ describe('finalizeOnce', () => {
     expect(rows[0]).toMatchObject({ op_id: a, payload: { state: 'finalized', signature: sigA } });
     // Kept off the topics: nobody consumes these test ops.
     await h.pool.query('UPDATE submitter_status_outbox SET published_at = now() WHERE op_id = ANY($1::uuid[]) AND published_at IS NULL', [[a, b, c]]);
+  });
+
+  it('reaches an op behind a full page of confirmed ops that never finalize', async () => {
+    // Ops whose signatures the chain no longer reports stay confirmed; the finalizer once read the
+    // oldest page again and again, and an op behind them was never finalized.
+    const pageSize = 2;
+    const stuck = [await confirmedOp(`sig-stuck-${randomHex(12)}`, 10), await confirmedOp(`sig-stuck-${randomHex(12)}`, 10)];
+    await h.pool.query(`UPDATE submitter_ops SET confirmed_at = now() - interval '1 hour' WHERE op_id = ANY($1::uuid[])`, [stuck]);
+    const sigD = `sig-d-${randomHex(12)}`;
+    const d = await confirmedOp(sigD, 10);
+    const { rpc } = scriptedChain(100, new Set([sigD]));
+    const metrics = createSubmitterMetrics(new Registry());
+    const { rows } = await h.pool.query<{ n: string }>(`SELECT count(*) AS n FROM submitter_ops WHERE state = 'confirmed'`);
+    const passes = Math.ceil(Number(rows[0]!.n) / pageSize) + 2;
+
+    const cursor = finalizerCursor(pageSize);
+    for (let i = 0; i < passes && (await stateOf(d)) !== 'finalized'; i++) await finalizeOnce(h.pool, rpc, metrics, cursor);
+    expect(await stateOf(d)).toBe('finalized');
+    expect(await Promise.all(stuck.map(stateOf))).toEqual(['confirmed', 'confirmed']);
+    await h.pool.query('UPDATE submitter_status_outbox SET published_at = now() WHERE op_id = $1 AND published_at IS NULL', [d]);
   });
 });

@@ -8,8 +8,20 @@ import { statusEvent } from './events.ts';
 import type { SubmitterMetrics } from './metrics.ts';
 import * as store from './store.ts';
 
-export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterMetrics, now = Date.now): Promise<number> {
-  const ops = await store.confirmedOps(pool, 1_000);
+/**
+ * Where the next pass reads: a page of confirmed ops after the last one read, and from the start
+ * again after a short page. Always reading the oldest page instead let ops the chain no longer
+ * reports (they stay confirmed) hide every op behind them.
+ */
+export interface FinalizerCursor {
+  pageSize: number;
+  after: store.ConfirmedKey | null;
+}
+export const finalizerCursor = (pageSize = 1_000): FinalizerCursor => ({ pageSize, after: null });
+
+export async function finalizeOnce(pool: Pool, rpc: RpcPool, metrics: SubmitterMetrics, cursor = finalizerCursor(), now = Date.now): Promise<number> {
+  const ops = await store.confirmedOps(pool, cursor.pageSize, cursor.after);
+  cursor.after = ops.length < cursor.pageSize ? null : ops.at(-1)!.key;
   if (ops.length === 0) return 0;
   const finalizedSlot = await rpc.call('getSlot', (c) => c.getSlot('finalized'));
   // An op that landed above the finalized slot cannot be final yet: its status is not worth a
@@ -38,9 +50,10 @@ export async function runFinalizer(
   signal: AbortSignal,
   onStatus: () => void,
 ): Promise<void> {
+  const cursor = finalizerCursor();
   while (!signal.aborted) {
     try {
-      if ((await finalizeOnce(pool, rpc, metrics)) > 0) onStatus();
+      if ((await finalizeOnce(pool, rpc, metrics, cursor)) > 0) onStatus();
     } catch (err) {
       logger.warn({ err }, 'finality check failed; retrying');
     }

@@ -314,12 +314,32 @@ export async function parkedCount(db: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-export async function confirmedOps(db: Queryable, limit: number): Promise<Array<StoredOp & { signature: string | null; slot: number | null }>> {
-  const { rows } = await db.query(`SELECT * FROM submitter_ops WHERE state = 'confirmed' ORDER BY confirmed_at LIMIT $1`, [limit]);
+export interface ConfirmedKey {
+  confirmedAt: string;
+  opId: string;
+}
+
+/**
+ * A page of confirmed ops in (confirmed_at, op_id) order, after `after` (from the start when
+ * null). Ops confirmed in one statement share their confirmed_at, hence the op id; the key is
+ * kept as Postgres's text so no microsecond is lost in a JS Date.
+ */
+export async function confirmedOps(
+  db: Queryable,
+  limit: number,
+  after: ConfirmedKey | null = null,
+): Promise<Array<StoredOp & { signature: string | null; slot: number | null; key: ConfirmedKey }>> {
+  const { rows } = await db.query(
+    `SELECT *, confirmed_at::text AS confirmed_key FROM submitter_ops
+      WHERE state = 'confirmed' AND ($2::timestamptz IS NULL OR (confirmed_at, op_id) > ($2::timestamptz, $3::uuid))
+      ORDER BY confirmed_at, op_id LIMIT $1`,
+    [limit, after?.confirmedAt ?? null, after?.opId ?? null],
+  );
   return rows.map((r: Record<string, unknown>) => ({
     ...opOf(r),
     signature: (r.last_signature as string | null) ?? null,
     slot: r.last_slot === null ? null : Number(r.last_slot),
+    key: { confirmedAt: r.confirmed_key as string, opId: r.op_id as string },
   }));
 }
 
