@@ -17,6 +17,8 @@ export function pipeline(env: Record<string, string>, overrides: Partial<Record<
   const lastLogs = new Map<ServiceName, string>();
   // CHAINSYNC_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the services of a bench run.
   const nodeArgs = (process.env.CHAINSYNC_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // CHAINSYNC_SERVICE_LOG_DIR keeps each service's whole log of a bench run, as <dir>/<service>.log.
+  const logDir = process.env.CHAINSYNC_SERVICE_LOG_DIR || undefined;
   const stop = async (name: ServiceName) => {
     const service = running.get(name);
     if (!service) return;
@@ -27,7 +29,7 @@ export function pipeline(env: Record<string, string>, overrides: Partial<Record<
   return {
     async start(name) {
       // chain-ingest is ready once its start backfill caught up, which takes longer on a large chain.
-      running.set(name, await spawnService(name, { ...env, ...overrides[name] }, { nodeArgs, timeoutMs: 120_000 }));
+      running.set(name, await spawnService(name, { ...env, ...overrides[name] }, { nodeArgs, timeoutMs: 120_000, ...(logDir ? { logDir } : {}) }));
     },
     stop,
     stopAll: async () => void (await Promise.all([...running.keys()].map(stop))),

@@ -1,6 +1,8 @@
 // A service's main.ts as a child process, judged started by its health endpoint rather than by
 // its log text: what `npm start` runs, and what an orchestrator would probe.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
@@ -17,6 +19,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Node options such as --cpu-prof, for benches. */
   nodeArgs?: string[];
+  /** A folder to append the process's whole output to, as `<name>.log` (a bench's evidence). */
+  logDir?: string;
 }
 
 /** What /health/ready answers: each check's verdict and the detail it chose to show. */
@@ -59,6 +63,12 @@ export async function spawnService(name: ServiceName, env: Record<string, string
   };
   proc.stdout.on('data', keep);
   proc.stderr.on('data', keep);
+  if (opts.logDir) {
+    mkdirSync(opts.logDir, { recursive: true });
+    const file = createWriteStream(join(opts.logDir, `${name}.log`), { flags: 'a' });
+    proc.stdout.pipe(file, { end: false });
+    proc.stderr.pipe(file, { end: false });
+  }
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
