@@ -7,6 +7,7 @@
 // A known op id arriving with a higher generation is a re-request (api retryOperation): same op,
 // same idempotency key. It re-opens the op only when re-running it is safe by construction (see
 // judgeRerequest); attempts keep their numbers and rows, so the history stays and invariant 2 holds.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Batch, KafkaMessage } from 'kafkajs';
 import type { PublicKey } from '@solana/web3.js';
 import { withTransaction, type Pool } from '../lib/db.ts';
@@ -25,6 +26,33 @@ export interface IntakeContext {
   logger: Logger;
   metrics: SubmitterMetrics;
   now?: () => number;
+  /**
+   * How long a request whose ticket is not visible yet is waited for before it is dead-lettered
+   * (default 5 s): Debezium can deliver a commit's outbox row before that commit is visible to a
+   * new snapshot, so an absent ticket is only poison once it stays absent.
+   */
+  ticketWaitMs?: number;
+}
+
+const TICKET_WAIT_MS = 5_000;
+
+/**
+ * The tickets of `ids` that exist, reading again with growing pauses while some are missing,
+ * until `waitMs` has passed: the API writes a request and its ticket in one transaction, so a
+ * ticket missing at first is nearly always a commit not visible yet.
+ */
+async function visibleTickets(ctx: IntakeContext, ids: string[]): Promise<Set<string>> {
+  const found = await store.existingTickets(ctx.pool, ids);
+  const waitMs = ctx.ticketWaitMs ?? TICKET_WAIT_MS;
+  const started = Date.now();
+  for (let pause = 25; found.size < ids.length && Date.now() - started < waitMs; pause = Math.min(pause * 2, 1_000)) {
+    await sleep(Math.min(pause, Math.max(0, waitMs - (Date.now() - started))));
+    const missing = ids.filter((id) => !found.has(id));
+    for (const id of await store.existingTickets(ctx.pool, missing)) found.add(id);
+    if (missing.every((id) => found.has(id)))
+      ctx.logger.info({ tickets: missing, afterMs: Date.now() - started }, 'tickets of taken-in requests became visible after a wait');
+  }
+  return found;
 }
 
 export type Rerequest = 'reopen' | 'raise' | 'refuse';
@@ -68,7 +96,7 @@ export async function takeIn(
   const messages = batches.flatMap((b) => b.messages.map((message) => ({ topic: b.topic, partition: b.partition, message })));
   const verdicts = await Promise.all(messages.map((m) => judge(ctx, m.message)));
   const candidates = verdicts.filter((v): v is Extract<Verdict, { ok: true }> => v.ok).map((v) => v.op);
-  const tickets = await store.existingTickets(ctx.pool, [...new Set(candidates.map((o) => o.ticketId))]);
+  const tickets = await visibleTickets(ctx, [...new Set(candidates.map((o) => o.ticketId))]);
   const valid: Operation[] = [];
   const sourceOf = new Map<string, Source>();
   const poison: Array<{ reason: string; partial: Partial; message: KafkaMessage; source: Source }> = [];

@@ -3,34 +3,21 @@
 // refused with a dead letter after a permanent one; redeliveries change nothing.
 // The records go straight to takeIn, and this test holds each mint's lease, so no submitter on
 // the shared stack runs these operations.
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { KafkaMessage } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTicket } from '../../api/tickets.ts';
 import { withTransaction } from '../lib/db.ts';
-import { silentLogger } from '../lib/logger.ts';
-import { avroType } from '../lib/schemas.ts';
-import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import { TOPICS } from '../lib/topics.ts';
 import { statusEvent, type DeadLetter } from './events.ts';
-import { takeIn, type IntakeContext } from './intake.ts';
-import { createSubmitterMetrics } from './metrics.ts';
+import { takeIn } from './intake.ts';
 import type { Operation } from './operation.ts';
 import * as store from './store.ts';
-import { harness, newWallet } from '../../test/support/submitter.ts';
+import { harness } from '../../test/support/submitter.ts';
 import { randomHex } from '../../test/support/random.ts';
+import { heldMintRequest, intakeContext, requestRecord } from '../../test/support/intake.ts';
 
 const h = harness();
 const holder = `rerequest-test-${randomHex()}`;
-const ctx: IntakeContext = {
-  pool: h.pool,
-  schema: avroType(fileURLToPath(new URL('../../schemas', import.meta.url)), 'operation.avsc'),
-  authority: h.authority.publicKey,
-  logger: silentLogger(),
-  metrics: createSubmitterMetrics(new Registry()),
-};
+const ctx = intakeContext(h);
 const mine: string[] = [];
 afterAll(async () => {
   // Left failed, so that nobody runs them once the leases run out.
@@ -38,33 +25,13 @@ afterAll(async () => {
   await h.close();
 });
 
-const message = (op: Operation): KafkaMessage => ({
-  key: Buffer.from(op.mint),
-  value: Buffer.from(JSON.stringify(op)),
-  headers: { id: Buffer.from(randomUUID()) },
-  offset: '0',
-  timestamp: String(Date.now()),
-  attributes: 0,
-});
-const intake = (...ops: Operation[]) => takeIn(ctx, [{ topic: TOPICS.opsRequested, partition: 0, messages: ops.map(message) }]);
+const intake = (...ops: Operation[]) => takeIn(ctx, [{ topic: TOPICS.opsRequested, partition: 0, messages: ops.map(requestRecord) }]);
 
 /** A mint operation taken in, held by this test's lease. */
 async function takenIn(): Promise<Operation> {
   const ticketId = `t-${randomHex(8)}`;
   await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
-  const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
-  expect(await store.claimLeases(h.pool, holder, [mint], 15 * 60_000)).toEqual([mint]);
-  const op: Operation = {
-    opId: randomUUID(),
-    idempotencyKey: `k-${randomHex()}`,
-    type: 'mint',
-    mint,
-    from: null,
-    to: newWallet(),
-    ticketId,
-    requestedAt: Date.now(),
-    generation: 1,
-  };
+  const op = await heldMintRequest(h, holder, ticketId);
   mine.push(op.opId);
   expect(await intake(op)).toMatchObject({ inserted: 1 });
   return op;
@@ -168,19 +135,7 @@ describe('intake: a re-request (higher generation) of a known operation', () => 
 
     const ticketId = `t-${randomHex(8)}`;
     await createTicket(h.pool, { id: ticketId, eventId: 'rerequest-test' });
-    const mint = (await mintAddressFor(h.authority.publicKey, ticketId)).toBase58();
-    await store.claimLeases(h.pool, holder, [mint], 15 * 60_000);
-    const unseen: Operation = {
-      opId: randomUUID(),
-      idempotencyKey: `k-${randomHex()}`,
-      type: 'mint',
-      mint,
-      from: null,
-      to: newWallet(),
-      ticketId,
-      requestedAt: Date.now(),
-      generation: 3,
-    };
+    const unseen: Operation = { ...(await heldMintRequest(h, holder, ticketId)), generation: 3 };
     mine.push(unseen.opId);
     expect(await intake(unseen)).toMatchObject({ inserted: 1, reopened: 0 });
     expect(await opRow(unseen.opId)).toMatchObject({ state: 'pending', generation: 3 });
