@@ -13,7 +13,9 @@ export interface LocalnetProcess {
 /** Starts `npm run localnet` with these LOCALNET_* settings on a free port; resolves once it answers. */
 export async function startLocalnetProcess(settings: Record<string, string>): Promise<LocalnetProcess> {
   const port = await freePort();
-  const child = spawn('npx', ['tsx', 'services/localnet/main.ts'], {
+  // CHAINSYNC_LOCALNET_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the chain of a bench run.
+  const nodeArgs = (process.env.CHAINSYNC_LOCALNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/localnet/main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...settings, LOCALNET_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
