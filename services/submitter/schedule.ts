@@ -27,3 +27,19 @@ export function pickRunnable(ops: readonly QueuedOp[], running: ReadonlySet<stri
     .filter((h) => !running.has(h.mint))
     .slice(0, free);
 }
+
+/** A mint's worker as a lease renewal sees it: the same object while it runs. */
+export interface LeaseWorker {
+  /** Set while the worker asks for its mint's next op, which releases the lease when there is none. */
+  releasing: boolean;
+}
+
+/**
+ * The mints whose lease was lost: not renewed, yet still worked on by the worker that ran when
+ * the renewal began. A worker that finished meanwhile, or was releasing the lease itself, lost
+ * nothing: taking those for lost warned of a lost lease after nearly every finished mint under
+ * load, and aborted workers that were done anyway.
+ */
+export function lostLeases<W extends LeaseWorker>(atRenewal: ReadonlyMap<string, W>, renewed: ReadonlySet<string>, now: ReadonlyMap<string, W>): string[] {
+  return [...atRenewal].filter(([mint, worker]) => !renewed.has(mint) && now.get(mint) === worker && !worker.releasing).map(([mint]) => mint);
+}

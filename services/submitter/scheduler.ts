@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
 import { runOp, type ExecContext } from './executor.ts';
-import { pickRunnable } from './schedule.ts';
+import { lostLeases, pickRunnable, type LeaseWorker } from './schedule.ts';
 import * as store from './store.ts';
 
 export interface SchedulerOptions {
@@ -16,8 +16,13 @@ export interface SchedulerOptions {
   scanMs: number;
 }
 
+interface Worker extends LeaseWorker {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
 export class Scheduler {
-  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, Worker>();
   private wake: (() => void) | undefined;
   /** A poke that came while a fill ran: fill again at once instead of after a whole scan period. */
   private poked = false;
@@ -91,9 +96,9 @@ export class Scheduler {
     for (const mint of claimed) {
       if (this.running.has(mint) || this.stop.signal.aborted) continue;
       const abort = new AbortController();
-      const entry = { abort, done: Promise.resolve() };
+      const entry: Worker = { abort, done: Promise.resolve(), releasing: false };
       this.running.set(mint, entry);
-      entry.done = this.runMint(mint, first.get(mint), abort.signal).finally(() => {
+      entry.done = this.runMint(mint, first.get(mint), entry).finally(() => {
         this.running.delete(mint);
         this.exec.metrics.inFlight.set(this.running.size);
         this.poke();
@@ -103,13 +108,16 @@ export class Scheduler {
   }
 
   /** The mint's ops one after another, from `head` (read after the lease was taken), while this instance holds its lease. */
-  private async runMint(mint: string, head: store.StoredOp | undefined, signal: AbortSignal): Promise<void> {
+  private async runMint(mint: string, head: store.StoredOp | undefined, worker: Worker): Promise<void> {
+    const signal = worker.abort.signal;
     try {
       let op = head;
       while (op && !signal.aborted) {
         await runOp(this.exec, op, signal);
         if (signal.aborted) break;
+        worker.releasing = true;
         op = await store.nextOpOrRelease(this.pool, this.opts.holder, mint);
+        worker.releasing = false;
         // Nothing left: nextOpOrRelease has released the lease already.
         if (!op) return;
       }
@@ -129,11 +137,10 @@ export class Scheduler {
     while (!this.stop.signal.aborted) {
       await sleep(every, undefined, { signal: this.stop.signal }).catch(() => undefined);
       if (this.stop.signal.aborted) break;
-      const mints = [...this.running.keys()];
+      const atRenewal = new Map(this.running);
       try {
-        const kept = await store.renewLeases(this.pool, this.opts.holder, mints, this.opts.leaseTtlMs);
-        for (const m of mints) {
-          if (kept.has(m)) continue;
+        const kept = await store.renewLeases(this.pool, this.opts.holder, [...atRenewal.keys()], this.opts.leaseTtlMs);
+        for (const m of lostLeases(atRenewal, kept, this.running)) {
           // Another instance may own it now: stop before doing anything more on this mint.
           this.logger.warn({ mint: m }, 'lease lost; stopping work on this mint');
           this.running.get(m)?.abort.abort();
