@@ -12,6 +12,7 @@ import type { Batch, KafkaMessage } from 'kafkajs';
 import type { PublicKey } from '@solana/web3.js';
 import { withTransaction, type Pool } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
+import { backoffDelay, backoffPolicy } from '../lib/retry.ts';
 import { mintAddressFor } from '../lib/solana/mint-address.ts';
 import type avro from 'avsc';
 import { statusEvent, type DeadLetter } from './events.ts';
@@ -35,23 +36,30 @@ export interface IntakeContext {
 }
 
 const TICKET_WAIT_MS = 5_000;
+/** Re-reads of missing tickets: 25 ms, doubling, at most 1 s apart, within the wait. */
+const TICKET_BACKOFF = backoffPolicy({ initialMs: 25, maxMs: 1_000, jitter: 0 });
 
 /**
- * The tickets of `ids` that exist, reading again with growing pauses while some are missing,
- * until `waitMs` has passed: the API writes a request and its ticket in one transaction, so a
- * ticket missing at first is nearly always a commit not visible yet.
+ * The tickets of `ids` that exist, read again with backoff while some are missing, until the
+ * wait has passed: the API writes a request and its ticket in one transaction, so a ticket
+ * missing at first is nearly always a commit not visible yet.
  */
 async function visibleTickets(ctx: IntakeContext, ids: string[]): Promise<Set<string>> {
   const found = await store.existingTickets(ctx.pool, ids);
+  if (found.size === ids.length) return found;
   const waitMs = ctx.ticketWaitMs ?? TICKET_WAIT_MS;
   const started = Date.now();
-  for (let pause = 25; found.size < ids.length && Date.now() - started < waitMs; pause = Math.min(pause * 2, 1_000)) {
-    await sleep(Math.min(pause, Math.max(0, waitMs - (Date.now() - started))));
-    const missing = ids.filter((id) => !found.has(id));
-    for (const id of await store.existingTickets(ctx.pool, missing)) found.add(id);
-    if (missing.every((id) => found.has(id)))
-      ctx.logger.info({ tickets: missing, afterMs: Date.now() - started }, 'tickets of taken-in requests became visible after a wait');
+  for (let attempt = 1; found.size < ids.length; attempt++) {
+    const left = waitMs - (Date.now() - started);
+    if (left <= 0) return found;
+    await sleep(Math.min(left, backoffDelay(TICKET_BACKOFF, attempt, 0)));
+    for (const id of await store.existingTickets(
+      ctx.pool,
+      ids.filter((id) => !found.has(id)),
+    ))
+      found.add(id);
   }
+  ctx.logger.info({ afterMs: Date.now() - started }, 'tickets of taken-in requests became visible after a wait');
   return found;
 }
 
