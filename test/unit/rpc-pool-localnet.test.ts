@@ -89,6 +89,13 @@ describe('failover', () => {
     expect(await p.genesis()).toBe(hashA);
   });
 
+  it('an endpoint that refuses connections is failed over for web3.js calls too (getLatestBlockhash wraps the refusal in its message)', async () => {
+    const p = pool(['http://127.0.0.1:1', b.rpcUrl]);
+    const { blockhash } = await p.pool.call('getLatestBlockhash', (c) => c.getLatestBlockhash());
+    expect(blockhash).toBe(b.chain.tip().blockhash);
+    expect(p.urlsTried()).toEqual(['http://127.0.0.1:1', b.rpcUrl]);
+  });
+
   it('raw JSON-RPC requests fail over the same way', async () => {
     a.failMethod('getSlot', { count: 1 });
     b.advanceSlots(1000);

@@ -56,5 +56,8 @@ describe('classifyFailure', () => {
     expect(failureInfo(new RpcCallError(-32002, 'sim failed', 'BlockhashNotFound'))).toMatchObject({ rpcCode: -32002, txErr: 'BlockhashNotFound' });
     expect(failureInfo(new Error('429 Too Many Requests: slow down'))).toMatchObject({ httpStatus: 429 });
     expect(failureInfo(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toMatchObject({ networkCode: 'ECONNREFUSED' });
+    // web3.js keeps only the text of a transport failure it wraps.
+    expect(failureInfo(new Error('failed to get recent blockhash: Error: connect ECONNREFUSED 127.0.0.1:1'))).toMatchObject({ networkCode: 'ECONNREFUSED' });
+    expect(failureInfo(new Error('ECONNREFUSEDX is no code'))).not.toHaveProperty('networkCode');
   });
 });

@@ -43,6 +43,8 @@ const RETRYABLE_NETWORK = new Set([
   'AbortError',
 ]);
 
+const NETWORK_CODE_IN_TEXT = new RegExp(`\\b(${[...RETRYABLE_NETWORK].join('|')})\\b`);
+
 // Agave's server-side codes that say "this node, now" rather than "this request".
 const RETRYABLE_RPC = new Set([-32603, -32004, -32005, -32007, -32009, -32014, -32016, -32015]);
 const SEND_PREFLIGHT_FAILURE = -32002;
@@ -132,6 +134,10 @@ export function failureInfo(err: unknown): FailureInfo {
   const cause = e?.cause;
   if (out.networkCode === undefined && typeof cause?.code === 'string') out.networkCode = cause.code;
   if (out.networkCode === undefined && (cause?.name === 'TimeoutError' || cause?.name === 'AbortError')) out.networkCode = cause.name;
+  // web3.js wraps a transport failure into a new Error with only its text ("failed to get recent
+  // blockhash: Error: connect ECONNREFUSED …"): the code survives in the message alone.
+  const codeInText = NETWORK_CODE_IN_TEXT.exec(out.message ?? '')?.[1];
+  if (out.networkCode === undefined && codeInText) out.networkCode = codeInText;
   // web3.js reports a non-2xx HTTP answer only in its message ("429 Too Many Requests: …").
   const m = /^(\d{3}) [A-Za-z]/.exec(out.message ?? '');
   if (out.httpStatus === undefined && m) out.httpStatus = Number(m[1]);
