@@ -14,6 +14,18 @@ export function discoverServices(): ServiceEntry[] {
     .map((name) => ({ name, entry: join('services', name, 'main.ts') }));
 }
 
+/**
+ * The port each service serves /health and /metrics on under `npm start`, fixed so that
+ * monitoring/prometheus/prometheus.yml can name them (a test keeps the two in step).
+ */
+export const HEALTH_PORTS: Readonly<Record<string, number>> = {
+  submitter: 9401,
+  'chain-ingest': 9402,
+  projector: 9403,
+  reconciler: 9404,
+  monitor: 9405,
+};
+
 export interface ServiceEntry {
   name: string;
   /** The main file, relative to the repository root. */
@@ -27,8 +39,15 @@ export function runServices(env: NodeJS.ProcessEnv, say: (line: string) => void,
     return Promise.resolve(0);
   }
   const supervisor = new Supervisor(REPO_ROOT, env, say);
-  for (const s of services) supervisor.add(s.name, s.entry);
+  for (const s of services) {
+    const port = HEALTH_PORTS[s.name];
+    supervisor.add(s.name, s.entry, port ? { HEALTH_PORT: String(port) } : {});
+  }
   say(`running ${services.map((s) => s.name).join(', ')} — Ctrl-C stops them`);
+  for (const s of services) {
+    const port = HEALTH_PORTS[s.name];
+    if (port) say(`  ${s.name.padEnd(12)} metrics http://${env.HEALTH_HOST ?? '127.0.0.1'}:${port}/metrics  health …/health/ready`);
+  }
   return new Promise<number>((resolve) => {
     const action = signalCounter();
     const onSignal = (signal: NodeJS.Signals) => {

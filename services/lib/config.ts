@@ -165,5 +165,12 @@ export const commonSpec = {
   ...kafkaGroupSpec,
   SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),
   HEALTH_PORT: int('port of /health/live, /health/ready and /metrics (0 = any free port)', 0, 0, 65535),
+  HEALTH_HOST: {
+    ...str('address /health and /metrics listen on (0.0.0.0 in a container, so Prometheus can reach it)', '127.0.0.1'),
+    parse: (raw: string) => {
+      if (!/^[\w.:-]+$/.test(raw.trim())) throw new Error('not a host name or IP address');
+      return raw.trim();
+    },
+  },
   ...lifecycleSpec,
 } satisfies Spec;

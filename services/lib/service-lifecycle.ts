@@ -25,12 +25,13 @@ export interface ProcessPort {
   cpuUsage(): { user: number; system: number };
 }
 
-/** The settings the lifecycle reads (lifecycleSpec; commonSpec adds HEALTH_PORT). */
+/** The settings the lifecycle reads (lifecycleSpec; commonSpec adds HEALTH_PORT and HEALTH_HOST). */
 export interface LifecycleSettings {
   LOG_LEVEL: string;
   SHUTDOWN_GRACE_MS: number;
   /** Absent: the process serves no /health and /metrics (the local chain). */
   HEALTH_PORT?: number;
+  HEALTH_HOST?: string;
 }
 
 export interface ConfigSource<C> {
@@ -135,6 +136,7 @@ export async function runService<C extends LifecycleSettings>(
     try {
       health = await startHealthServer({
         port: config.HEALTH_PORT,
+        host: config.HEALTH_HOST,
         registry,
         readiness: readiness ?? [],
         liveness: () => (failure ? { ok: false, detail: { fatal: errorMessage(failure.error) } } : { ok: true }),
@@ -148,7 +150,7 @@ export async function runService<C extends LifecycleSettings>(
       await health.close();
       return undefined;
     }
-    logger.info({ healthPort: health.port }, 'health server listening');
+    logger.info({ healthHost: config.HEALTH_HOST ?? '127.0.0.1', healthPort: health.port }, 'health server listening');
   }
   logger.info({ healthPort: health?.port }, `${def.name} running`);
   return { healthPort: health?.port };
