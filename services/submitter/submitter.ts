@@ -11,6 +11,7 @@ import { createKafka, FETCH_PACING, whileHeartbeating } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { avroType, createRegistry, registerValueSchemas } from '../lib/schemas.ts';
 import { backoffPolicy } from '../lib/retry.ts';
+import { endpointLabel } from '../lib/solana/endpoint-label.ts';
 import { rpcPoolOptions } from '../lib/solana/rpc-config.ts';
 import { RpcPool } from '../lib/solana/rpc-pool.ts';
 import { TOPICS } from '../lib/topics.ts';
@@ -58,7 +59,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   const rpc = new RpcPool({
     ...rpcPoolOptions(config),
     backoff: backoffPolicy({ initialMs: 100, maxMs: 2_000, maxAttempts: 5 }),
-    onError: (endpoint, method, c) => metrics.rpcErrors.inc({ endpoint, method, kind: c.kind }),
+    onError: (endpoint, method, c) => metrics.rpcErrors.inc({ endpoint: endpointLabel(endpoint), method, kind: c.kind }),
   });
 
   const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
