@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { commonSpec, type Spec } from '../services/lib/config.ts';
 import { ingestSpec } from '../services/chain-ingest/config.ts';
+import { monitorSpec } from '../services/monitor/config.ts';
 import { CONFIG_DOC as localnetDoc } from '../services/localnet/config.ts';
 import { projectorSpec } from '../services/projector/config.ts';
 import { reconcilerSpec } from '../services/reconciler/config.ts';
@@ -20,6 +21,7 @@ export const SERVICE_SPECS: SpecSection[] = [
   { service: 'chain-ingest', folder: 'services/chain-ingest', spec: ingestSpec },
   { service: 'projector', folder: 'services/projector', spec: projectorSpec },
   { service: 'reconciler', folder: 'services/reconciler', spec: reconcilerSpec },
+  { service: 'monitor', folder: 'services/monitor', spec: monitorSpec },
 ];
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');

@@ -185,6 +185,9 @@ export function superuserConfig(cfg: StackConfig, creds: StackCredentials, datab
 }
 
 /** Roles and databases, created or brought up to date on every start so the script is safe to re-run. */
+/** What one replication slot may keep (docs/runbooks/ReplicationSlotWalRetained.md). */
+export const MAX_SLOT_WAL_KEEP_SIZE = '8GB';
+
 async function bootstrapRoles(cfg: StackConfig, creds: StackCredentials): Promise<void> {
   const client = new pg.Client(superuserConfig(cfg, creds));
   await client.connect();
@@ -205,6 +208,11 @@ async function bootstrapRoles(cfg: StackConfig, creds: StackCredentials): Promis
     await ensureDb(REGISTRY_DATABASE, creds.registry.user);
     await client.query(`REVOKE ALL ON DATABASE ${DATABASE} FROM PUBLIC`);
     await client.query(`GRANT CONNECT ON DATABASE ${DATABASE} TO ${creds.debezium.user}`);
+    // The WAL guard: a stalled outbox connector's slot keeps at most this much WAL; past it
+    // Postgres gives the slot up rather than fill the disk. ReplicationSlotWalRetained fires at
+    // 1 GiB, long before. Set on every start, so clusters created before it get it too.
+    await client.query(`ALTER SYSTEM SET max_slot_wal_keep_size = '${MAX_SLOT_WAL_KEEP_SIZE}'`);
+    await client.query('SELECT pg_reload_conf()');
   } finally {
     await client.end();
   }

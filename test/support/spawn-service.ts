@@ -9,7 +9,7 @@ import { freePort } from './free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ServiceName = 'submitter' | 'chain-ingest' | 'projector' | 'reconciler';
+export type ServiceName = 'submitter' | 'chain-ingest' | 'projector' | 'reconciler' | 'monitor';
 
 export interface SpawnOptions {
   /** What to wait for: `ready` (every readiness check passes), `live` (the process answers), or nothing. */
@@ -21,6 +21,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** A folder to append the process's whole output to, as `<name>.log` (a bench's evidence). */
   logDir?: string;
+  /** Serve /health and /metrics on this port (the fixed ports of `npm start`) instead of a free one. */
+  healthPort?: number;
 }
 
 /** What /health/ready answers: each check's verdict and the detail it chose to show. */
@@ -49,7 +51,7 @@ export interface ServiceProcess {
 const KEEP_CHARS = 400_000;
 
 export async function spawnService(name: ServiceName, env: Record<string, string>, opts: SpawnOptions = {}): Promise<ServiceProcess> {
-  const healthPort = await freePort();
+  const healthPort = opts.healthPort ?? (await freePort());
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', `services/${name}/main.ts`, ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, PGAPPNAME: `chainsync-${name}`, LOG_LEVEL: 'info', ...env, HEALTH_PORT: String(healthPort) },
