@@ -9,6 +9,7 @@ import { REPO_ROOT, loadStackConfig } from './stack/config.ts';
 import { stackDown } from './stack/lifecycle.ts';
 import { prepare } from './prepare.ts';
 import { MAX_SEED } from './chaos/prng.ts';
+import { PROMTOOL, ensureDebianTool } from './debian-tools.ts';
 
 const say = (line: string) => console.log(line);
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
     total.skipped += c.skipped;
   };
   let failed = false;
+  // promtool checks the alert rules (unit tests); Prometheus scrapes the pipeline (integration).
+  ensureDebianTool(PROMTOOL, say);
   if (only !== 'integration') {
     // A lint failure is counted and reported, and the tests still run: both are worth seeing.
     say('== lint (npm run lint; npm run format fixes what it can)');
