@@ -9,7 +9,10 @@ export interface DeadLetterCounts {
 
 export async function readDeadLetters(db: Queryable, windowSeconds: number): Promise<DeadLetterCounts[]> {
   const { rows } = await db.query<{ kind: string; total: string; recent: string }>(
-    `SELECT error_kind AS kind, count(*) AS total, count(*) FILTER (WHERE created_at > now() - make_interval(secs => $1)) AS recent
+    // Handled dead letters (handled_at set) are no longer the queue's depth, but still count
+    // towards the window: they happened.
+    `SELECT error_kind AS kind, count(*) FILTER (WHERE handled_at IS NULL) AS total,
+            count(*) FILTER (WHERE created_at > now() - make_interval(secs => $1)) AS recent
        FROM submitter_dead_letters GROUP BY error_kind`,
     [windowSeconds],
   );
@@ -63,4 +66,26 @@ export async function readReconcileState(db: Queryable): Promise<ReconcileState>
             (SELECT status FROM reconcile_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1) AS last_status`,
   );
   return { lastSuccessAt: rows[0]?.last_success ?? null, lastFinishedFailed: rows[0]?.last_status === 'failed' };
+}
+
+/** The tables worth watching for growth: the pipeline's queues and its audit trails. */
+export const WATCHED_TABLES = [
+  'chain_outbox',
+  'submitter_status_outbox',
+  'submitter_dead_letters',
+  'submitter_attempts',
+  'submitter_ops',
+  'chain_operations',
+  'ownership_audit',
+  'discrepancy_history',
+  'reconciler_owner_audit',
+  'reconcile_runs',
+] as const;
+
+/** Live rows per table as the statistics collector counts them: cheap, and close enough to see growth. */
+export async function readTableRows(db: Queryable): Promise<{ table: string; rows: number }[]> {
+  const { rows } = await db.query<{ relname: string; n: string }>('SELECT relname, n_live_tup AS n FROM pg_stat_user_tables WHERE relname = ANY($1)', [
+    [...WATCHED_TABLES],
+  ]);
+  return rows.map((r) => ({ table: r.relname, rows: Number(r.n) }));
 }

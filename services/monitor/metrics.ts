@@ -8,7 +8,7 @@ export function monitorMetrics(registry: Registry) {
   return {
     deadLetters: new Gauge({
       name: 'chainsync_dead_letters',
-      help: 'rows in submitter_dead_letters (the DLQ depth), by kind',
+      help: 'dead letters nobody has handled yet (submitter_dead_letters with no handled_at): the DLQ depth, by kind',
       labelNames: ['kind'],
       registers,
     }),
@@ -46,6 +46,12 @@ export function monitorMetrics(registry: Registry) {
       name: 'chainsync_replication_slot_active',
       help: '1 while a connector streams from the slot; absent when the slot does not exist',
       labelNames: ['slot'],
+      registers,
+    }),
+    tableRows: new Gauge({
+      name: 'chainsync_table_rows',
+      help: 'live rows per table (pg_stat_user_tables estimate): queues should stay near what is in flight, audit trails grow',
+      labelNames: ['table'],
       registers,
     }),
     lastReconcileSuccess: new Gauge({

@@ -101,6 +101,8 @@ describe('monitor', () => {
       { timeoutMs: 10_000 },
     );
     expect(await value('chainsync_operations_open', { state: 'requested' })).toBeGreaterThanOrEqual(1);
+    expect(await value('chainsync_table_rows', { table: 'chain_operations' })).toBeGreaterThanOrEqual(0);
+    expect(samplesOf(await metrics(), 'chainsync_table_rows').map((s) => s.labels.table)).toContain('submitter_attempts');
   });
 
   it("measures the WAL the outbox connector's replication slot retains", async () => {

@@ -4,7 +4,7 @@
 import type { Admin } from 'kafkajs';
 import type { Queryable } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
-import { readDeadLetters, readOpenOperations, readReconcileState, readSlotWal } from './database-reads.ts';
+import { readDeadLetters, readOpenOperations, readReconcileState, readSlotWal, readTableRows } from './database-reads.ts';
 import { groupLags, partitionKey, syncLagSeconds } from './group-lag.ts';
 import { readGroupOffsets, readWatermarks } from './kafka-reads.ts';
 import { addSample, type WatermarkSample } from './lag.ts';
@@ -24,7 +24,7 @@ export interface MonitorOptions {
   now?: () => number;
 }
 
-export type Source = 'dead_letters' | 'operations' | 'replication_slot' | 'reconciliation' | 'consumer_lag' | 'rpc';
+export type Source = 'dead_letters' | 'operations' | 'replication_slot' | 'reconciliation' | 'tables' | 'consumer_lag' | 'rpc';
 
 export class Monitor {
   private readonly history = new Map<string, WatermarkSample[]>();
@@ -43,6 +43,7 @@ export class Monitor {
       this.read('operations', () => this.operations()),
       this.read('replication_slot', () => this.replicationSlot()),
       this.read('reconciliation', () => this.reconciliation()),
+      this.read('tables', () => this.tables()),
       this.read('consumer_lag', () => this.consumerLag()),
       this.read('rpc', () => this.rpc()),
     ]);
@@ -107,6 +108,10 @@ export class Monitor {
     const state = await readReconcileState(this.o.db);
     if (state.lastSuccessAt) this.o.metrics.lastReconcileSuccess.set(state.lastSuccessAt.getTime() / 1000);
     this.o.metrics.lastReconcileFailed.set(state.lastFinishedFailed ? 1 : 0);
+  }
+
+  private async tables(): Promise<void> {
+    for (const t of await readTableRows(this.o.db)) this.o.metrics.tableRows.set({ table: t.table }, t.rows);
   }
 
   private async consumerLag(): Promise<void> {

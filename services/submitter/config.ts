@@ -52,6 +52,21 @@ export const submitterSpec = {
   ),
   SUBMITTER_CU_LIMIT_MARGIN_PERCENT: int('compute-unit limit: the units the transaction used in simulation plus this margin, in percent', 20, 0, 500),
   SUBMITTER_CU_LIMIT_FALLBACK: int('compute-unit limit when the transaction fails in simulation (its broadcast then says why)', 200_000, 1_000, 1_400_000),
+  SUBMITTER_RETENTION_MS: int(
+    'how often captured outbox rows, old status events, handled dead letters and old attempts are pruned (0 = never)',
+    60_000,
+    0,
+    86_400_000,
+  ),
+  SUBMITTER_STATUS_OUTBOX_KEEP_S: int('published status events are kept this long (seconds)', 86_400, 0, 31_536_000),
+  SUBMITTER_DEAD_LETTER_KEEP_S: int(
+    'dead letters are kept this long after handled_at is set (seconds); unhandled ones are never pruned',
+    2_592_000,
+    0,
+    31_536_000,
+  ),
+  SUBMITTER_ATTEMPT_KEEP_S: int('signed attempts of operations that ended (finalized, failed) are kept this long (seconds)', 2_592_000, 0, 31_536_000),
+  OUTBOX_REPLICATION_SLOT: str('replication slot of the outbox connector: outbox rows it confirmed are deleted', 'chainsync_outbox'),
   SCHEMAS_DIR: str('directory of the Avro schemas', new URL('../../schemas', import.meta.url).pathname),
 };
 

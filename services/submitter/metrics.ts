@@ -15,6 +15,8 @@ export interface SubmitterMetrics {
   unitPrice: Histogram;
   /** Lamports paid in fees by the transactions that landed. */
   feesPaid: Counter;
+  /** Rows deleted by retention.ts, by table. */
+  pruned: Counter<'table'>;
 }
 
 /**
@@ -78,6 +80,12 @@ export function createSubmitterMetrics(registry: Registry, parkedCount?: () => P
     feesPaid: new Counter({
       name: 'chainsync_submitter_fees_paid_lamports_total',
       help: 'fees paid by the transactions that landed (base fee per signature and priority fee), lamports',
+      registers: [registry],
+    }),
+    pruned: new Counter({
+      name: 'chainsync_submitter_pruned_rows_total',
+      help: 'rows deleted by retention: captured outbox rows, old status events, handled dead letters, old attempts',
+      labelNames: ['table'],
       registers: [registry],
     }),
     parkedNow: new Gauge({

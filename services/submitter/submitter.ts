@@ -18,6 +18,7 @@ import { TOPICS } from '../lib/topics.ts';
 import { BlockhashCache } from './blockhash-cache.ts';
 import { feePolicyOf, type SubmitterConfig } from './config.ts';
 import { runFinalizer } from './finalizer.ts';
+import { Retention, runRetention } from './retention.ts';
 import { Coalescer } from './coalescer.ts';
 import { takeIn, type IntakeBatch } from './intake.ts';
 import { createSubmitterMetrics, type SubmitterMetrics } from './metrics.ts';
@@ -101,6 +102,21 @@ export async function startSubmitter({ config, logger, registry, authority, cust
   );
   scheduler.start();
   const finalizer = runFinalizer(pool, rpc, metrics, log, config.SUBMITTER_FINALIZE_MS, stop.signal, () => publisher.poke());
+  const retention =
+    config.SUBMITTER_RETENTION_MS > 0
+      ? runRetention(
+          new Retention(pool, {
+            replicationSlot: config.OUTBOX_REPLICATION_SLOT,
+            statusOutboxKeepS: config.SUBMITTER_STATUS_OUTBOX_KEEP_S,
+            deadLetterKeepS: config.SUBMITTER_DEAD_LETTER_KEEP_S,
+            attemptKeepS: config.SUBMITTER_ATTEMPT_KEEP_S,
+          }),
+          config.SUBMITTER_RETENTION_MS,
+          stop.signal,
+          log.child({ component: 'retention' }),
+          (table, rows) => metrics.pruned.inc({ table }, rows),
+        )
+      : Promise.resolve();
 
   const intakeCtx = {
     pool,
@@ -159,6 +175,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
       stop.abort();
       await scheduler.close();
       await finalizer;
+      await retention;
       await publisher.close();
       await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
       await pool.end();

@@ -28,7 +28,8 @@ const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
 const SERVICES: ServiceName[] = ['submitter', 'chain-ingest', 'projector', 'reconciler', 'monitor'];
 const overrides: Partial<Record<ServiceName, Record<string, string>>> = {
   // A dead endpoint first: the submitter fails over past it and counts its errors per endpoint.
-  submitter: { SOLANA_RPC_URLS: `http://127.0.0.1:1,${env.SOLANA_RPC_URL}` },
+  // Retention every second with no grace: the pruned-rows counter gets its series.
+  submitter: { SOLANA_RPC_URLS: `http://127.0.0.1:1,${env.SOLANA_RPC_URL}`, SUBMITTER_RETENTION_MS: '1000', SUBMITTER_STATUS_OUTBOX_KEEP_S: '0' },
   reconciler: { RECONCILE_INTERVAL_MS: '5000' },
   monitor: { MONITOR_INTERVAL_MS: '1000', MONITOR_REFERENCE_RPC_URLS: 'http://127.0.0.1:1', RPC_TIMEOUT_MS: '1000' },
 };
