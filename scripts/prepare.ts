@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '../services/lib/db.ts';
 import { silentLogger } from '../services/lib/logger.ts';
 import { migrate } from '../services/lib/migrate.ts';
+import { applyRoleGrants } from '../services/lib/roles.ts';
 import { loadKeypairFile } from '../services/lib/solana/keys.ts';
 import { createRegistry, registerValueSchemas } from '../services/lib/schemas.ts';
 import { ensureTopics } from '../services/lib/topics.ts';
@@ -41,6 +42,8 @@ export async function setup(env: Record<string, string | undefined>, say: Say): 
   try {
     const applied = await migrate(pool, join(REPO_ROOT, 'migrations'), silentLogger());
     say(`✓ migrations ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+    const granted = await applyRoleGrants(pool, new URL(env.DATABASE_URL!).pathname.slice(1));
+    if (granted.length) say(`✓ grants of ${granted.join(', ')}`);
   } finally {
     await pool.end();
   }

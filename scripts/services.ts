@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './stack/config.ts';
 import { signalCounter } from '../services/lib/repeated-signal.ts';
 import { Supervisor } from './supervisor.ts';
+import { roleUrlKey } from '../services/lib/roles.ts';
 
 /** Services run by the supervisor; localnet is a stack part (it is the chain, not a pipeline stage). */
 export function discoverServices(): ServiceEntry[] {
@@ -41,7 +42,9 @@ export function runServices(env: NodeJS.ProcessEnv, say: (line: string) => void,
   const supervisor = new Supervisor(REPO_ROOT, env, say);
   for (const s of services) {
     const port = HEALTH_PORTS[s.name];
-    supervisor.add(s.name, s.entry, port ? { HEALTH_PORT: String(port) } : {});
+    // Each service connects as its own role when the stack gave it one (services/lib/roles.ts).
+    const roleUrl = env[roleUrlKey(s.name)];
+    supervisor.add(s.name, s.entry, { ...(port ? { HEALTH_PORT: String(port) } : {}), ...(roleUrl ? { DATABASE_URL: roleUrl } : {}) });
   }
   say(`running ${services.map((s) => s.name).join(', ')} — Ctrl-C stops them`);
   for (const s of services) {

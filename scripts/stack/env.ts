@@ -7,6 +7,7 @@ import { localnetRpcUrl, localnetWsUrl } from './localnet.ts';
 import { DATABASE } from './postgres.ts';
 import { ccompatUrl } from './registry.ts';
 import { ensureStackKeys } from './keys.ts';
+import { ROLE_GRANTS, roleUrlKey } from '../../services/lib/roles.ts';
 
 /** What services and tests need to reach this stack, as environment variables. */
 export function stackEnv(cfg: StackConfig): Record<string, string> {
@@ -14,8 +15,16 @@ export function stackEnv(cfg: StackConfig): Record<string, string> {
   if (!creds) throw new Error(`the stack has no credentials yet (${cfg.secretsFile}): run npm run stack:up`);
   const db = (u: { user: string; password: string }) => `postgres://${u.user}:${encodeURIComponent(u.password)}@127.0.0.1:${cfg.ports.postgres}/${DATABASE}`;
   const keys = ensureStackKeys(cfg);
+  // Each part's own login (least privilege); DATABASE_URL stays the owner's, for migrations.
+  const roleUrls = Object.fromEntries(
+    Object.entries(ROLE_GRANTS).flatMap(([part, g]) => {
+      const login = creds.services?.[g.role];
+      return login ? [[roleUrlKey(part), db(login)]] : [];
+    }),
+  );
   return {
     DATABASE_URL: db(creds.app),
+    ...roleUrls,
     KAFKA_BROKERS: `127.0.0.1:${cfg.ports.kafka}`,
     SCHEMA_REGISTRY_URL: ccompatUrl(cfg),
     KAFKA_CONNECT_URL: connectUrl(cfg),

@@ -200,6 +200,8 @@ async function bootstrapRoles(cfg: StackConfig, creds: StackCredentials): Promis
     await ensureRole(creds.app.user, creds.app.password, 'NOSUPERUSER NOCREATEROLE NOREPLICATION');
     await ensureRole(creds.debezium.user, creds.debezium.password, 'NOSUPERUSER NOCREATEDB NOCREATEROLE REPLICATION');
     await ensureRole(creds.registry.user, creds.registry.password, 'NOSUPERUSER NOCREATEROLE NOREPLICATION');
+    // One login per part, granted only what it needs once the migrations ran (scripts/prepare.ts).
+    for (const login of Object.values(creds.services ?? {})) await ensureRole(login.user, login.password, 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION');
     const ensureDb = async (name: string, owner: string) => {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (!exists.rowCount) await client.query(`CREATE DATABASE ${name} OWNER ${owner}`);

@@ -1,4 +1,5 @@
 import type { PoolClient, Queryable } from '../lib/db.ts';
+import { grantTable } from '../lib/roles.ts';
 import { ident } from './ownership-store.ts';
 
 /** A fresh, empty copy of the live table's shape (columns, defaults, checks, indexes). */
@@ -20,7 +21,7 @@ const USING = / USING .*/;
 
 /**
  * Inside the caller's transaction, which already holds ACCESS EXCLUSIVE on `live`: the scratch
- * table takes the live table's name and its index names, the old table is dropped, and tickets
+ * table takes the live table's name, its index names and its grants, the old table is dropped, and tickets
  * are brought in line with the new table (they should already be, by invariant 9).
  */
 export async function swapIn(client: PoolClient, live: string, scratch: string): Promise<{ ticketsFixed: number }> {
@@ -40,6 +41,8 @@ export async function swapIn(client: PoolClient, live: string, scratch: string):
     const twin = liveIndexes.find((l) => l.indexdef.match(USING)?.[0] === idx.indexdef.match(USING)?.[0]);
     if (twin && twin.indexname !== idx.indexname) await client.query(`ALTER INDEX ${ident(idx.indexname)} RENAME TO ${ident(twin.indexname)}`);
   }
+  // A new table has only its owner's privileges: the roles that used the old one get theirs back.
+  await grantTable(client, live);
   const fixed = await client.query(
     `UPDATE tickets t SET owner_wallet = o.owner, status = CASE WHEN o.owner IS NULL THEN 'burned' ELSE 'minted' END, updated_at = now()
        FROM ${ident(live)} o WHERE t.mint_address = o.mint AND t.owner_wallet IS DISTINCT FROM o.owner`,

@@ -1,5 +1,5 @@
-// A real Prometheus (Debian's package) scrapes the running pipeline with the shipped scrape config
-// and rules: every target is up, every metric a rule or a dashboard panel names has a series, and
+// A real Prometheus (Debian's package) scrapes the running pipeline, every service connected as
+// its own least-privilege login, with the shipped scrape config and rules: every target is up, every metric a rule or a dashboard panel names has a series, and
 // stopping the reconciler turns ServiceDown pending. The services listen on the fixed ports of
 // `npm start` (a pipeline left running by `npm start` would take them). Only the scrape and
 // evaluation intervals are shortened, so the test need not wait 15 s per step.
@@ -20,11 +20,12 @@ import { freePort } from '../support/free-port.ts';
 import { PROMETHEUS_DIR, SCRAPE_SERIES, panelQueries, rules, selectedMetrics } from '../support/monitoring-files.ts';
 import { randomHex } from '../support/random.ts';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/spawn-service.ts';
-import { stackEnv } from '../support/stack-env.ts';
+import { roleDatabaseUrl, stackEnv } from '../support/stack-env.ts';
 import { waitFor } from '../support/wait.ts';
 
 const env = stackEnv();
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+// The application's side: requests made through the API as its own login.
+const pool = new pg.Pool({ connectionString: roleDatabaseUrl('api'), max: 2 });
 const SERVICES: ServiceName[] = ['submitter', 'chain-ingest', 'projector', 'reconciler', 'monitor'];
 const overrides: Partial<Record<ServiceName, Record<string, string>>> = {
   // A dead endpoint first: the submitter fails over past it and counts its errors per endpoint.

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { roleUrlKey } from '../../services/lib/roles.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,6 +32,25 @@ const KEYS: Array<keyof StackEnv> = [
  * stack.env that `npm run stack:up` writes, so a single file can be run with plain vitest.
  */
 export function stackEnv(): StackEnv {
+  const fromFile = stackEnvFile();
+  const env = {} as StackEnv;
+  for (const key of KEYS) {
+    const value = process.env[key] ?? fromFile[key];
+    if (!value) throw new Error(`${key} is not set: run the integration tests through "npm test", or start the stack with "npm run stack:up"`);
+    env[key] = value;
+  }
+  return env;
+}
+
+/** The connection string of a part's own login (services/lib/roles.ts), which the stack creates. */
+export function roleDatabaseUrl(part: string): string {
+  const key = roleUrlKey(part);
+  const url = process.env[key] ?? stackEnvFile()[key];
+  if (!url) throw new Error(`${key} is not set: the stack creates a login per part (npm run stack:up)`);
+  return url;
+}
+
+function stackEnvFile(): Record<string, string> {
   const fromFile: Record<string, string> = {};
   const file = join(process.env.CHAINSYNC_STACK_HOME ?? join(ROOT, '.stack'), 'stack.env');
   if (existsSync(file)) {
@@ -39,11 +59,5 @@ export function stackEnv(): StackEnv {
       if (i > 0) fromFile[line.slice(0, i)] = line.slice(i + 1);
     }
   }
-  const env = {} as StackEnv;
-  for (const key of KEYS) {
-    const value = process.env[key] ?? fromFile[key];
-    if (!value) throw new Error(`${key} is not set: run the integration tests through "npm test", or start the stack with "npm run stack:up"`);
-    env[key] = value;
-  }
-  return env;
+  return fromFile;
 }
