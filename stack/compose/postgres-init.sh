@@ -10,4 +10,11 @@ CREATE DATABASE chainsync OWNER chainsync_app;
 CREATE DATABASE chainsync_registry OWNER chainsync_registry;
 REVOKE ALL ON DATABASE chainsync FROM PUBLIC;
 GRANT CONNECT ON DATABASE chainsync TO chainsync_debezium;
+-- One login per part; setup grants each only what services/lib/roles.ts lists, after the migrations.
+CREATE ROLE chainsync_submitter WITH LOGIN PASSWORD '${CHAINSYNC_SUBMITTER_PASSWORD}';
+CREATE ROLE chainsync_ingest WITH LOGIN PASSWORD '${CHAINSYNC_INGEST_PASSWORD}';
+CREATE ROLE chainsync_projector WITH LOGIN PASSWORD '${CHAINSYNC_PROJECTOR_PASSWORD}';
+CREATE ROLE chainsync_reconciler WITH LOGIN PASSWORD '${CHAINSYNC_RECONCILER_PASSWORD}';
+CREATE ROLE chainsync_monitor WITH LOGIN PASSWORD '${CHAINSYNC_MONITOR_PASSWORD}';
+CREATE ROLE chainsync_api WITH LOGIN PASSWORD '${CHAINSYNC_API_PASSWORD}';
 SQL
