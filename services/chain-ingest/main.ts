@@ -15,7 +15,7 @@ await runService(process, {
     const loop = runLeaderLoop({
       config,
       kafka,
-      registry: createRegistry(config.SCHEMA_REGISTRY_URL),
+      registry: createRegistry(config.SCHEMA_REGISTRY_URL, config),
       metrics: ingestMetrics(registry),
       logger,
       signal: shutdown.signal,

@@ -152,6 +152,32 @@ export const kafkaGroupSpec = {
   },
 } satisfies Spec;
 
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** How the services reach a secured Kafka and schema registry (all off on the local stack). */
+export const securitySpec = {
+  KAFKA_SSL: bool('connect to Kafka over TLS', false),
+  KAFKA_SSL_CA_PATH: str("PEM file of the CA that signed the brokers' certificates (empty: the system CAs)", ''),
+  KAFKA_SASL_MECHANISM: {
+    ...str(`SASL mechanism for Kafka: ${SASL_MECHANISMS.join(', ')} (empty: no SASL)`, ''),
+    parse: (raw: string) => {
+      const v = raw.trim().toLowerCase();
+      if (!(SASL_MECHANISMS as readonly string[]).includes(v)) throw new Error(`expected one of ${SASL_MECHANISMS.join(', ')}`);
+      return v;
+    },
+    check: (c: Readonly<Record<string, unknown>>) =>
+      c.KAFKA_SASL_MECHANISM && !(c.KAFKA_SASL_USERNAME && c.KAFKA_SASL_PASSWORD) ? 'needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD' : undefined,
+  },
+  KAFKA_SASL_USERNAME: str('SASL user name for Kafka', ''),
+  KAFKA_SASL_PASSWORD: str('SASL password for Kafka', '', true),
+  SCHEMA_REGISTRY_USERNAME: str('basic-auth user of the schema registry (empty: none)', ''),
+  SCHEMA_REGISTRY_PASSWORD: {
+    ...str('basic-auth password of the schema registry', '', true),
+    check: (c: Readonly<Record<string, unknown>>) =>
+      c.SCHEMA_REGISTRY_USERNAME && !c.SCHEMA_REGISTRY_PASSWORD ? 'needed with SCHEMA_REGISTRY_USERNAME' : undefined,
+  },
+} satisfies Spec;
+
 /** The settings every service shares: where the stack is, how its consumers stay in their groups, and where it serves health and metrics. */
 export const commonSpec = {
   DATABASE_URL: {
@@ -164,6 +190,7 @@ export const commonSpec = {
   KAFKA_BROKERS: list('comma-separated Kafka bootstrap brokers (host:port)'),
   ...kafkaGroupSpec,
   SCHEMA_REGISTRY_URL: url('Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)', ['http:', 'https:']),
+  ...securitySpec,
   HEALTH_PORT: int('port of /health/live, /health/ready and /metrics (0 = any free port)', 0, 0, 65535),
   HEALTH_HOST: {
     ...str('address /health and /metrics listen on (0.0.0.0 in a container, so Prometheus can reach it)', '127.0.0.1'),

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from './logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -14,14 +15,33 @@ export interface GroupSession {
   KAFKA_HEARTBEAT_INTERVAL_MS: number;
 }
 
+/** How to reach a secured cluster (securitySpec in config.ts); every field off by default. */
+export interface KafkaSecurity {
+  KAFKA_SSL?: boolean;
+  KAFKA_SSL_CA_PATH?: string;
+  KAFKA_SASL_MECHANISM?: string;
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
+}
+
+/** kafkajs's ssl and sasl options from the settings; SASL without TLS is allowed (SASL_PLAINTEXT). */
+export function kafkaSecurity(s: KafkaSecurity, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (s.KAFKA_SSL) out.ssl = s.KAFKA_SSL_CA_PATH ? { ca: [readFile(s.KAFKA_SSL_CA_PATH)] } : true;
+  if (s.KAFKA_SASL_MECHANISM) {
+    out.sasl = { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_SASL_USERNAME ?? '', password: s.KAFKA_SASL_PASSWORD ?? '' } as SASLOptions;
+  }
+  return out;
+}
+
 /**
  * kafkajs logging through pino; its INFO chatter (joins, commits) goes to debug. With `group`
  * (every service passes its config), each consumer made from this client gets the shared session
  * timeout and heartbeat interval, so no consumer group is left on kafkajs's 30 s session, after
  * which a killed member's partitions would only move.
  */
-export function createKafka(clientId: string, brokers: string[], logger: Logger, group?: GroupSession): Kafka {
-  const kafka = newKafka(clientId, brokers, logger);
+export function createKafka(clientId: string, brokers: string[], logger: Logger, group?: GroupSession & KafkaSecurity): Kafka {
+  const kafka = newKafka(clientId, brokers, logger, group ? kafkaSecurity(group) : {});
   if (group) {
     const consumer = kafka.consumer.bind(kafka);
     kafka.consumer = (config) => consumer({ sessionTimeout: group.KAFKA_SESSION_TIMEOUT_MS, heartbeatInterval: group.KAFKA_HEARTBEAT_INTERVAL_MS, ...config });
@@ -29,11 +49,12 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger,
   return kafka;
 }
 
-function newKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
+function newKafka(clientId: string, brokers: string[], logger: Logger, security: Pick<KafkaConfig, 'ssl' | 'sasl'>): Kafka {
   const child = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers,
+    ...security,
     logLevel: logLevel.WARN,
     logCreator:
       () =>

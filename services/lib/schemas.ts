@@ -24,8 +24,12 @@ export function avroType(schemasDir: string, file: string): avro.Type {
   return avro.Type.forSchema(JSON.parse(readSchema(schemasDir, file)) as avro.Schema);
 }
 
-export function createRegistry(host: string): SchemaRegistry {
-  return new SchemaRegistry({ host });
+/** With SCHEMA_REGISTRY_USERNAME set, every request carries HTTP basic auth. */
+export function createRegistry(host: string, auth?: { SCHEMA_REGISTRY_USERNAME?: string; SCHEMA_REGISTRY_PASSWORD?: string }): SchemaRegistry {
+  return new SchemaRegistry({
+    host,
+    ...(auth?.SCHEMA_REGISTRY_USERNAME ? { auth: { username: auth.SCHEMA_REGISTRY_USERNAME, password: auth.SCHEMA_REGISTRY_PASSWORD ?? '' } } : {}),
+  });
 }
 
 /**

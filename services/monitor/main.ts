@@ -17,7 +17,7 @@ await runService(process, {
   start: async ({ config, logger, registry, shutdown, pid }) => {
     const pool = createPool(config.DATABASE_URL, logger, 2);
     shutdown.onShutdown('postgres pool', () => pool.end());
-    const admin = createKafka(`monitor-${pid}`, config.KAFKA_BROKERS, logger).admin();
+    const admin = createKafka(`monitor-${pid}`, config.KAFKA_BROKERS, logger, config).admin();
     await admin.connect();
     shutdown.onShutdown('kafka admin', () => admin.disconnect());
     const monitor = new Monitor({

@@ -24,7 +24,7 @@ if (command === 'run') {
       const pool = createPool(config.DATABASE_URL, logger);
       shutdown.onShutdown('postgres pool', () => pool.end());
       const kafka = createKafka(`projector-${pid}`, config.KAFKA_BROKERS, logger, config);
-      const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL), logger, metrics: projectorMetrics(registry) };
+      const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL, config), logger, metrics: projectorMetrics(registry) };
       const target = { table: config.OWNERSHIP_TABLE, audit: config.OWNERSHIP_AUDIT_TABLE, tickets: true };
       const admin = kafka.admin();
       await admin.connect();
@@ -58,7 +58,7 @@ if (command === 'run') {
   const pool = createPool(config.DATABASE_URL, logger);
   const kafka = createKafka(`projector-${process.pid}`, config.KAFKA_BROKERS, logger, config);
   const registry = createMetricsRegistry('projector');
-  const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL), logger, metrics: projectorMetrics(registry) };
+  const ctx: ProjectorContext = { kafka, pool, registry: createRegistry(config.SCHEMA_REGISTRY_URL, config), logger, metrics: projectorMetrics(registry) };
   try {
     const result = await rebuildOwnership(ctx, {
       topic: config.OWNERSHIP_TOPIC,

@@ -1,6 +1,7 @@
 // `npm run reconcile -- --now [--mints a,b,…]`: one full reconciliation from the command line,
 // with a progress bar and a summary table. `npm run reconcile` alone shows the last runs.
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurity } from '../lib/kafka.ts';
 import { ConfigError, loadConfig } from '../lib/config.ts';
 import { createPool } from '../lib/db.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -34,7 +35,7 @@ try {
   } else {
     const mintsArg = args[args.indexOf('--mints') + 1];
     const scope = args.includes('--mints') && mintsArg ? mintsArg.split(',').filter(Boolean) : undefined;
-    const kafka = new Kafka({ clientId: `reconcile-cli-${process.pid}`, brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: `reconcile-cli-${process.pid}`, brokers: config.KAFKA_BROKERS, logLevel: logLevel.NOTHING, ...kafkaSecurity(config) });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const rpc = new RpcPool(rpcPoolOptions(config));
@@ -46,7 +47,7 @@ try {
         {
           pool,
           reader: rpcHolderSnapshotReader(rpc, { scanTimeoutMs: config.RPC_SCAN_TIMEOUT_MS }),
-          publish: discrepancyPublisher(producer, createRegistry(config.SCHEMA_REGISTRY_URL)),
+          publish: discrepancyPublisher(producer, createRegistry(config.SCHEMA_REGISTRY_URL, config)),
           logger,
           thresholds: thresholdsOf(config),
           policy: policyOf(config),

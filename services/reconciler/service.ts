@@ -71,7 +71,7 @@ export async function startReconciler({ config, logger, registry, shutdown, onFa
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   shutdown.onShutdown('kafka producer', () => producer.disconnect());
-  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL, config);
   const publish = discrepancyPublisher(producer, schemaRegistry);
   const rpc = new RpcPool(rpcPoolOptions(config));
   shutdown.onShutdown('rpc pool', () => rpc.close());

@@ -63,7 +63,7 @@ export async function startSubmitter({ config, logger, registry, authority, cust
     onError: (endpoint, method, c) => metrics.rpcErrors.inc({ endpoint: endpointLabel(endpoint), method, kind: c.kind }),
   });
 
-  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const schemaRegistry = createRegistry(config.SCHEMA_REGISTRY_URL, config);
   const ids = await registerValueSchemas(schemaRegistry, config.SCHEMAS_DIR);
   const kafka = createKafka(`chainsync-submitter-${instanceId}`, config.KAFKA_BROKERS, log, config);
   // Idempotent: a retried send after a lost ack is written once, in order.
