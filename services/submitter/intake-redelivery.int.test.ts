@@ -36,7 +36,7 @@ describe('submitter intake: a batch delivered again after a crash before its off
     const rows = await h.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM submitter_ops WHERE op_id = ANY($1::uuid[])', [mine]);
     expect(rows.rows[0]!.n).toBe(3);
     const dead = await h.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM submitter_dead_letters WHERE dedupe_key = $1', [
-      poison.headers!.id!.toString(),
+      `event:${poison.headers!.id!.toString()}`,
     ]);
     expect(dead.rows[0]!.n).toBe(1);
   });
