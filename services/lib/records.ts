@@ -41,7 +41,8 @@ export interface OperationStatus {
 }
 
 /** How an operation failed; only `exhausted` (nothing landed) is safe to request again blindly. */
-export type FailureKind = 'invalid_input' | 'permanent' | 'exhausted';
+export const FAILURE_KINDS = ['invalid_input', 'permanent', 'exhausted'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** The generation of a status record (older records carry none: they are the first request). */
 export const generationOf = (e: { generation?: number | null }): number => e.generation ?? 1;

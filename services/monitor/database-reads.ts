@@ -1,5 +1,6 @@
 // The gauges that come from tables: each a single cheap query (indexed or on small tables).
 import type { Queryable } from '../lib/db.ts';
+import { OPEN_OPERATION_STATES } from '../lib/domain/operation-status.ts';
 
 export interface DeadLetterCounts {
   kind: string;
@@ -25,11 +26,15 @@ export interface OpenOperations {
   oldestAgeSeconds: number;
 }
 
-/** Operations not in an end state; the partial index chain_operations_open serves this. */
+// Literals, not a parameter: the planner can then prove the partial index chain_operations_open
+// (state NOT IN finalized, dead_lettered) covers the query, instead of reading the whole table.
+const OPEN_STATES_SQL = OPEN_OPERATION_STATES.map((s) => `'${s}'`).join(', ');
+
+/** Operations still waiting on the pipeline (OPEN_OPERATION_STATES). */
 export async function readOpenOperations(db: Queryable): Promise<OpenOperations[]> {
   const { rows } = await db.query<{ state: string; count: string; oldest: number }>(
     `SELECT state, count(*) AS count, extract(epoch FROM now() - min(requested_at))::float8 AS oldest
-       FROM chain_operations WHERE state NOT IN ('finalized', 'dead_lettered', 'failed') GROUP BY state`,
+       FROM chain_operations WHERE state IN (${OPEN_STATES_SQL}) GROUP BY state`,
   );
   return rows.map((r) => ({ state: r.state, count: Number(r.count), oldestAgeSeconds: Math.max(0, r.oldest) }));
 }

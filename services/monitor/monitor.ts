@@ -3,6 +3,8 @@
 // kinds) is reset and refilled in the same synchronous step, so a scrape never sees it half done.
 import type { Admin } from 'kafkajs';
 import type { Queryable } from '../lib/db.ts';
+import { OPEN_OPERATION_STATES } from '../lib/domain/operation-status.ts';
+import { FAILURE_KINDS } from '../lib/records.ts';
 import type { Logger } from '../lib/logger.ts';
 import { readDeadLetters, readOpenOperations, readReconcileState, readSlotWal, readTableRows } from './database-reads.ts';
 import { groupLags, partitionKey, syncLagSeconds } from './group-lag.ts';
@@ -72,7 +74,7 @@ export class Monitor {
     deadLetters.reset();
     deadLettersRecent.reset();
     // Every kind is always present, so "no dead letters" is a 0 and not a missing series.
-    for (const kind of ['invalid_input', 'permanent', 'exhausted']) {
+    for (const kind of FAILURE_KINDS) {
       const c = counts.find((x) => x.kind === kind);
       deadLetters.set({ kind }, c?.total ?? 0);
       deadLettersRecent.set({ kind }, c?.recent ?? 0);
@@ -84,7 +86,7 @@ export class Monitor {
     const { operationsOpen, operationsOldestOpen } = this.o.metrics;
     operationsOpen.reset();
     operationsOldestOpen.reset();
-    for (const state of ['requested', 'submitted', 'confirmed', 'expired']) {
+    for (const state of OPEN_OPERATION_STATES) {
       const o = open.find((x) => x.state === state);
       operationsOpen.set({ state }, o?.count ?? 0);
       operationsOldestOpen.set({ state }, o?.oldestAgeSeconds ?? 0);

@@ -97,8 +97,8 @@ describe('retention', () => {
     const seen = await sightOutbox(h.pool, 1_000_000);
     expect(seen.ids).toContain(op!.opId);
     // A position the slot cannot have confirmed yet, and a slot that does not exist.
-    expect(await purgeCaptured(h.pool, 'chainsync_outbox', { lsn: seen.lsn + (1n << 40n), ids: [op!.opId] })).toBe(false);
-    expect(await purgeCaptured(h.pool, `no_such_slot_${run}`, { lsn: 0n, ids: [op!.opId] })).toBe(false);
+    expect(await purgeCaptured(h.pool, 'chainsync_outbox', { lsn: 'FFFFFFFF/FFFFFFFF', ids: [op!.opId] })).toBe(false);
+    expect(await purgeCaptured(h.pool, `no_such_slot_${run}`, { lsn: '0/0', ids: [op!.opId] })).toBe(false);
     expect(await count('SELECT count(*)::int AS n FROM chain_outbox WHERE id = $1', [op!.opId])).toBe(1);
     // Once the slot has passed where the row was seen, it goes.
     await waitFor('the row purged once confirmed', async () => (await purgeCaptured(h.pool, 'chainsync_outbox', { lsn: seen.lsn, ids: [op!.opId] })) === 1, {

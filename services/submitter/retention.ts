@@ -10,7 +10,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '../lib/db.ts';
 import type { Logger } from '../lib/logger.ts';
-import { parseLsn } from './lsn.ts';
 
 export interface RetentionPolicy {
   replicationSlot: string;
@@ -24,7 +23,8 @@ export type PrunedTable = 'chain_outbox' | 'submitter_status_outbox' | 'submitte
 
 /** The outbox rows seen on the last tick, and the WAL position they were seen at. */
 export interface OutboxSighting {
-  lsn: bigint;
+  /** A pg_lsn as Postgres writes it ("16/B374D848"); compared by Postgres, not here. */
+  lsn: string;
   ids: string[];
 }
 
@@ -38,26 +38,24 @@ async function inBatches(pool: Pool, sql: string, params: unknown[], batch: numb
   }
 }
 
-/** Where the slot has confirmed up to; null when the slot does not exist (nothing is captured). */
-async function confirmedFlush(pool: Pool, slot: string): Promise<bigint | null> {
-  const { rows } = await pool.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-  return rows[0]?.lsn ? parseLsn(rows[0].lsn) : null;
-}
-
 export async function sightOutbox(pool: Pool, limit: number): Promise<OutboxSighting> {
   const { rows } = await pool.query<{ lsn: string; ids: string[] | null }>(
     // The LSN is read after the statement's snapshot was taken: every row it sees committed before it.
     'SELECT pg_current_wal_insert_lsn()::text AS lsn, (SELECT array_agg(id::text) FROM (SELECT id FROM chain_outbox LIMIT $1) s) AS ids',
     [limit],
   );
-  return { lsn: parseLsn(rows[0]!.lsn), ids: rows[0]!.ids ?? [] };
+  return { lsn: rows[0]!.lsn, ids: rows[0]!.ids ?? [] };
 }
 
 /** Deletes the sighted rows once the slot confirmed past them; false when it has not yet. */
 export async function purgeCaptured(pool: Pool, slot: string, sighting: OutboxSighting): Promise<number | false> {
   if (sighting.ids.length === 0) return 0;
-  const flushed = await confirmedFlush(pool, slot);
-  if (flushed === null || flushed < sighting.lsn) return false;
+  // No row: the slot does not exist, so nothing is captured.
+  const { rows } = await pool.query<{ passed: boolean | null }>(
+    'SELECT confirmed_flush_lsn >= $2::pg_lsn AS passed FROM pg_replication_slots WHERE slot_name = $1',
+    [slot, sighting.lsn],
+  );
+  if (!rows[0]?.passed) return false;
   return (await pool.query('DELETE FROM chain_outbox WHERE id = ANY($1::uuid[])', [sighting.ids])).rowCount ?? 0;
 }
 

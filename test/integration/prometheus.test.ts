@@ -120,19 +120,16 @@ describe('Prometheus with the shipped scrape config and rules', () => {
       { timeoutMs: 90_000, everyMs: 500 },
     );
     const named = [...new Set([...rules(), ...panelQueries()].flatMap((q) => selectedMetrics(q.expr).names))].filter((n) => !SCRAPE_SERIES.includes(n));
-    const missing = await waitFor(
-      'a series of every named metric',
-      async () => {
-        const absent: string[] = [];
-        for (const n of named) if (!(await hasSeries(n))) absent.push(n);
-        return absent.length === 0 ? absent : undefined;
-      },
-      { timeoutMs: 60_000, everyMs: 1_000 },
-    ).catch(async () => {
-      const absent: string[] = [];
-      for (const n of named) if (!(await hasSeries(n))) absent.push(n);
-      return absent;
-    });
+    const absent = async () => {
+      const out: string[] = [];
+      for (const n of named) if (!(await hasSeries(n))) out.push(n);
+      return out;
+    };
+    // On timeout, the names still without a series are what the assertion shows.
+    const missing = await waitFor('a series of every named metric', async () => ((await absent()).length === 0 ? [] : undefined), {
+      timeoutMs: 60_000,
+      everyMs: 1_000,
+    }).catch(absent);
     expect(missing).toEqual([]);
   });
 

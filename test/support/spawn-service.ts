@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
+import { samplesOf } from './metrics-text.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -94,9 +95,7 @@ export async function spawnService(name: ServiceName, env: Record<string, string
     ready: () => probe('/health/ready'),
     async metric(metric) {
       const text = await (await fetch(`${base}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) if (line.startsWith(`${metric} `) || line.startsWith(`${metric}{`)) sum += Number(line.split(' ').at(-1));
-      return sum;
+      return samplesOf(text, metric).reduce((sum, s) => sum + s.value, 0);
     },
     async stop(signal = 'SIGTERM', killAfterMs = 20_000) {
       if (gone) return proc.exitCode;

@@ -48,6 +48,12 @@ export type OperationEventState = (typeof OPERATION_EVENT_STATES)[number];
 export const OPERATION_STATES = ['requested', ...OPERATION_EVENT_STATES] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 
+/**
+ * States in which an operation still waits on the pipeline. `failed` is not one: it waits on the
+ * reconciler's policy or a human (a re-request makes it `requested` again).
+ */
+export const OPEN_OPERATION_STATES = OPERATION_STATES.filter((s) => !['finalized', 'failed', 'dead_lettered'].includes(s));
+
 /** Where a report puts an operation. A missing attempt is 0 (nothing signed); a missing generation is 1. */
 export interface StatusPosition {
   state: OperationState;
